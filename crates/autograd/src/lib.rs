@@ -1,0 +1,1 @@
+//! gradlab autograd (in progress).

@@ -1,0 +1,1 @@
+//! gradlab experiments (in progress).

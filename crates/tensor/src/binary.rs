@@ -1,0 +1,143 @@
+//! Element-wise functions of two (or three) tensors, with NumPy broadcasting.
+//!
+//! Same-shaped contiguous operands run as a flat zipped loop; everything else
+//! broadcasts both layouts to the output shape (stride 0 on repeated axes) and
+//! walks them together.
+
+use crate::element::Element;
+use crate::error::{or_panic, Result};
+use crate::layout::{broadcast_shapes, walk};
+use crate::tensor::Tensor;
+
+impl<E: Element> Tensor<E> {
+    /// Combines two tensors element by element after broadcasting them to a common
+    /// shape. `op` names the operation in errors.
+    pub fn try_zip_with(&self, rhs: &Tensor<E>, op: &'static str, f: impl Fn(E, E) -> E) -> Result<Self> {
+        if self.shape() == rhs.shape() {
+            if let (Some(a), Some(b)) = (self.as_slice(), rhs.as_slice()) {
+                let data = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+                return Ok(Tensor::from_contiguous(data, self.shape()));
+            }
+        }
+        let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;
+        let lhs_layout = self.layout.broadcast_to(&shape, op)?;
+        let rhs_layout = rhs.layout.broadcast_to(&shape, op)?;
+        let mut data = Vec::with_capacity(shape.iter().product());
+        let (a, b) = (&self.storage, &rhs.storage);
+        walk(
+            &shape,
+            [lhs_layout.strides(), rhs_layout.strides()],
+            [lhs_layout.offset(), rhs_layout.offset()],
+            |[i, j]| data.push(f(a[i], b[j])),
+        );
+        Ok(Tensor::from_contiguous(data, &shape))
+    }
+
+    /// `self + rhs`, broadcasting. (The `+` operator is the panicking form.)
+    pub fn try_add(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "add", |a, b| a + b)
+    }
+
+    /// `self - rhs`, broadcasting.
+    pub fn try_sub(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "sub", |a, b| a - b)
+    }
+
+    /// `self * rhs` element-wise, broadcasting.
+    pub fn try_mul(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "mul", |a, b| a * b)
+    }
+
+    /// `self / rhs` element-wise, broadcasting.
+    pub fn try_div(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "div", |a, b| a / b)
+    }
+
+    /// `self ^ rhs` element-wise, broadcasting.
+    pub fn try_pow(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "pow", |a, b| a.powf(b))
+    }
+
+    /// Element-wise power; panics if the shapes do not broadcast.
+    #[track_caller]
+    pub fn pow(&self, rhs: &Tensor<E>) -> Self {
+        or_panic(self.try_pow(rhs))
+    }
+
+    /// Element-wise maximum, broadcasting.
+    pub fn try_maximum(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "maximum", |a, b| if b > a { b } else { a })
+    }
+
+    /// Element-wise maximum; panics if the shapes do not broadcast.
+    #[track_caller]
+    pub fn maximum(&self, rhs: &Tensor<E>) -> Self {
+        or_panic(self.try_maximum(rhs))
+    }
+
+    /// Element-wise minimum, broadcasting.
+    pub fn try_minimum(&self, rhs: &Tensor<E>) -> Result<Self> {
+        self.try_zip_with(rhs, "minimum", |a, b| if b < a { b } else { a })
+    }
+
+    /// Element-wise minimum; panics if the shapes do not broadcast.
+    #[track_caller]
+    pub fn minimum(&self, rhs: &Tensor<E>) -> Self {
+        or_panic(self.try_minimum(rhs))
+    }
+
+    /// Picks `on_true` where `self` (a mask) is non-zero and `on_false` elsewhere;
+    /// all three broadcast together.
+    pub fn try_select(&self, on_true: &Tensor<E>, on_false: &Tensor<E>) -> Result<Self> {
+        let op = "select";
+        let shape = broadcast_shapes(self.shape(), on_true.shape(), op)?;
+        let shape = broadcast_shapes(&shape, on_false.shape(), op)?;
+        let layouts = [
+            self.layout.broadcast_to(&shape, op)?,
+            on_true.layout.broadcast_to(&shape, op)?,
+            on_false.layout.broadcast_to(&shape, op)?,
+        ];
+        let mut data = Vec::with_capacity(shape.iter().product());
+        let (m, a, b) = (&self.storage, &on_true.storage, &on_false.storage);
+        walk(
+            &shape,
+            [layouts[0].strides(), layouts[1].strides(), layouts[2].strides()],
+            [layouts[0].offset(), layouts[1].offset(), layouts[2].offset()],
+            |[i, j, k]| data.push(if m[i] != E::ZERO { a[j] } else { b[k] }),
+        );
+        Ok(Tensor::from_contiguous(data, &shape))
+    }
+
+    /// Mask-driven choice (NumPy's `where`); panics if the shapes do not broadcast.
+    #[track_caller]
+    pub fn select(&self, on_true: &Tensor<E>, on_false: &Tensor<E>) -> Self {
+        or_panic(self.try_select(on_true, on_false))
+    }
+}
+
+/// Comparisons give masks: tensors of the same element type holding 1 where the
+/// comparison holds and 0 elsewhere, ready to multiply with or to pass to
+/// [`Tensor::select`].
+macro_rules! comparison {
+    ($try_name:ident, $name:ident, $op:tt, $doc:literal) => {
+        impl<E: Element> Tensor<E> {
+            #[doc = concat!("Mask of `self ", $doc, " rhs` (1 or 0), broadcasting.")]
+            pub fn $try_name(&self, rhs: &Tensor<E>) -> Result<Self> {
+                self.try_zip_with(rhs, stringify!($name), |a, b| if a $op b { E::ONE } else { E::ZERO })
+            }
+
+            #[doc = concat!("Mask of `self ", $doc, " rhs` (1 or 0); panics if the shapes do not broadcast.")]
+            #[track_caller]
+            pub fn $name(&self, rhs: &Tensor<E>) -> Self {
+                or_panic(self.$try_name(rhs))
+            }
+        }
+    };
+}
+
+comparison!(try_lt, lt, <, "<");
+comparison!(try_le, le, <=, "<=");
+comparison!(try_gt, gt, >, ">");
+comparison!(try_ge, ge, >=, ">=");
+comparison!(try_equal, equal, ==, "==");
+comparison!(try_not_equal, not_equal, !=, "!=");

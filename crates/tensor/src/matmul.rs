@@ -1,0 +1,98 @@
+//! Matrix multiplication on matrixmultiply's `sgemm` / `dgemm`.
+//!
+//! The views' strides go straight to the GEMM, which packs its operands itself:
+//! a transposed, sliced, flipped or broadcast operand is never copied first.
+//! The only allocation is the output.
+//!
+//! Threads: single-threaded by default. With this crate's `threads` feature
+//! (matrixmultiply's `threading`), the GEMM uses the number of threads in the
+//! `MATMUL_NUM_THREADS` environment variable.
+
+use smallvec::SmallVec;
+
+use crate::element::Element;
+use crate::error::{or_panic, Result, TensorError};
+use crate::layout::{broadcast_shapes, contiguous_strides, walk, Layout, Shape};
+use crate::tensor::Tensor;
+
+impl<E: Element> Tensor<E> {
+    /// Matrix product of the last two axes: `[.., m, k] × [.., k, n] → [.., m, n]`.
+    ///
+    /// Both operands need at least two axes; leading (batch) axes broadcast as in
+    /// NumPy's `matmul`.
+    pub fn try_matmul(&self, rhs: &Tensor<E>) -> Result<Self> {
+        let op = "matmul";
+        let (a_shape, b_shape) = (self.shape(), rhs.shape());
+        if a_shape.len() < 2 || b_shape.len() < 2 {
+            return Err(TensorError::mismatch(op, a_shape, b_shape, "both operands need at least 2 axes"));
+        }
+        let (m, k) = (a_shape[a_shape.len() - 2], a_shape[a_shape.len() - 1]);
+        let (k2, n) = (b_shape[b_shape.len() - 2], b_shape[b_shape.len() - 1]);
+        if k != k2 {
+            return Err(TensorError::mismatch(
+                op,
+                a_shape,
+                b_shape,
+                format!("inner dimensions differ ({k} columns against {k2} rows)"),
+            ));
+        }
+        let batch = broadcast_shapes(&a_shape[..a_shape.len() - 2], &b_shape[..b_shape.len() - 2], op)?;
+        let a = broadcast_batch(&self.layout, &batch, op)?;
+        let b = broadcast_batch(&rhs.layout, &batch, op)?;
+
+        let mut out_shape = batch.clone();
+        out_shape.extend_from_slice(&[m, n]);
+        let mut out = vec![E::ZERO; out_shape.iter().product()];
+        if out.is_empty() || k == 0 {
+            return Ok(Tensor::from_contiguous(out, &out_shape));
+        }
+        let batch_out_strides: SmallVec<[isize; 6]> =
+            contiguous_strides(&batch).iter().map(|&s| s * (m * n) as isize).collect();
+        let (a_st, b_st) = (a.strides(), b.strides());
+        let r = batch.len();
+        let (a_ptr, b_ptr, c_ptr) = (self.storage.as_ptr(), rhs.storage.as_ptr(), out.as_mut_ptr());
+        walk(
+            &batch,
+            [&a_st[..r], &b_st[..r], &batch_out_strides],
+            [a.offset(), b.offset(), 0],
+            |[ia, ib, ic]| {
+                // SAFETY: the layouts were validated against their storage when the views
+                // were built, so every element reachable from these offsets is in bounds;
+                // `out` is a fresh buffer of exactly [batch.., m, n], disjoint from the inputs.
+                unsafe {
+                    E::gemm(
+                        m,
+                        k,
+                        n,
+                        E::ONE,
+                        a_ptr.add(ia),
+                        a_st[r],
+                        a_st[r + 1],
+                        b_ptr.add(ib),
+                        b_st[r],
+                        b_st[r + 1],
+                        E::ZERO,
+                        c_ptr.add(ic),
+                        n as isize,
+                        1,
+                    )
+                }
+            },
+        );
+        Ok(Tensor::from_contiguous(out, &out_shape))
+    }
+
+    /// Matrix product; panics if the shapes do not fit.
+    #[track_caller]
+    pub fn matmul(&self, rhs: &Tensor<E>) -> Self {
+        or_panic(self.try_matmul(rhs))
+    }
+}
+
+/// Broadcasts a matrix operand's leading axes to `batch`, keeping its last two axes.
+fn broadcast_batch(layout: &Layout, batch: &[usize], op: &'static str) -> Result<Layout> {
+    let rank = layout.shape.len();
+    let mut target: Shape = batch.into();
+    target.extend_from_slice(&layout.shape[rank - 2..]);
+    layout.broadcast_to(&target, op)
+}

@@ -1,0 +1,241 @@
+//! Reductions over one or several axes (sum, mean, max, min, var, argmax) and
+//! their whole-tensor forms.
+//!
+//! One mechanism serves them all: the output is given the input's shape with
+//! stride 0 on the reduced axes, so walking input and output together visits,
+//! for each output element, exactly the input elements that fold into it.
+
+use smallvec::SmallVec;
+
+use crate::element::Element;
+use crate::error::{or_panic, Result, TensorError};
+use crate::layout::{contiguous_strides, walk, Shape, Strides};
+use crate::tensor::Tensor;
+
+/// The reduced shape with size-1 axes kept, plus output strides over the input's
+/// shape that are 0 on reduced axes.
+struct Reduction {
+    keepdim_shape: Shape,
+    out_strides: Strides,
+    reduced: SmallVec<[bool; 6]>,
+}
+
+impl<E: Element> Tensor<E> {
+    fn plan_reduction(&self, op: &'static str, axes: &[usize]) -> Result<Reduction> {
+        let mut reduced: SmallVec<[bool; 6]> = SmallVec::from_elem(false, self.ndim());
+        for &axis in axes {
+            if axis >= self.ndim() {
+                return Err(TensorError::axis(op, axis, self.shape()));
+            }
+            if std::mem::replace(&mut reduced[axis], true) {
+                return Err(TensorError::invalid(op, self.shape(), format!("axis {axis} is listed twice")));
+            }
+        }
+        let keepdim_shape: Shape =
+            self.shape().iter().zip(&reduced).map(|(&n, &r)| if r { 1 } else { n }).collect();
+        let mut out_strides = contiguous_strides(&keepdim_shape);
+        for (stride, &r) in out_strides.iter_mut().zip(&reduced) {
+            if r {
+                *stride = 0;
+            }
+        }
+        Ok(Reduction { keepdim_shape, out_strides, reduced })
+    }
+
+    /// Folds the elements of each reduced group into one value starting from `init`.
+    fn fold_axes(
+        &self,
+        op: &'static str,
+        axes: &[usize],
+        keepdim: bool,
+        init: E,
+        fold: impl Fn(E, E) -> E,
+    ) -> Result<Self> {
+        let plan = self.plan_reduction(op, axes)?;
+        let mut out = vec![init; plan.keepdim_shape.iter().product()];
+        let data = &self.storage;
+        walk(self.shape(), [self.strides(), &plan.out_strides], [self.layout.offset, 0], |[i, j]| {
+            out[j] = fold(out[j], data[i])
+        });
+        Ok(Tensor::from_contiguous(out, &plan.final_shape(keepdim)))
+    }
+
+    fn reduced_count(&self, axes: &[usize]) -> usize {
+        axes.iter().map(|&a| self.shape().get(a).copied().unwrap_or(1)).product()
+    }
+
+    fn check_nonempty(&self, op: &'static str, axes: &[usize]) -> Result<()> {
+        if self.reduced_count(axes) == 0 {
+            return Err(TensorError::invalid(
+                op,
+                self.shape(),
+                format!("cannot reduce over empty axes {axes:?}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sum over `axes`; `keepdim` keeps them as size-1 axes.
+    pub fn try_sum(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+        self.fold_axes("sum", axes, keepdim, E::ZERO, |acc, v| acc + v)
+    }
+
+    /// Sum over `axes`; panics on a bad axis.
+    #[track_caller]
+    pub fn sum(&self, axes: &[usize], keepdim: bool) -> Self {
+        or_panic(self.try_sum(axes, keepdim))
+    }
+
+    /// Mean over `axes`.
+    pub fn try_mean(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+        let count = E::from_usize(self.reduced_count(axes));
+        Ok(self.try_sum(axes, keepdim)? / count)
+    }
+
+    /// Mean over `axes`; panics on a bad axis.
+    #[track_caller]
+    pub fn mean(&self, axes: &[usize], keepdim: bool) -> Self {
+        or_panic(self.try_mean(axes, keepdim))
+    }
+
+    /// Maximum over `axes` (NaN if any element of a group is NaN).
+    pub fn try_max(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+        self.check_nonempty("max", axes)?;
+        self.fold_axes("max", axes, keepdim, E::from_f64(f64::NEG_INFINITY), |acc, v| {
+            if v > acc || v.is_nan() {
+                v
+            } else {
+                acc
+            }
+        })
+    }
+
+    /// Maximum over `axes`; panics on a bad or empty axis.
+    #[track_caller]
+    pub fn max(&self, axes: &[usize], keepdim: bool) -> Self {
+        or_panic(self.try_max(axes, keepdim))
+    }
+
+    /// Minimum over `axes` (NaN if any element of a group is NaN).
+    pub fn try_min(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+        self.check_nonempty("min", axes)?;
+        self.fold_axes("min", axes, keepdim, E::from_f64(f64::INFINITY), |acc, v| {
+            if v < acc || v.is_nan() {
+                v
+            } else {
+                acc
+            }
+        })
+    }
+
+    /// Minimum over `axes`; panics on a bad or empty axis.
+    #[track_caller]
+    pub fn min(&self, axes: &[usize], keepdim: bool) -> Self {
+        or_panic(self.try_min(axes, keepdim))
+    }
+
+    /// Population variance (divides by the count, NumPy's default `ddof = 0`) over
+    /// `axes`, computed in two passes (mean first) for accuracy.
+    pub fn try_var(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+        let mean = self.try_mean(axes, true)?;
+        self.try_sub(&mean)?.square().try_mean(axes, keepdim)
+    }
+
+    /// Population variance over `axes`; panics on a bad axis.
+    #[track_caller]
+    pub fn var(&self, axes: &[usize], keepdim: bool) -> Self {
+        or_panic(self.try_var(axes, keepdim))
+    }
+
+    /// Index of the largest element along `axis` (the first one on ties), as a
+    /// tensor of whole numbers in the element type (exact below 2^24 for f32).
+    pub fn try_argmax(&self, axis: usize, keepdim: bool) -> Result<Self> {
+        let op = "argmax";
+        let plan = self.plan_reduction(op, &[axis])?;
+        self.check_nonempty(op, &[axis])?;
+        // A third walked "layout" whose offset is the position along `axis`.
+        let mut axis_position: Strides = SmallVec::from_elem(0, self.ndim());
+        axis_position[axis] = 1;
+        let numel_out = plan.keepdim_shape.iter().product();
+        let mut best = vec![E::from_f64(f64::NEG_INFINITY); numel_out];
+        let mut best_at = vec![usize::MAX; numel_out];
+        let data = &self.storage;
+        walk(
+            self.shape(),
+            [self.strides(), &plan.out_strides, &axis_position],
+            [self.layout.offset, 0, 0],
+            |[i, j, k]| {
+                let v = data[i];
+                if best_at[j] == usize::MAX || v > best[j] || (v.is_nan() && !best[j].is_nan()) {
+                    best[j] = v;
+                    best_at[j] = k;
+                }
+            },
+        );
+        let indices = best_at.into_iter().map(E::from_usize).collect();
+        Ok(Tensor::from_contiguous(indices, &plan.final_shape(keepdim)))
+    }
+
+    /// Index of the largest element along `axis`; panics on a bad or empty axis.
+    #[track_caller]
+    pub fn argmax(&self, axis: usize, keepdim: bool) -> Self {
+        or_panic(self.try_argmax(axis, keepdim))
+    }
+
+    fn all_axes(&self) -> Vec<usize> {
+        (0..self.ndim()).collect()
+    }
+
+    /// Sum of all elements.
+    pub fn sum_all(&self) -> E {
+        self.sum(&self.all_axes(), false).item()
+    }
+
+    /// Mean of all elements (NaN for an empty tensor).
+    pub fn mean_all(&self) -> E {
+        self.mean(&self.all_axes(), false).item()
+    }
+
+    /// Largest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn max_all(&self) -> E {
+        self.max(&self.all_axes(), false).item()
+    }
+
+    /// Smallest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn min_all(&self) -> E {
+        self.min(&self.all_axes(), false).item()
+    }
+
+    /// Population variance of all elements.
+    pub fn var_all(&self) -> E {
+        self.var(&self.all_axes(), false).item()
+    }
+
+    /// Flat row-major index of the largest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn argmax_all(&self) -> usize {
+        let values = self.to_vec();
+        assert!(!values.is_empty(), "argmax_all: the tensor is empty");
+        // Indices kept as usize here, so they stay exact past 2^24 even for f32.
+        (1..values.len()).fold(0, |best, i| {
+            let (v, b) = (values[i], values[best]);
+            if v > b || (v.is_nan() && !b.is_nan()) {
+                i
+            } else {
+                best
+            }
+        })
+    }
+}
+
+impl Reduction {
+    fn final_shape(&self, keepdim: bool) -> Shape {
+        if keepdim {
+            self.keepdim_shape.clone()
+        } else {
+            self.keepdim_shape.iter().zip(&self.reduced).filter(|(_, &r)| !r).map(|(&n, _)| n).collect()
+        }
+    }
+}
