@@ -65,3 +65,5 @@ pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::TensorRng;
 pub use tensor::Tensor;
 pub use unary::{sigmoid, softsign};
+#[cfg(feature = "proptest")]
+pub mod strategies;

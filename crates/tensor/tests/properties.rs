@@ -1,0 +1,184 @@
+//! Property tests: every op on every layout agrees with a naive reference.
+//!
+//! The references index elements one by one with `get`, which only uses the
+//! layout arithmetic, never the fast paths or the strided walk under test.
+
+use proptest::prelude::*;
+use tensor::strategies::{any_layout_tensor, broadcast_pair, shape, strided_tensor};
+use tensor::Tensor;
+
+/// Every multi-index of a shape in row-major order.
+fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+    let mut all = vec![vec![]];
+    for &n in shape {
+        all = all
+            .into_iter()
+            .flat_map(|prefix| (0..n).map(move |i| [prefix.clone(), vec![i]].concat()))
+            .collect();
+    }
+    all
+}
+
+/// The index into an operand of `shape` that broadcasting reads for output index `out`.
+fn broadcast_index(out: &[usize], shape: &[usize]) -> Vec<usize> {
+    let skip = out.len() - shape.len();
+    out[skip..].iter().zip(shape).map(|(&i, &n)| if n == 1 { 0 } else { i }).collect()
+}
+
+fn pair_of_tensors() -> impl Strategy<Value = (Tensor<f64>, Tensor<f64>)> {
+    broadcast_pair(4, 4).prop_flat_map(|(a, b)| {
+        (any_layout_tensor::<f64>(a, -3.0, 3.0), any_layout_tensor::<f64>(b, -3.0, 3.0))
+    })
+}
+
+fn strided() -> impl Strategy<Value = Tensor<f64>> {
+    shape(4, 4).prop_flat_map(|s| strided_tensor::<f64>(s, -3.0, 3.0))
+}
+
+fn strided_with_axis() -> impl Strategy<Value = (Tensor<f64>, usize)> {
+    proptest::collection::vec(1usize..=4, 1..=4)
+        .prop_flat_map(|s| (0..s.len(), strided_tensor::<f64>(s, -3.0, 3.0)))
+        .prop_map(|(axis, t)| (t, axis))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn broadcasting_equals_explicit_expansion((a, b) in pair_of_tensors()) {
+        let sum = &a + &b;
+        let prod = &a * &b;
+        let max = a.maximum(&b);
+        for idx in indices(sum.shape()) {
+            let (x, y) = (a.get(&broadcast_index(&idx, a.shape())), b.get(&broadcast_index(&idx, b.shape())));
+            prop_assert_eq!(sum.get(&idx), x + y);
+            prop_assert_eq!(prod.get(&idx), x * y);
+            prop_assert_eq!(max.get(&idx), x.max(y));
+        }
+        // The same through explicit broadcast views materialised first.
+        let (ea, eb) = (a.broadcast_to(sum.shape()).contiguous(), b.broadcast_to(sum.shape()).contiguous());
+        prop_assert_eq!(&sum, &(&ea + &eb));
+    }
+
+    #[test]
+    fn element_wise_ops_ignore_layout(t in strided()) {
+        let c = t.contiguous();
+        prop_assert!(c.is_contiguous());
+        prop_assert_eq!(t.to_vec(), indices(t.shape()).iter().map(|i| t.get(i)).collect::<Vec<_>>());
+        prop_assert_eq!(t.exp(), c.exp());
+        prop_assert_eq!(t.tanh(), c.tanh());
+        prop_assert_eq!(t.sigmoid(), c.sigmoid());
+        prop_assert_eq!(t.leaky_relu(0.1), c.leaky_relu(0.1));
+        prop_assert_eq!(&t - &c, Tensor::zeros(t.shape()));
+        prop_assert_eq!(t.gt(&c.abs()), c.gt(&c.abs()));
+    }
+
+    #[test]
+    fn view_ops_equal_the_same_op_on_a_contiguous_copy((t, axis) in strided_with_axis()) {
+        let c = t.contiguous();
+        let last = t.ndim() - 1;
+        prop_assert_eq!(t.transpose(axis, last).to_vec(), c.transpose(axis, last).to_vec());
+        prop_assert_eq!(t.flip(axis).to_vec(), c.flip(axis).to_vec());
+        let n = t.shape()[axis];
+        prop_assert_eq!(t.narrow(axis, n / 2, n - n / 2).to_vec(), c.narrow(axis, n / 2, n - n / 2).to_vec());
+        prop_assert_eq!(t.slice(axis, 0, n, 2).to_vec(), c.slice(axis, 0, n, 2).to_vec());
+        prop_assert_eq!(t.unsqueeze(axis).squeeze(axis).to_vec(), t.to_vec());
+        let mut big = t.shape().to_vec();
+        big.insert(0, 2);
+        prop_assert_eq!(t.broadcast_to(&big).to_vec(), c.broadcast_to(&big).to_vec());
+        // Views never copy.
+        prop_assert!(t.transpose(axis, last).shares_storage_with(&t));
+        prop_assert!(t.flip(axis).shares_storage_with(&t));
+    }
+
+    #[test]
+    fn reshape_round_trips(t in strided()) {
+        let reversed: Vec<usize> = t.shape().iter().rev().copied().collect();
+        let r = t.reshape(&reversed);
+        prop_assert_eq!(r.to_vec(), t.to_vec());
+        prop_assert_eq!(r.reshape(t.shape()), t.clone());
+        prop_assert_eq!(t.flatten().to_vec(), t.to_vec());
+        if t.is_contiguous() {
+            prop_assert!(r.shares_storage_with(&t));
+        }
+    }
+
+    #[test]
+    fn reductions_equal_naive_loops((t, axis) in strided_with_axis()) {
+        let sum = t.sum(&[axis], false);
+        let mean = t.mean(&[axis], true);
+        let max = t.max(&[axis], false);
+        let min = t.min(&[axis], false);
+        let var = t.var(&[axis], false);
+        let argmax = t.argmax(axis, false);
+        let n = t.shape()[axis];
+        for out in indices(sum.shape()) {
+            let group: Vec<f64> = (0..n).map(|i| { let mut idx = out.clone(); idx.insert(axis, i); t.get(&idx) }).collect();
+            let naive_sum: f64 = group.iter().sum();
+            let naive_mean = naive_sum / n as f64;
+            let naive_var = group.iter().map(|v| (v - naive_mean).powi(2)).sum::<f64>() / n as f64;
+            let naive_max = group.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let mut kept = out.clone();
+            kept.insert(axis, 0);
+            prop_assert!((sum.get(&out) - naive_sum).abs() < 1e-12);
+            prop_assert!((mean.get(&kept) - naive_mean).abs() < 1e-12);
+            prop_assert!((var.get(&out) - naive_var).abs() < 1e-12);
+            prop_assert_eq!(max.get(&out), naive_max);
+            prop_assert_eq!(min.get(&out), group.iter().cloned().fold(f64::INFINITY, f64::min));
+            prop_assert_eq!(group[argmax.get(&out) as usize], naive_max);
+        }
+        // Reducing several axes at once equals reducing them one at a time.
+        let all: Vec<usize> = (0..t.ndim()).collect();
+        prop_assert!((t.sum(&all, false).item() - t.to_vec().iter().sum::<f64>()).abs() < 1e-10);
+    }
+}
+
+fn naive_matmul(a: &Tensor<f64>, b: &Tensor<f64>) -> Vec<f64> {
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let mut out = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            out[i * n + j] = (0..k).map(|p| a.get(&[i, p]) * b.get(&[p, j])).sum();
+        }
+    }
+    out
+}
+
+fn close(x: &[f64], y: &[f64]) -> bool {
+    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn matmul_of_views_equals_naive_and_contiguous(
+        (a, b, at, bt) in (1usize..7, 1usize..7, 1usize..7).prop_flat_map(|(m, k, n)| (
+            strided_tensor::<f64>(vec![m, k], -2.0, 2.0),
+            strided_tensor::<f64>(vec![k, n], -2.0, 2.0),
+            strided_tensor::<f64>(vec![k, m], -2.0, 2.0),
+            strided_tensor::<f64>(vec![n, k], -2.0, 2.0),
+        ))
+    ) {
+        let product = a.matmul(&b);
+        prop_assert!(close(&product.to_vec(), &naive_matmul(&a, &b)));
+        prop_assert!(close(&product.to_vec(), &a.contiguous().matmul(&b.contiguous()).to_vec()));
+        // Transposed operands (a view of a strided view) go straight to the GEMM.
+        let tt = at.t().matmul(&bt.t());
+        prop_assert!(close(&tt.to_vec(), &naive_matmul(&at.t(), &bt.t())));
+    }
+
+    #[test]
+    fn batched_matmul_equals_per_batch_products(
+        (a, b) in (1usize..4, 1usize..5, 1usize..5, 1usize..5).prop_flat_map(|(batch, m, k, n)| (
+            strided_tensor::<f64>(vec![batch, m, k], -2.0, 2.0),
+            strided_tensor::<f64>(vec![k, n], -2.0, 2.0),
+        ))
+    ) {
+        let c = a.matmul(&b.unsqueeze(0));
+        for i in 0..a.shape()[0] {
+            let slice = a.narrow(0, i, 1).squeeze(0);
+            prop_assert!(close(&c.narrow(0, i, 1).squeeze(0).to_vec(), &naive_matmul(&slice, &b)));
+        }
+    }
+}
