@@ -6,17 +6,22 @@
 
 use crate::element::Element;
 use crate::error::{or_panic, Result};
-use crate::layout::{broadcast_shapes, walk};
+use std::sync::Arc;
+
+use crate::layout::{broadcast_shapes, walk, Layout};
 use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
     /// Combines two tensors element by element after broadcasting them to a common
     /// shape. `op` names the operation in errors.
     pub fn try_zip_with(&self, rhs: &Tensor<E>, op: &'static str, f: impl Fn(E, E) -> E) -> Result<Self> {
-        if self.shape() == rhs.shape() {
-            if let (Some(a), Some(b)) = (self.as_slice(), rhs.as_slice()) {
-                let data = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
-                return Ok(Tensor::from_contiguous(data, self.shape()));
+        // Same shape and same gap-free layout (e.g. both contiguous, or both the same
+        // transposed view): one flat loop in memory order, result in that layout.
+        if self.shape() == rhs.shape() && self.strides() == rhs.strides() {
+            if let (Some(ra), Some(rb)) = (self.layout.dense_range(), rhs.layout.dense_range()) {
+                let data = self.storage[ra].iter().zip(&rhs.storage[rb]).map(|(&x, &y)| f(x, y)).collect();
+                let layout = Layout { offset: 0, ..self.layout.clone() };
+                return Ok(Tensor { storage: Arc::new(data), layout });
             }
         }
         let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;

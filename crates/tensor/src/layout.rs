@@ -71,6 +71,24 @@ impl Layout {
         true
     }
 
+    /// The storage range when the elements fill a gap-free block in some axis order
+    /// (row-major, a transposed or permuted view of it; no flips, no broadcast).
+    /// Element-wise ops then run over the block directly, in memory order, and give
+    /// their result this same layout.
+    pub(crate) fn dense_range(&self) -> Option<std::ops::Range<usize>> {
+        let mut axes: SmallVec<[(isize, usize); 6]> =
+            self.strides.iter().zip(&self.shape).filter(|(_, &n)| n != 1).map(|(&s, &n)| (s, n)).collect();
+        axes.sort_unstable();
+        let mut expected = 1isize;
+        for (stride, size) in axes {
+            if stride != expected {
+                return None;
+            }
+            expected *= size as isize;
+        }
+        Some(self.offset..self.offset + self.numel())
+    }
+
     /// Storage index of the element at a multi-index (unchecked arithmetic; the
     /// caller has validated the index).
     pub(crate) fn index_to_offset(&self, index: &[usize]) -> usize {

@@ -9,9 +9,11 @@
 //!   [`squeeze`](Tensor::squeeze)/[`unsqueeze`](Tensor::unsqueeze) only rewrite the layout.
 //!   [`reshape`](Tensor::reshape) is a view whenever the layout allows and a copy
 //!   otherwise; [`contiguous`](Tensor::contiguous) makes a copy explicitly.
-//! * **Element-wise ops broadcast like NumPy.** Same-shaped contiguous operands run
-//!   as flat loops the compiler vectorizes; every other layout goes through one
-//!   general strided walk, correct for offsets, stride 0 and negative strides.
+//! * **Element-wise ops broadcast like NumPy.** Operands that fill their storage
+//!   without gaps in the same layout (contiguous, or the same transposed view) run
+//!   as flat loops in memory order that the compiler vectorizes, and the result
+//!   keeps that layout; every other combination goes through one general strided
+//!   walk, correct for offsets, stride 0 and negative strides.
 //! * **`matmul` hands the views' strides to matrixmultiply's GEMM**, so a transposed
 //!   operand is never copied.
 //!

@@ -11,11 +11,11 @@
 //!
 //! proptest! {
 //!     #![proptest_config(ProptestConfig::with_cases(16))]
-//!     #[test]
 //!     fn doubling_is_adding_to_itself(t in shape(3, 4).prop_flat_map(|s| strided_tensor::<f64>(s, -1.0, 1.0))) {
 //!         prop_assert_eq!(&t * 2.0, &t + &t);
 //!     }
 //! }
+//! doubling_is_adding_to_itself(); // in a test file: mark it #[test] instead
 //! ```
 
 use proptest::collection::vec;

@@ -228,18 +228,21 @@ impl<E: Element> Tensor<E> {
         self.map_to(|v| F::from_f64(v.to_f64()))
     }
 
-    /// Applies `f` to every element, producing a contiguous tensor of type `F`.
+    /// Applies `f` to every element, giving a tensor of type `F`.
+    ///
+    /// A gap-free input (contiguous, or a transposed/permuted view of contiguous
+    /// data) is processed in memory order and the result keeps its strides, as
+    /// PyTorch does; any other layout gives a contiguous result.
     pub fn map_to<F: Element>(&self, f: impl Fn(E) -> F) -> Tensor<F> {
-        let data: Vec<F> = match self.as_slice() {
-            Some(slice) => slice.iter().map(|&v| f(v)).collect(),
-            None => {
-                let mut out = Vec::with_capacity(self.numel());
-                let data = &self.storage;
-                walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(f(data[i])));
-                out
-            }
-        };
-        Tensor::from_contiguous(data, self.shape())
+        if let Some(range) = self.layout.dense_range() {
+            let data: Vec<F> = self.storage[range].iter().map(|&v| f(v)).collect();
+            let layout = Layout { offset: 0, ..self.layout.clone() };
+            return Tensor { storage: Arc::new(data), layout };
+        }
+        let mut out = Vec::with_capacity(self.numel());
+        let data = &self.storage;
+        walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(f(data[i])));
+        Tensor::from_contiguous(out, self.shape())
     }
 
     /// Element-wise closeness as NumPy's `allclose`: same shape and
