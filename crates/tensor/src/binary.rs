@@ -38,6 +38,12 @@ impl<E: Element> Tensor<E> {
         Ok(Tensor::from_contiguous(data, &shape))
     }
 
+    /// Element-by-element combination after broadcasting; panics if the shapes do not broadcast.
+    #[track_caller]
+    pub fn zip_with(&self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Self {
+        or_panic(self.try_zip_with(rhs, "zip_with", f))
+    }
+
     /// `self + rhs`, broadcasting. (The `+` operator is the panicking form.)
     pub fn try_add(&self, rhs: &Tensor<E>) -> Result<Self> {
         self.try_zip_with(rhs, "add", |a, b| a + b)

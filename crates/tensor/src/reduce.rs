@@ -182,6 +182,41 @@ impl<E: Element> Tensor<E> {
         or_panic(self.try_argmax(axis, keepdim))
     }
 
+    /// Sums a broadcast result back to `shape`: adds over the leading axes that
+    /// broadcasting created and over the axes where `shape` has size 1. This is the
+    /// adjoint of [`broadcast_to`](Tensor::broadcast_to), used by every
+    /// broadcasting op's backward.
+    pub fn try_sum_to_shape(&self, shape: &[usize]) -> Result<Self> {
+        let op = "sum_to_shape";
+        let extra = self.ndim().checked_sub(shape.len()).ok_or_else(|| {
+            TensorError::mismatch(op, self.shape(), shape, "target has more axes than the tensor")
+        })?;
+        let mut axes: Vec<usize> = (0..extra).collect();
+        for (d, &n) in shape.iter().enumerate() {
+            let have = self.shape()[extra + d];
+            if n == 1 && have != 1 {
+                axes.push(extra + d);
+            } else if n != have {
+                return Err(TensorError::mismatch(
+                    op,
+                    self.shape(),
+                    shape,
+                    format!("axis {d} is neither equal nor 1"),
+                ));
+            }
+        }
+        if axes.is_empty() {
+            return Ok(self.clone());
+        }
+        self.try_sum(&axes, true)?.try_reshape(shape)
+    }
+
+    /// Sums a broadcast result back to `shape`; panics if `self` is not a broadcast of it.
+    #[track_caller]
+    pub fn sum_to_shape(&self, shape: &[usize]) -> Self {
+        or_panic(self.try_sum_to_shape(shape))
+    }
+
     fn all_axes(&self) -> Vec<usize> {
         (0..self.ndim()).collect()
     }

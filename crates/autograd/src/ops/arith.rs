@@ -1,0 +1,281 @@
+//! Arithmetic: `+ - * /`, power, negation, and the scalar forms.
+//!
+//! Binary ops broadcast; in backward, each input's gradient is summed back to the
+//! input's shape (`sum_to_shape`), because an element broadcast to many places
+//! influenced all of them.
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use tensor::{Element, Tensor};
+
+use crate::error::{or_panic, Result};
+use crate::op::{BackwardContext, Op};
+use crate::tape::Var;
+
+/// a + b. ∂/∂a = 1, ∂/∂b = 1.
+pub struct AddOp;
+
+impl<E: Element> Op<E> for AddOp {
+    fn name(&self) -> String {
+        "add".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_add(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let g = ctx.grad_output;
+        vec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(g.sum_to_shape(ctx.input(1).shape()))]
+    }
+}
+
+/// a − b. ∂/∂a = 1, ∂/∂b = −1.
+pub struct SubOp;
+
+impl<E: Element> Op<E> for SubOp {
+    fn name(&self) -> String {
+        "sub".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_sub(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let g = ctx.grad_output;
+        vec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(-g.sum_to_shape(ctx.input(1).shape()))]
+    }
+}
+
+/// a · b element-wise. ∂/∂a = b, ∂/∂b = a.
+pub struct MulOp;
+
+impl<E: Element> Op<E> for MulOp {
+    fn name(&self) -> String {
+        "mul".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_mul(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
+        vec![
+            ctx.needs(0).then(|| (g * b).sum_to_shape(a.shape())),
+            ctx.needs(1).then(|| (g * a).sum_to_shape(b.shape())),
+        ]
+    }
+}
+
+/// a / b element-wise. ∂/∂a = 1/b, ∂/∂b = −a/b² = −(a/b)/b.
+pub struct DivOp;
+
+impl<E: Element> Op<E> for DivOp {
+    fn name(&self) -> String {
+        "div".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_div(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
+        vec![
+            ctx.needs(0).then(|| (g / b).sum_to_shape(a.shape())),
+            ctx.needs(1).then(|| (-(g * out) / b).sum_to_shape(b.shape())),
+        ]
+    }
+}
+
+/// a^b element-wise. ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0).
+pub struct PowOp;
+
+impl<E: Element> Op<E> for PowOp {
+    fn name(&self) -> String {
+        "pow".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_pow(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
+        vec![
+            ctx.needs(0).then(|| (g * &a.zip_with(b, |a, b| b * a.powf(b - E::ONE))).sum_to_shape(a.shape())),
+            ctx.needs(1).then(|| (g * &(out * &a.ln())).sum_to_shape(b.shape())),
+        ]
+    }
+}
+
+/// −a. ∂/∂a = −1.
+pub struct NegOp;
+
+impl<E: Element> Op<E> for NegOp {
+    fn name(&self) -> String {
+        "neg".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(-x[0])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(-ctx.grad_output)]
+    }
+}
+
+/// a + c for a constant c. ∂/∂a = 1.
+pub struct AddScalarOp<E>(pub E);
+
+impl<E: Element> Op<E> for AddScalarOp<E> {
+    fn name(&self) -> String {
+        format!("add_scalar({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(x[0] + self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(ctx.grad_output.clone())]
+    }
+}
+
+/// c · a for a constant c. ∂/∂a = c.
+pub struct MulScalarOp<E>(pub E);
+
+impl<E: Element> Op<E> for MulScalarOp<E> {
+    fn name(&self) -> String {
+        format!("mul_scalar({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(x[0] * self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(ctx.grad_output * self.0)]
+    }
+}
+
+/// a^p for a constant exponent p. ∂/∂a = p·a^(p−1).
+pub struct PowScalarOp<E>(pub E);
+
+impl<E: Element> Op<E> for PowScalarOp<E> {
+    fn name(&self) -> String {
+        format!("powf({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(x[0].powf(self.0))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let p = self.0;
+        vec![Some(super::chain(ctx.grad_output, ctx.input(0), |a| p * a.powf(p - E::ONE)))]
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// self + rhs, broadcasting (the `+` operator panics where this returns the error).
+    pub fn try_add(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(AddOp, &[self, rhs])
+    }
+    /// self − rhs, broadcasting.
+    pub fn try_sub(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(SubOp, &[self, rhs])
+    }
+    /// self · rhs element-wise, broadcasting.
+    pub fn try_mul(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(MulOp, &[self, rhs])
+    }
+    /// self / rhs element-wise, broadcasting.
+    pub fn try_div(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(DivOp, &[self, rhs])
+    }
+    /// self ^ rhs element-wise, broadcasting.
+    pub fn try_pow(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(PowOp, &[self, rhs])
+    }
+    /// self ^ rhs element-wise; panics on incompatible shapes.
+    #[track_caller]
+    pub fn pow(&self, rhs: &Var<'t, E>) -> Var<'t, E> {
+        or_panic(self.try_pow(rhs))
+    }
+    /// self ^ p for a constant exponent.
+    #[track_caller]
+    pub fn powf(&self, p: E) -> Var<'t, E> {
+        self.apply(PowScalarOp(p))
+    }
+    /// self².
+    #[track_caller]
+    pub fn square(&self) -> Var<'t, E> {
+        self * self
+    }
+}
+
+macro_rules! var_operator {
+    ($trait:ident, $method:ident, $try_method:ident) => {
+        impl<'t, E: Element> $trait<&Var<'t, E>> for &Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, rhs: &Var<'t, E>) -> Var<'t, E> {
+                or_panic(self.$try_method(rhs))
+            }
+        }
+        impl<'t, E: Element> $trait<Var<'t, E>> for Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'t, E>) -> Var<'t, E> {
+                or_panic(self.$try_method(&rhs))
+            }
+        }
+        impl<'t, E: Element> $trait<&Var<'t, E>> for Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, rhs: &Var<'t, E>) -> Var<'t, E> {
+                or_panic(self.$try_method(rhs))
+            }
+        }
+        impl<'t, E: Element> $trait<Var<'t, E>> for &Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'t, E>) -> Var<'t, E> {
+                or_panic(self.$try_method(&rhs))
+            }
+        }
+    };
+}
+
+var_operator!(Add, add, try_add);
+var_operator!(Sub, sub, try_sub);
+var_operator!(Mul, mul, try_mul);
+var_operator!(Div, div, try_div);
+
+macro_rules! var_scalar_operator {
+    ($trait:ident, $method:ident, |$v:ident, $c:ident| $body:expr) => {
+        impl<'t, E: Element> $trait<E> for &Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, $c: E) -> Var<'t, E> {
+                let $v = self;
+                $body
+            }
+        }
+        impl<'t, E: Element> $trait<E> for Var<'t, E> {
+            type Output = Var<'t, E>;
+            #[track_caller]
+            fn $method(self, $c: E) -> Var<'t, E> {
+                let $v = &self;
+                $body
+            }
+        }
+    };
+}
+
+var_scalar_operator!(Add, add, |v, c| v.apply(AddScalarOp(c)));
+var_scalar_operator!(Sub, sub, |v, c| v.apply(AddScalarOp(-c)));
+var_scalar_operator!(Mul, mul, |v, c| v.apply(MulScalarOp(c)));
+var_scalar_operator!(Div, div, |v, c| v.apply(MulScalarOp(E::ONE / c)));
+
+impl<'t, E: Element> Neg for &Var<'t, E> {
+    type Output = Var<'t, E>;
+    #[track_caller]
+    fn neg(self) -> Var<'t, E> {
+        self.apply(NegOp)
+    }
+}
+
+impl<'t, E: Element> Neg for Var<'t, E> {
+    type Output = Var<'t, E>;
+    #[track_caller]
+    fn neg(self) -> Var<'t, E> {
+        self.apply(NegOp)
+    }
+}

@@ -1,0 +1,42 @@
+//! Matrix product.
+
+use tensor::{Element, Tensor};
+
+use crate::error::{or_panic, Result};
+use crate::op::{BackwardContext, Op};
+use crate::tape::Var;
+
+/// C = A·B over the last two axes (batch axes broadcast).
+///
+/// With ∂C/∂Y = G: ∂C/∂A = G·Bᵀ and ∂C/∂B = Aᵀ·G — each entry a_ik meets b_kj in
+/// every y_ij of row i. Batch axes that were broadcast are summed back.
+pub struct MatMulOp;
+
+impl<E: Element> Op<E> for MatMulOp {
+    fn name(&self) -> String {
+        "matmul".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_matmul(x[1])
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
+        vec![
+            ctx.needs(0).then(|| g.matmul(&b.t()).sum_to_shape(a.shape())),
+            ctx.needs(1).then(|| a.t().matmul(g).sum_to_shape(b.shape())),
+        ]
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// Matrix product of the last two axes.
+    pub fn try_matmul(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
+        self.tape.apply(MatMulOp, &[self, rhs])
+    }
+
+    /// Matrix product; panics if the shapes do not fit.
+    #[track_caller]
+    pub fn matmul(&self, rhs: &Var<'t, E>) -> Var<'t, E> {
+        or_panic(self.try_matmul(rhs))
+    }
+}

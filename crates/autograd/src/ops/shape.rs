@@ -1,0 +1,260 @@
+//! Shape ops: they move elements around without changing them, so each backward
+//! moves the gradient back the same way (the inverse permutation, the reverse
+//! flip, the slice written back into zeros, the broadcast summed back).
+
+use tensor::{Element, Tensor};
+
+use crate::error::{or_panic, AutogradError, Result};
+use crate::op::{BackwardContext, Op};
+use crate::tape::Var;
+
+/// Axis `d` of the output is axis `axes[d]` of the input; backward applies the
+/// inverse permutation.
+pub struct PermuteOp(pub Vec<usize>);
+
+impl<E: Element> Op<E> for PermuteOp {
+    fn name(&self) -> String {
+        format!("permute({:?})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_permute(&self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let mut inverse = vec![0; self.0.len()];
+        for (d, &a) in self.0.iter().enumerate() {
+            inverse[a] = d;
+        }
+        vec![Some(ctx.grad_output.permute(&inverse))]
+    }
+}
+
+/// Same elements, new shape (also squeeze and unsqueeze); backward reshapes back.
+pub struct ReshapeOp {
+    /// The printed name (`reshape`, `squeeze`, `unsqueeze`).
+    pub name: &'static str,
+    /// The output shape.
+    pub shape: Vec<usize>,
+}
+
+impl<E: Element> Op<E> for ReshapeOp {
+    fn name(&self) -> String {
+        format!("{}({:?})", self.name, self.shape)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_reshape(&self.shape)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(ctx.grad_output.reshape(ctx.input(0).shape()))]
+    }
+}
+
+/// Elements `start, start+step, …` below `end` along `axis`; backward writes the
+/// gradient into those places of a zero tensor of the input's shape.
+pub struct SliceOp {
+    /// The sliced axis.
+    pub axis: usize,
+    /// First index taken.
+    pub start: usize,
+    /// Indices taken are below this.
+    pub end: usize,
+    /// Distance between taken indices.
+    pub step: usize,
+}
+
+impl<E: Element> Op<E> for SliceOp {
+    fn name(&self) -> String {
+        format!("slice(axis={}, {}..{} step {})", self.axis, self.start, self.end, self.step)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_slice(self.axis, self.start, self.end, self.step)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let zeros = Tensor::zeros(ctx.input(0).shape());
+        vec![Some(zeros.slice_assign(self.axis, self.start, self.end, self.step, ctx.grad_output))]
+    }
+}
+
+/// Reverses `axis`; backward reverses the gradient the same way.
+pub struct FlipOp(pub usize);
+
+impl<E: Element> Op<E> for FlipOp {
+    fn name(&self) -> String {
+        format!("flip({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_flip(self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(ctx.grad_output.flip(self.0))]
+    }
+}
+
+/// Broadcasts to a larger shape; backward sums the copies' gradients back.
+pub struct BroadcastOp(pub Vec<usize>);
+
+impl<E: Element> Op<E> for BroadcastOp {
+    fn name(&self) -> String {
+        format!("broadcast_to({:?})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_broadcast_to(&self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        vec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).shape()))]
+    }
+}
+
+/// Joins inputs along `axis`; backward hands each input its own stretch of the gradient.
+pub struct ConcatOp(pub usize);
+
+impl<E: Element> Op<E> for ConcatOp {
+    fn name(&self) -> String {
+        format!("concat(axis={})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        let owned: Vec<Tensor<E>> = x.iter().map(|&t| t.clone()).collect();
+        Tensor::try_concat(&owned, self.0)
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let mut start = 0;
+        ctx.inputs
+            .iter()
+            .map(|input| {
+                let len = input.shape()[self.0];
+                let part = ctx.grad_output.narrow(self.0, start, len);
+                start += len;
+                Some(part)
+            })
+            .collect()
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// Reorders the axes (see [`Tensor::permute`]).
+    pub fn try_permute(&self, axes: &[usize]) -> Result<Var<'t, E>> {
+        self.tape.apply(PermuteOp(axes.to_vec()), &[self])
+    }
+    /// Reorders the axes; panics unless `axes` is a permutation.
+    #[track_caller]
+    pub fn permute(&self, axes: &[usize]) -> Var<'t, E> {
+        or_panic(self.try_permute(axes))
+    }
+    /// Swaps two axes.
+    #[track_caller]
+    pub fn transpose(&self, a: usize, b: usize) -> Var<'t, E> {
+        let mut axes: Vec<usize> = (0..self.value.ndim()).collect();
+        if a >= axes.len() || b >= axes.len() {
+            or_panic(Err(tensor::TensorError::InvalidAxis {
+                op: "transpose",
+                axis: a.max(b),
+                shape: self.shape().to_vec(),
+            }
+            .into()))
+        }
+        axes.swap(a, b);
+        self.permute(&axes)
+    }
+    /// Swaps the last two axes (a no-op below two dimensions).
+    pub fn t(&self) -> Var<'t, E> {
+        match self.value.ndim() {
+            0 | 1 => self.clone(),
+            n => self.transpose(n - 2, n - 1),
+        }
+    }
+    /// Same elements, new shape (see [`Tensor::reshape`]).
+    pub fn try_reshape(&self, shape: &[usize]) -> Result<Var<'t, E>> {
+        self.tape.apply(ReshapeOp { name: "reshape", shape: shape.to_vec() }, &[self])
+    }
+    /// Reshape; panics if the sizes differ.
+    #[track_caller]
+    pub fn reshape(&self, shape: &[usize]) -> Var<'t, E> {
+        or_panic(self.try_reshape(shape))
+    }
+    /// Removes a size-1 axis.
+    pub fn try_squeeze(&self, axis: usize) -> Result<Var<'t, E>> {
+        let shape = self.value.try_squeeze(axis)?.shape().to_vec();
+        self.tape.apply(ReshapeOp { name: "squeeze", shape }, &[self])
+    }
+    /// Removes a size-1 axis; panics otherwise.
+    #[track_caller]
+    pub fn squeeze(&self, axis: usize) -> Var<'t, E> {
+        or_panic(self.try_squeeze(axis))
+    }
+    /// Inserts a size-1 axis at `axis`.
+    pub fn try_unsqueeze(&self, axis: usize) -> Result<Var<'t, E>> {
+        let shape = self.value.try_unsqueeze(axis)?.shape().to_vec();
+        self.tape.apply(ReshapeOp { name: "unsqueeze", shape }, &[self])
+    }
+    /// Inserts a size-1 axis; panics if `axis > ndim`.
+    #[track_caller]
+    pub fn unsqueeze(&self, axis: usize) -> Var<'t, E> {
+        or_panic(self.try_unsqueeze(axis))
+    }
+    /// Strided slice along `axis` (see [`Tensor::slice`]).
+    pub fn try_slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Result<Var<'t, E>> {
+        self.tape.apply(SliceOp { axis, start, end, step }, &[self])
+    }
+    /// Strided slice; panics when out of range.
+    #[track_caller]
+    pub fn slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Var<'t, E> {
+        or_panic(self.try_slice(axis, start, end, step))
+    }
+    /// Elements `start .. start + len` along `axis`; panics when out of range.
+    #[track_caller]
+    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Var<'t, E> {
+        self.slice(axis, start, start + len, 1)
+    }
+    /// Reverses `axis`; panics if it is out of range.
+    #[track_caller]
+    pub fn flip(&self, axis: usize) -> Var<'t, E> {
+        self.apply(FlipOp(axis))
+    }
+    /// Broadcasts to `shape`.
+    pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Var<'t, E>> {
+        self.tape.apply(BroadcastOp(shape.to_vec()), &[self])
+    }
+    /// Broadcasts to `shape`; panics if incompatible.
+    #[track_caller]
+    pub fn broadcast_to(&self, shape: &[usize]) -> Var<'t, E> {
+        or_panic(self.try_broadcast_to(shape))
+    }
+
+    /// Joins values along `axis`.
+    pub fn try_concat(parts: &[Var<'t, E>], axis: usize) -> Result<Var<'t, E>> {
+        let first = parts.first().ok_or_else(|| {
+            AutogradError::Tensor(tensor::TensorError::InvalidArgument {
+                op: "concat",
+                shape: vec![],
+                detail: "needs at least one value".into(),
+            })
+        })?;
+        let refs: Vec<&Var<'t, E>> = parts.iter().collect();
+        first.tape.apply(ConcatOp(axis), &refs)
+    }
+    /// Joins values along `axis`; panics if the shapes disagree or `parts` is empty.
+    #[track_caller]
+    pub fn concat(parts: &[Var<'t, E>], axis: usize) -> Var<'t, E> {
+        or_panic(Self::try_concat(parts, axis))
+    }
+    /// Stacks same-shaped values along a new axis `axis`.
+    pub fn try_stack(parts: &[Var<'t, E>], axis: usize) -> Result<Var<'t, E>> {
+        if let Some(first) = parts.first() {
+            if let Some(other) = parts.iter().find(|p| p.shape() != first.shape()) {
+                return Err(tensor::TensorError::ShapeMismatch {
+                    op: "stack",
+                    lhs: first.shape().to_vec(),
+                    rhs: other.shape().to_vec(),
+                    detail: "all shapes must be equal".into(),
+                }
+                .into());
+            }
+        }
+        let expanded = parts.iter().map(|p| p.try_unsqueeze(axis)).collect::<Result<Vec<_>>>()?;
+        Self::try_concat(&expanded, axis)
+    }
+    /// Stacks values along a new axis; panics if their shapes differ.
+    #[track_caller]
+    pub fn stack(parts: &[Var<'t, E>], axis: usize) -> Var<'t, E> {
+        or_panic(Self::try_stack(parts, axis))
+    }
+}

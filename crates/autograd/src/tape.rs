@@ -1,0 +1,342 @@
+//! The tape (Wengert list) and the reverse sweep.
+//!
+//! Recording an op appends a node holding the op, the indices of its inputs and
+//! its output value. Inputs always come before outputs, so the tape is in
+//! topological order by construction and backward is one sweep from the end.
+
+use std::cell::{Cell, RefCell};
+
+use smallvec::SmallVec;
+use tensor::{Element, Tensor};
+
+use crate::error::{or_panic, AutogradError, Result};
+use crate::op::{BackwardContext, Op};
+
+/// One entry of the tape.
+pub(crate) struct Node<E: Element> {
+    /// `None` for leaves (parameters and constants).
+    pub(crate) op: Option<Box<dyn Op<E>>>,
+    pub(crate) parents: SmallVec<[usize; 2]>,
+    pub(crate) value: Tensor<E>,
+    /// True when some parameter is upstream, so a gradient can flow here.
+    pub(crate) requires_grad: bool,
+    /// Keep this node's gradient after backward (parameters always; others on request).
+    pub(crate) keep_grad: bool,
+    pub(crate) label: Option<String>,
+}
+
+/// A recording of a computation, from which [`backward`](Tape::backward) computes
+/// gradients.
+///
+/// ```
+/// use autograd::Tape;
+/// use tensor::Tensor;
+///
+/// let tape = Tape::<f64>::new();
+/// let x = tape.constant(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
+/// let w = tape.param(Tensor::from_vec(vec![0.5, -1.0], &[2, 1]));
+/// let loss = x.matmul(&w).tanh().sum_all();
+/// let grads = tape.backward(&loss).unwrap();
+/// assert_eq!(grads.wrt(&w).shape(), &[2, 1]);
+/// println!("{tape}"); // the Wengert list, one op per line
+/// ```
+pub struct Tape<E: Element> {
+    pub(crate) nodes: RefCell<Vec<Node<E>>>,
+    recording: bool,
+    anomaly_detection: Cell<bool>,
+}
+
+/// A value computed on a [`Tape`]: its tensor, and (when recorded) its place on the tape.
+///
+/// Cloning is cheap (the tensor's storage is shared).
+#[derive(Clone)]
+pub struct Var<'t, E: Element> {
+    pub(crate) tape: &'t Tape<E>,
+    pub(crate) value: Tensor<E>,
+    pub(crate) index: Option<usize>,
+}
+
+impl<E: Element> Default for Tape<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Element> Tape<E> {
+    /// An empty tape that records every op.
+    pub fn new() -> Self {
+        Tape { nodes: RefCell::new(Vec::new()), recording: true, anomaly_detection: Cell::new(false) }
+    }
+
+    /// A tape that records nothing: ops compute their values and the tape stays
+    /// empty, so evaluation (inference, statistics on a probe batch) holds no
+    /// memory beyond the values still in use. `backward` is unavailable.
+    pub fn no_grad() -> Self {
+        Tape { recording: false, ..Self::new() }
+    }
+
+    /// Whether ops are recorded.
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Turns anomaly mode on or off: when on, the first NaN or infinity produced by
+    /// an op's forward or backward is reported as an error naming the op, its tape
+    /// index and its input shapes (at some cost: every value is scanned).
+    pub fn set_anomaly_detection(&self, on: bool) {
+        self.anomaly_detection.set(on);
+    }
+
+    /// Number of recorded nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// True when nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every node, keeping the allocation for the next step. Needs no
+    /// live `Var` of this tape (the borrow checker enforces it).
+    pub fn clear(&mut self) {
+        self.nodes.get_mut().clear();
+    }
+
+    fn push(&self, node: Node<E>) -> Option<usize> {
+        if !self.recording {
+            return None;
+        }
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(node);
+        Some(nodes.len() - 1)
+    }
+
+    fn leaf(&self, value: Tensor<E>, requires_grad: bool) -> Var<'_, E> {
+        let node = Node {
+            op: None,
+            parents: SmallVec::new(),
+            value: value.clone(),
+            requires_grad,
+            keep_grad: requires_grad,
+            label: None,
+        };
+        Var { tape: self, index: self.push(node), value }
+    }
+
+    /// A leaf that needs gradients: a parameter to train or an input to differentiate by.
+    pub fn param(&self, value: Tensor<E>) -> Var<'_, E> {
+        self.leaf(value, true)
+    }
+
+    /// A leaf that needs no gradient: data, labels, fixed numbers.
+    pub fn constant(&self, value: Tensor<E>) -> Var<'_, E> {
+        self.leaf(value, false)
+    }
+
+    /// Runs `op` forward on `inputs` and records it. The error is the op's shape
+    /// error, or an anomaly when anomaly mode is on.
+    pub fn apply<'t>(&'t self, op: impl Op<E>, inputs: &[&Var<'t, E>]) -> Result<Var<'t, E>> {
+        let values: SmallVec<[&Tensor<E>; 2]> = inputs.iter().map(|v| &v.value).collect();
+        let value = op.forward(&values)?;
+        if self.anomaly_detection.get() && !all_finite(&value) {
+            return Err(AutogradError::Anomaly {
+                phase: "forward",
+                op: op.name(),
+                index: self.len(),
+                input_shapes: values.iter().map(|v| v.shape().to_vec()).collect(),
+            });
+        }
+        if !self.recording {
+            return Ok(Var { tape: self, value, index: None });
+        }
+        let parents: SmallVec<[usize; 2]> =
+            inputs.iter().map(|v| v.index.ok_or(AutogradError::NotRecorded)).collect::<Result<_>>()?;
+        let requires_grad = {
+            let nodes = self.nodes.borrow();
+            parents.iter().any(|&p| nodes[p].requires_grad)
+        };
+        let node = Node {
+            op: Some(Box::new(op)),
+            parents,
+            value: value.clone(),
+            requires_grad,
+            keep_grad: false,
+            label: None,
+        };
+        Ok(Var { tape: self, index: self.push(node), value })
+    }
+
+    /// Gradients of a one-element output with respect to every parameter (and every
+    /// value marked with [`Var::keep_grad`]).
+    ///
+    /// Backward reads the tape and changes nothing on it, so calling it twice gives
+    /// the same gradients twice: nothing accumulates across calls. (Within one call,
+    /// a value used several times receives the sum of its uses' gradients.)
+    pub fn backward(&self, output: &Var<'_, E>) -> Result<Gradients<E>> {
+        if output.value.numel() != 1 {
+            return Err(AutogradError::NotScalar { shape: output.value.shape().to_vec() });
+        }
+        self.backward_with(output, Tensor::ones(output.value.shape()))
+    }
+
+    /// Backward from any output, seeded with ∂C/∂output = `seed` (same shape).
+    pub fn backward_with(&self, output: &Var<'_, E>, seed: Tensor<E>) -> Result<Gradients<E>> {
+        let root =
+            output.index.filter(|_| std::ptr::eq(output.tape, self)).ok_or(AutogradError::NotRecorded)?;
+        if seed.shape() != output.value.shape() {
+            return Err(tensor::TensorError::ShapeMismatch {
+                op: "backward_with",
+                lhs: output.value.shape().to_vec(),
+                rhs: seed.shape().to_vec(),
+                detail: "the seed gradient must have the output's shape".into(),
+            }
+            .into());
+        }
+        let nodes = self.nodes.borrow();
+        let mut pending: Vec<Option<Tensor<E>>> = vec![None; root + 1];
+        let mut kept: Vec<Option<Tensor<E>>> = vec![None; nodes.len()];
+        pending[root] = Some(seed);
+        for index in (0..=root).rev() {
+            let Some(grad) = pending[index].take() else { continue };
+            let node = &nodes[index];
+            if let (Some(op), true) = (&node.op, node.requires_grad) {
+                self.propagate(&nodes, index, op.as_ref(), &grad, &mut pending)?;
+            }
+            // Unmarked intermediate gradients are dropped here, as soon as consumed.
+            if node.keep_grad {
+                kept[index] = Some(grad);
+            }
+        }
+        Ok(Gradients { grads: kept })
+    }
+
+    /// Sends node `index`'s gradient to its parents through its op's backward.
+    fn propagate(
+        &self,
+        nodes: &[Node<E>],
+        index: usize,
+        op: &dyn Op<E>,
+        grad: &Tensor<E>,
+        pending: &mut [Option<Tensor<E>>],
+    ) -> Result<()> {
+        let node = &nodes[index];
+        let inputs: SmallVec<[&Tensor<E>; 2]> = node.parents.iter().map(|&p| &nodes[p].value).collect();
+        let needs_grad: SmallVec<[bool; 2]> = node.parents.iter().map(|&p| nodes[p].requires_grad).collect();
+        let ctx = BackwardContext {
+            inputs: &inputs,
+            output: &node.value,
+            grad_output: grad,
+            needs_grad: &needs_grad,
+        };
+        let input_grads = op.backward(&ctx);
+        for (k, (&parent, input_grad)) in node.parents.iter().zip(input_grads).enumerate() {
+            let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
+            if input_grad.shape() != inputs[k].shape() {
+                return Err(AutogradError::GradientShape {
+                    op: op.name(),
+                    input: k,
+                    expected: inputs[k].shape().to_vec(),
+                    got: input_grad.shape().to_vec(),
+                });
+            }
+            if self.anomaly_detection.get() && !all_finite(&input_grad) {
+                return Err(AutogradError::Anomaly {
+                    phase: "backward",
+                    op: op.name(),
+                    index,
+                    input_shapes: inputs.iter().map(|v| v.shape().to_vec()).collect(),
+                });
+            }
+            pending[parent] = Some(match pending[parent].take() {
+                None => input_grad,
+                Some(sum) => &sum + &input_grad,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn all_finite<E: Element>(t: &Tensor<E>) -> bool {
+    t.iter().all(E::is_finite)
+}
+
+/// The gradients one backward pass kept: of every parameter, and of every value
+/// marked with [`Var::keep_grad`].
+#[derive(Debug, Clone)]
+pub struct Gradients<E: Element> {
+    grads: Vec<Option<Tensor<E>>>,
+}
+
+impl<E: Element> Gradients<E> {
+    /// ∂C/∂v, or `None` if `v` is a constant, was not kept, or C does not depend on it.
+    pub fn get(&self, v: &Var<'_, E>) -> Option<&Tensor<E>> {
+        v.index.and_then(|i| self.grads.get(i)).and_then(Option::as_ref)
+    }
+
+    /// ∂C/∂v; a zero tensor of v's shape when C does not depend on v. Panics when
+    /// the gradient was not kept (a constant, or an intermediate not marked with
+    /// [`Var::keep_grad`]).
+    #[track_caller]
+    pub fn wrt(&self, v: &Var<'_, E>) -> Tensor<E> {
+        if let Some(g) = self.get(v) {
+            return g.clone();
+        }
+        let kept = v.index.is_some_and(|i| v.tape.nodes.borrow()[i].keep_grad);
+        assert!(
+            kept,
+            "no gradient was kept for this value: it is a constant or an intermediate not marked keep_grad"
+        );
+        Tensor::zeros(v.value.shape())
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// The value.
+    pub fn value(&self) -> &Tensor<E> {
+        &self.value
+    }
+
+    /// The value's shape.
+    pub fn shape(&self) -> &[usize] {
+        self.value.shape()
+    }
+
+    /// The tape this value belongs to.
+    pub fn tape(&self) -> &'t Tape<E> {
+        self.tape
+    }
+
+    /// Its index on the tape (`None` when computed without recording).
+    pub fn index(&self) -> Option<usize> {
+        self.index
+    }
+
+    /// Whether a gradient can flow to this value (some parameter is upstream).
+    pub fn requires_grad(&self) -> bool {
+        self.index.is_some_and(|i| self.tape.nodes.borrow()[i].requires_grad)
+    }
+
+    /// Asks backward to keep this value's gradient (e.g. ∂C/∂s of a layer's
+    /// pre-activation, which the paper studies). Returns `self` for chaining.
+    pub fn keep_grad(self) -> Self {
+        if let Some(i) = self.index {
+            self.tape.nodes.borrow_mut()[i].keep_grad = true;
+        }
+        self
+    }
+
+    /// Names this value in the printed tape and the DOT graph. Returns `self`.
+    pub fn named(self, label: impl Into<String>) -> Self {
+        if let Some(i) = self.index {
+            self.tape.nodes.borrow_mut()[i].label = Some(label.into());
+        }
+        self
+    }
+
+    /// Records a custom op with `self` as its only input; panics on its error.
+    #[track_caller]
+    pub fn apply(&self, op: impl Op<E>) -> Var<'t, E> {
+        or_panic(self.tape.apply(op, &[self]))
+    }
+}
