@@ -220,6 +220,16 @@ proptest! {
     }
 
     #[test]
+    fn sigmoid_cross_entropy(
+        (logits, targets) in (1usize..5, 1usize..6).prop_flat_map(|(batch, outputs)| (
+            any_layout_tensor::<f64>(vec![batch, outputs], -4.0, 4.0),
+            any_layout_tensor::<f64>(vec![batch, outputs], 0.0, 1.0),
+        ))
+    ) {
+        check(&[logits], |_, v| v[0].sigmoid_cross_entropy(&targets))?;
+    }
+
+    #[test]
     fn mean_squared_error((a, b) in shape(3, 4).prop_flat_map(|s| (any_layout_tensor::<f64>(s.clone(), -2.0, 2.0), any_layout_tensor::<f64>(s, -2.0, 2.0)))) {
         check(&[a, b], |_, v| v[0].mse(&v[1]))?;
     }

@@ -296,3 +296,19 @@ fn var_operators_and_views_compose() {
     let stacked = Var::stack(&[x.clone(), x.clone()], 0);
     assert_eq!(stacked.shape(), &[2, 2, 2]);
 }
+
+#[test]
+fn sigmoid_cross_entropy_matches_nielsens_formula_and_stays_finite() {
+    let tape = Tape::<f64>::new();
+    let s = tape.param(Tensor::from_vec(vec![0.3, -1.2, 500.0, -500.0], &[2, 2]));
+    let y = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]);
+    let cost = s.sigmoid_cross_entropy(&y);
+    let a = |v: f64| sigmoid(v);
+    let nielsen_row0 = -(a(0.3)).ln() - (1.0 - a(-1.2)).ln();
+    let row1 = 500.0 + 500.0; // −ln(1−σ(500)) ≈ 500, −ln σ(−500) ≈ 500
+    assert!((cost.value().item() - (nielsen_row0 + row1) / 2.0).abs() < 1e-9, "{}", cost.value().item());
+    let g = tape.backward(&cost).unwrap().wrt(&s);
+    // Nielsen's output delta a − y, over the batch of 2.
+    assert!((g.get(&[0, 0]) - (a(0.3) - 1.0) / 2.0).abs() < 1e-15);
+    assert!(g.iter().all(f64::is_finite));
+}

@@ -109,7 +109,53 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     }
 }
 
+/// Binary cross-entropy of sigmoid outputs, computed from the pre-activations
+/// ("logits") s for stability: per element
+/// −y ln σ(s) − (1−y) ln(1−σ(s)) = max(s, 0) − s·y + ln(1 + e^−|s|),
+/// summed over outputs and averaged over the batch (axis 0) — Nielsen's
+/// `CrossEntropyCost`. Backward: (σ(s) − y)/batch, his output delta a − y.
+pub struct SigmoidCrossEntropyOp<E: Element> {
+    /// Targets in [0, 1], same shape as the logits.
+    pub targets: Tensor<E>,
+}
+
+impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
+    fn name(&self) -> String {
+        "sigmoid_cross_entropy".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        let s = x[0];
+        if s.shape() != self.targets.shape() || s.ndim() == 0 {
+            return Err(TensorError::ShapeMismatch {
+                op: "sigmoid_cross_entropy",
+                lhs: s.shape().to_vec(),
+                rhs: self.targets.shape().to_vec(),
+                detail: "logits and targets must have the same shape, batch first".into(),
+            });
+        }
+        let per_element =
+            s.zip_with(&self.targets, |s, y| s.max(E::ZERO) - s * y + (E::ONE + (-s.abs()).exp()).ln());
+        Ok(Tensor::scalar(per_element.sum_all() / E::from_usize(s.shape()[0])))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+        let s = ctx.input(0);
+        let scale = ctx.grad_output.item() / E::from_usize(s.shape()[0]);
+        vec![Some(s.zip_with(&self.targets, |s, y| (tensor::sigmoid(s) - y) * scale))]
+    }
+}
+
 impl<'t, E: Element> Var<'t, E> {
+    /// Nielsen's cross-entropy cost of sigmoid outputs, from their pre-activations
+    /// (see [`SigmoidCrossEntropyOp`]).
+    pub fn try_sigmoid_cross_entropy(&self, targets: &Tensor<E>) -> Result<Var<'t, E>> {
+        self.tape.apply(SigmoidCrossEntropyOp { targets: targets.clone() }, &[self])
+    }
+    /// Nielsen's cross-entropy cost; panics on mismatched shapes.
+    #[track_caller]
+    pub fn sigmoid_cross_entropy(&self, targets: &Tensor<E>) -> Var<'t, E> {
+        or_panic(self.try_sigmoid_cross_entropy(targets))
+    }
+
     /// Softmax along `axis`; panics on a bad axis.
     #[track_caller]
     pub fn softmax(&self, axis: usize) -> Var<'t, E> {
