@@ -112,26 +112,31 @@ fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<Parsed<'a>, NnError> {
     Ok(Parsed { tensors, metadata })
 }
 
-/// Copies every parameter of `mlp` from the file, checking names, shapes and types.
+/// Copies every parameter of `mlp` from the file, checking names, shapes and
+/// types of all of them before changing any, so a bad file leaves `mlp` as it was.
 fn fill<E: Element>(mlp: &mut Mlp<E>, path: &Path, file: &SafeTensors<'_>) -> Result<(), NnError> {
     let path_buf = || path.to_path_buf();
-    for param in mlp.parameters_mut() {
+    let mut loaded = vec![];
+    for (name, current) in mlp.parameters() {
         let view = file
-            .tensor(&param.name)
-            .map_err(|_| NnError::MissingTensor { path: path_buf(), name: param.name.clone() })?;
-        if view.shape() != param.value.shape() {
+            .tensor(&name)
+            .map_err(|_| NnError::MissingTensor { path: path_buf(), name: name.clone() })?;
+        if view.shape() != current.shape() {
             return Err(NnError::ShapeMismatch {
                 path: path_buf(),
-                name: param.name.clone(),
-                expected: param.value.shape().to_vec(),
+                name,
+                expected: current.shape().to_vec(),
                 found: view.shape().to_vec(),
             });
         }
         let values = from_le_bytes::<E>(view.dtype(), view.data()).ok_or_else(|| NnError::Format {
             path: path_buf(),
-            detail: format!("tensor `{}` has type {:?}; only F32 and F64 are read", param.name, view.dtype()),
+            detail: format!("tensor `{name}` has type {:?}; only F32 and F64 are read", view.dtype()),
         })?;
-        *param.value = Tensor::from_vec(values, view.shape());
+        loaded.push(Tensor::from_vec(values, view.shape()));
+    }
+    for (param, value) in mlp.parameters_mut().into_iter().zip(loaded) {
+        *param.value = value;
     }
     Ok(())
 }

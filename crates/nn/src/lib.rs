@@ -38,6 +38,7 @@ pub mod loss;
 mod mlp;
 mod optim;
 pub mod probe;
+mod train;
 
 pub use activation::Activation;
 pub use error::NnError;
@@ -46,3 +47,4 @@ pub use linear::{BoundLinear, Linear};
 pub use loss::Loss;
 pub use mlp::{BoundMlp, Mlp, MlpBuilder, Trace};
 pub use optim::{ParamMut, Sgd};
+pub use train::train_step;

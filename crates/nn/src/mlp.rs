@@ -196,6 +196,18 @@ impl<'t, E: Element> BoundMlp<'t, E> {
         self.layers.iter().zip(&self.activations).fold(x.clone(), |z, (layer, f)| f.apply(&layer.forward(&z)))
     }
 
+    /// The output layer's pre-activation (logits) and activation — what every
+    /// [`Loss`](crate::Loss) needs — without keeping the hidden layers' gradients.
+    #[track_caller]
+    pub fn forward_to_logits(&self, x: &Var<'t, E>) -> (Var<'t, E>, Var<'t, E>) {
+        let (last, hidden) = self.layers.split_last().expect("an MLP has at least one layer");
+        let z =
+            hidden.iter().zip(&self.activations).fold(x.clone(), |z, (layer, f)| f.apply(&layer.forward(&z)));
+        let logits = last.forward(&z);
+        let output = self.activations[self.layers.len() - 1].apply(&logits);
+        (logits, output)
+    }
+
     /// The forward pass keeping every pre-activation and activation, with ∂C/∂s
     /// marked to be kept by backward.
     #[track_caller]

@@ -1,0 +1,27 @@
+//! One training step, the loop body every experiment shares.
+
+use autograd::Tape;
+use tensor::{Element, Tensor};
+
+use crate::loss::Loss;
+use crate::mlp::Mlp;
+use crate::optim::Sgd;
+
+/// Forward on a fresh tape, backward, and one optimizer update on the minibatch
+/// `x` (`[batch, n_in]`) with `labels`. Returns the minibatch cost before the update.
+#[track_caller]
+pub fn train_step<E: Element>(
+    mlp: &mut Mlp<E>,
+    sgd: &mut Sgd<E>,
+    x: &Tensor<E>,
+    labels: &[usize],
+    loss: Loss,
+) -> f64 {
+    let tape = Tape::new();
+    let net = mlp.on(&tape);
+    let (logits, output) = net.forward_to_logits(&tape.constant(x.clone()));
+    let cost = loss.cost(&logits, &output, labels);
+    let grads = tape.backward(&cost).expect("the cost is a scalar on this tape");
+    sgd.step(mlp.parameters_mut(), &net.gradients(&grads));
+    cost.value().item().to_f64()
+}

@@ -1,0 +1,126 @@
+//! Initializers, the optimizer and the losses against their formulas.
+
+use autograd::Tape;
+use nn::loss::{nll, one_hot, quadratic, Quadratic};
+use nn::{Init, Loss, Mlp, Sgd};
+use tensor::{Tensor, TensorRng};
+
+#[test]
+fn initializer_variances_match_their_formulas() {
+    let inits = [
+        Init::Standard,
+        Init::Normalized,
+        Init::GlorotNormal,
+        Init::HeUniform,
+        Init::HeNormal,
+        Init::LecunNormal,
+        Init::Gaussian { std: 1.0 },
+        Init::Gaussian { std: 0.01 },
+    ];
+    for (seed, init) in inits.into_iter().enumerate() {
+        let w: Tensor<f64> = init.sample(&[1000, 1000], 1000, 1000, &mut TensorRng::new(seed as u64));
+        let expected = init.variance(1000, 1000);
+        let got = w.var_all();
+        assert!((got / expected - 1.0).abs() < 0.02, "{}: variance {got}, formula {expected}", init.name());
+        assert!(w.mean_all().abs() < 0.01 * expected.sqrt() * 10.0, "{}: mean {}", init.name(), w.mean_all());
+    }
+}
+
+#[test]
+fn uniform_initializers_stay_in_their_bounds_and_use_the_right_fans() {
+    // Unequal fans, so a formula using the wrong one would be caught.
+    let (n_in, n_out) = (784, 300);
+    let cases = [
+        (Init::Standard, 1.0 / (784f64).sqrt()),
+        (Init::Normalized, (6.0 / 1084f64).sqrt()),
+        (Init::HeUniform, (6.0 / 784f64).sqrt()),
+    ];
+    for (init, bound) in cases {
+        assert_eq!(init.uniform_bound(n_in, n_out), Some(bound));
+        let w: Tensor<f32> = init.sample(&[n_in, n_out], n_in, n_out, &mut TensorRng::new(9));
+        let (lo, hi) = (w.min_all() as f64, w.max_all() as f64);
+        assert!(lo >= -bound && hi <= bound, "{}: [{lo}, {hi}] outside ±{bound}", init.name());
+        assert!(hi > 0.99 * bound && lo < -0.99 * bound, "{}: does not fill its range", init.name());
+        // Var of U[−b, b] is b²/3.
+        assert!((w.cast::<f64>().var_all() / (bound * bound / 3.0) - 1.0).abs() < 0.02);
+    }
+    let zeros: Tensor<f32> = Init::Zeros.sample(&[3], 1, 3, &mut TensorRng::new(0));
+    assert_eq!(zeros.to_vec(), vec![0.0; 3]);
+    let c: Tensor<f32> = Init::Constant(0.5).sample(&[2], 1, 2, &mut TensorRng::new(0));
+    assert_eq!(c.to_vec(), vec![0.5; 2]);
+}
+
+#[test]
+fn builder_is_seeded_and_lays_out_the_paper_network() {
+    let a = Mlp::<f32>::builder(&[1024, 1000, 1000, 9]).init(Init::Standard).seed(3).build();
+    let b = Mlp::<f32>::builder(&[1024, 1000, 1000, 9]).init(Init::Standard).seed(3).build();
+    let c = Mlp::<f32>::builder(&[1024, 1000, 1000, 9]).init(Init::Standard).seed(4).build();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.widths(), vec![1024, 1000, 1000, 9]);
+    assert_eq!(a.depth(), 2);
+    assert_eq!(a.layers[0].weight.shape(), &[1024, 1000], "W is [n_in, n_out]: s = z·W + b");
+    assert!(a.layers.iter().all(|l| l.bias.to_vec().iter().all(|&b| b == 0.0)), "biases start at 0");
+}
+
+/// One step by hand: w = 1.0, g = 0.5, lr 0.1, momentum 0.9, decay 0.2.
+#[test]
+fn sgd_with_momentum_and_decay_equals_hand_arithmetic() {
+    let mut mlp =
+        Mlp::<f64>::builder(&[1, 1]).init(Init::Constant(1.0)).bias_init(Init::Constant(1.0)).build();
+    let grads = [Tensor::full(&[1, 1], 0.5), Tensor::full(&[1], 0.5)];
+    let mut sgd = Sgd::new(0.1).with_momentum(0.9, false).with_weight_decay(0.2);
+    sgd.step(mlp.parameters_mut(), &grads);
+    // Weight: g' = 0.5 + 0.2·1 = 0.7; v = 0.7; w = 1 − 0.1·0.7 = 0.93. Bias: no decay: 1 − 0.05 = 0.95.
+    assert!((mlp.layers[0].weight.item() - 0.93).abs() < 1e-15);
+    assert!((mlp.layers[0].bias.item() - 0.95).abs() < 1e-15);
+    sgd.step(mlp.parameters_mut(), &grads);
+    // Weight: g' = 0.5 + 0.2·0.93 = 0.686; v = 0.9·0.7 + 0.686 = 1.316; w = 0.93 − 0.1316 = 0.7984.
+    assert!((mlp.layers[0].weight.item() - 0.7984).abs() < 1e-15);
+    // Bias: v = 0.9·0.5 + 0.5 = 0.95; b = 0.95 − 0.095 = 0.855.
+    assert!((mlp.layers[0].bias.item() - 0.855).abs() < 1e-15);
+
+    // Nesterov: first step d = g + μ·v = 0.5 + 0.9·0.5 = 0.95 for the bias.
+    let mut mlp =
+        Mlp::<f64>::builder(&[1, 1]).init(Init::Constant(1.0)).bias_init(Init::Constant(1.0)).build();
+    Sgd::new(0.1).with_momentum(0.9, true).step(mlp.parameters_mut(), &grads);
+    assert!((mlp.layers[0].bias.item() - (1.0 - 0.095)).abs() < 1e-15);
+}
+
+#[test]
+fn nielsen_l2_is_his_update_rule() {
+    // w ← (1 − ηλ/n)·w − η·g with η = 0.1, λ = 5, n = 50 000.
+    let mut mlp = Mlp::<f64>::builder(&[1, 1]).init(Init::Constant(2.0)).build();
+    let grads = [Tensor::full(&[1, 1], 0.3), Tensor::zeros(&[1])];
+    Sgd::new(0.1).l2(5.0, 50_000).step(mlp.parameters_mut(), &grads);
+    let expected = (1.0 - 0.1 * 5.0 / 50_000.0) * 2.0 - 0.1 * 0.3;
+    assert!((mlp.layers[0].weight.item() - expected).abs() < 1e-15);
+}
+
+#[test]
+#[should_panic(expected = "layers.0.weight")]
+fn sgd_names_a_parameter_whose_gradient_has_the_wrong_shape() {
+    let mut mlp = Mlp::<f64>::builder(&[2, 1]).build();
+    Sgd::new(0.1).step(mlp.parameters_mut(), &[Tensor::zeros(&[1, 2]), Tensor::zeros(&[1])]);
+}
+
+#[test]
+fn losses_equal_their_formulas() {
+    let logits = Tensor::<f64>::from_vec(vec![0.5, -1.0, 2.0, 0.0, 0.3, -0.2], &[2, 3]);
+    let labels = [2, 0];
+    let tape = Tape::new();
+    let s = tape.param(logits.clone());
+    // Softmax cross-entropy = mean of log-sum-exp − picked logit.
+    let lse = |row: &[f64]| row.iter().map(|v| v.exp()).sum::<f64>().ln();
+    let by_hand = ((lse(&[0.5, -1.0, 2.0]) - 2.0) + (lse(&[0.0, 0.3, -0.2]) - 0.0)) / 2.0;
+    let ce = Loss::SoftmaxCrossEntropy.cost(&s, &s, &labels).value().item();
+    assert!((ce - by_hand).abs() < 1e-14);
+    assert!((nll(&s.log_softmax(1), &labels).value().item() - by_hand).abs() < 1e-14);
+
+    let targets = one_hot::<f64>(&labels, 3);
+    let diff2: f64 = logits.iter().zip(targets.iter()).map(|(a, y)| (a - y).powi(2)).sum();
+    let mse = quadratic(&s, &targets, Quadratic::MeanSquaredError).value().item();
+    assert!((mse - diff2 / 6.0).abs() < 1e-14);
+    let half = quadratic(&s, &targets, Quadratic::HalfSumPerExample).value().item();
+    assert!((half - 0.5 * diff2 / 2.0).abs() < 1e-14);
+}
