@@ -2,7 +2,7 @@
 //! others its readers meet.
 //!
 //! Weights are `[n_in, n_out]` (the paper's s = zW + b). Each variant documents
-//! its distribution and the variance Var[W] it gives; [`Init::variance`] returns
+//! its distribution and the variance Var\[W\] it gives; [`Init::variance`] returns
 //! that number so tests and reports can compare against it.
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ impl Init {
         }
     }
 
-    /// The variance of each entry, Var[W], for the given fan-in and fan-out.
+    /// The variance of each entry, Var\[W\], for the given fan-in and fan-out.
     pub fn variance(&self, n_in: usize, n_out: usize) -> f64 {
         let (fan_in, fan_sum) = (n_in as f64, (n_in + n_out) as f64);
         match *self {

@@ -17,14 +17,14 @@ pub fn one_hot<E: Element>(labels: &[usize], classes: usize) -> Tensor<E> {
     Tensor::from_vec(data, &[labels.len(), classes])
 }
 
-/// Mean over the batch of −log softmax(logits)[label] (the paper's cost).
+/// Mean over the batch of −log softmax(logits)\[label\] (the paper's cost).
 #[track_caller]
 pub fn softmax_cross_entropy<'t, E: Element>(logits: &Var<'t, E>, labels: &[usize]) -> Var<'t, E> {
     logits.softmax_cross_entropy(labels)
 }
 
 /// Negative log-likelihood from log-probabilities `[batch, classes]`: mean over
-/// the batch of −log_probs[label].
+/// the batch of −log_probs\[label\].
 #[track_caller]
 pub fn nll<'t, E: Element>(log_probs: &Var<'t, E>, labels: &[usize]) -> Var<'t, E> {
     let classes = log_probs.shape().get(1).copied().unwrap_or(0);

@@ -12,7 +12,7 @@ use crate::init::Init;
 use crate::linear::{BoundLinear, Linear};
 use crate::optim::ParamMut;
 
-/// A feed-forward network: `layers[l]` maps widths[l] → widths[l+1]; every layer
+/// A feed-forward network: `layers[l]` maps `widths[l]` → `widths[l+1]`; every layer
 /// but the last is followed by the hidden activation, the last by the output one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp<E: Element> {

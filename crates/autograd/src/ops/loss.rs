@@ -49,7 +49,7 @@ impl<E: Element> Op<E> for LogSoftmaxOp {
     }
 }
 
-/// Mean over the batch of −log softmax(logits)[label], from `[batch, classes]`
+/// Mean over the batch of −log softmax(logits)\[label\], from `[batch, classes]`
 /// logits and one class index per row — softmax and cross-entropy fused, so the
 /// gradient is the famous (softmax − one-hot)/batch, exact and finite.
 pub struct SoftmaxCrossEntropyOp {
