@@ -34,6 +34,15 @@ impl TensorRng {
         TensorRng { rng: ChaCha8Rng::seed_from_u64(seed) }
     }
 
+    /// One of 2^64 independent streams of the same seed (ChaCha's stream number):
+    /// e.g. training, validation and test data drawn from streams 0, 1, 2 never
+    /// share a draw.
+    pub fn with_stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        TensorRng { rng }
+    }
+
     /// Values drawn uniformly from `[low, high)`.
     pub fn uniform<E: Element>(&mut self, shape: &[usize], low: E, high: E) -> Tensor<E> {
         let (low, width) = (low.to_f64(), high.to_f64() - low.to_f64());

@@ -39,6 +39,9 @@ fn seeded_random_is_reproducible_and_distributed_as_asked() {
     let mut rng = TensorRng::new(1);
     let (x, y): (Tensor<f32>, Tensor<f32>) = (rng.normal(&[4], 0.0, 1.0), rng.normal(&[4], 0.0, 1.0));
     assert_ne!(x, y);
+    // Streams of one seed differ from each other and are reproducible.
+    assert_eq!(TensorRng::with_stream(5, 1).unit(), TensorRng::with_stream(5, 1).unit());
+    assert_ne!(TensorRng::with_stream(5, 1).unit(), TensorRng::with_stream(5, 2).unit());
 }
 
 #[test]

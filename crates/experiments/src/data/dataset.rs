@@ -1,0 +1,172 @@
+//! An in-memory labelled data set, and the one batch-source abstraction the
+//! experiments train from: finite sets in seeded shuffled minibatches, or an
+//! endless generator such as the online Shapeset stream.
+
+use tensor::{Element, Tensor, TensorRng};
+
+/// Examples as rows of `features` (`len × n_features`, f32) with integer labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// A short name for reports ("fashion-mnist train", ...).
+    pub name: String,
+    /// Row-major features, `len × n_features`.
+    pub features: Vec<f32>,
+    /// One label per example, each below `classes`.
+    pub labels: Vec<usize>,
+    /// Values per example.
+    pub n_features: usize,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// A minibatch: inputs `[batch, n_features]` and their labels.
+#[derive(Debug, Clone)]
+pub struct Batch<E: Element> {
+    /// Inputs, one example per row.
+    pub x: Tensor<E>,
+    /// Labels, one per row.
+    pub labels: Vec<usize>,
+}
+
+impl Dataset {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The examples at `indices`, as a batch.
+    pub fn batch<E: Element>(&self, indices: &[usize]) -> Batch<E> {
+        let n = self.n_features;
+        let mut x = Vec::with_capacity(indices.len() * n);
+        for &i in indices {
+            x.extend(self.features[i * n..(i + 1) * n].iter().map(|&v| E::from_f64(v as f64)));
+        }
+        Batch {
+            x: Tensor::from_vec(x, &[indices.len(), n]),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+
+    /// The first `count` examples as a batch (e.g. the paper's 300 fixed probe examples).
+    pub fn head<E: Element>(&self, count: usize) -> Batch<E> {
+        self.batch(&(0..count.min(self.len())).collect::<Vec<_>>())
+    }
+
+    /// Splits off the last `count` examples: `(first part, last count)` — the
+    /// paper's and Nielsen's validation split of MNIST's training set.
+    pub fn split_last(&self, count: usize, first_name: &str, last_name: &str) -> (Dataset, Dataset) {
+        let cut = self.len().saturating_sub(count);
+        let part = |range: std::ops::Range<usize>, name: &str| Dataset {
+            name: name.to_string(),
+            features: self.features[range.start * self.n_features..range.end * self.n_features].to_vec(),
+            labels: self.labels[range].to_vec(),
+            n_features: self.n_features,
+            classes: self.classes,
+        };
+        (part(0..cut, first_name), part(cut..self.len(), last_name))
+    }
+
+    /// The first `count` examples as a data set of their own.
+    pub fn take(&self, count: usize) -> Dataset {
+        self.split_last(self.len().saturating_sub(count), &self.name, "").0
+    }
+
+    /// How many examples of each class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes];
+        for &l in &self.labels {
+            counts[l] += 1;
+        }
+        counts
+    }
+}
+
+/// Where training minibatches come from. One trait serves the online Shapeset
+/// stream (never ends) and finite data sets (end after a pass, or reshuffle).
+pub trait BatchSource {
+    /// The next minibatch of `batch_size` examples, or `None` when a one-pass
+    /// source is used up.
+    fn next_batch(&mut self, batch_size: usize) -> Option<Batch<f32>>;
+    /// Values per example.
+    fn n_features(&self) -> usize;
+    /// Number of classes.
+    fn classes(&self) -> usize;
+}
+
+/// Minibatches of a finite data set in an order shuffled from a seed: one pass,
+/// or endless (a fresh shuffle each epoch). The last batch of a pass may be short.
+#[derive(Debug, Clone)]
+pub struct Minibatches<'a> {
+    data: &'a Dataset,
+    order: Vec<usize>,
+    position: usize,
+    endless: bool,
+    rng: TensorRng,
+    /// Completed passes over the data.
+    pub epochs: usize,
+}
+
+impl<'a> Minibatches<'a> {
+    /// One shuffled pass over `data`.
+    pub fn one_pass(data: &'a Dataset, seed: u64) -> Self {
+        Self::new(data, seed, false)
+    }
+
+    /// Endless shuffled passes over `data`.
+    pub fn endless(data: &'a Dataset, seed: u64) -> Self {
+        Self::new(data, seed, true)
+    }
+
+    fn new(data: &'a Dataset, seed: u64, endless: bool) -> Self {
+        let mut batches = Minibatches {
+            data,
+            order: (0..data.len()).collect(),
+            position: 0,
+            endless,
+            rng: TensorRng::new(seed),
+            epochs: 0,
+        };
+        batches.shuffle();
+        batches
+    }
+
+    /// Fisher–Yates with the seeded stream.
+    fn shuffle(&mut self) {
+        for i in (1..self.order.len()).rev() {
+            let j = self.rng.below(i + 1);
+            self.order.swap(i, j);
+        }
+    }
+}
+
+impl BatchSource for Minibatches<'_> {
+    fn next_batch(&mut self, batch_size: usize) -> Option<Batch<f32>> {
+        if self.position >= self.order.len() {
+            if !self.endless || self.order.is_empty() {
+                return None;
+            }
+            self.position = 0;
+            self.shuffle();
+        }
+        let end = (self.position + batch_size.max(1)).min(self.order.len());
+        let batch = self.data.batch(&self.order[self.position..end]);
+        self.position = end;
+        if end == self.order.len() {
+            self.epochs += 1;
+        }
+        Some(batch)
+    }
+
+    fn n_features(&self) -> usize {
+        self.data.n_features
+    }
+
+    fn classes(&self) -> usize {
+        self.data.classes
+    }
+}
