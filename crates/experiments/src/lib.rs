@@ -1,5 +1,13 @@
 //! # gradlab's `experiments`: data sets and the paper's experiments
 //!
-//! * [`data`]: the Shapeset-3x2 generator, MNIST-format and CIFAR-10 readers, minibatches.
+//! * [`data`]: the Shapeset-3x2 generator, MNIST-format and CIFAR-10 readers, minibatches;
+//! * [`models`]: the networks the paper compares; [`setting`]: how big a run is;
+//! * [`training`]: one training run with the paper's measurements;
+//! * [`report`] and [`plot`]: what a run leaves behind.
 
 pub mod data;
+pub mod models;
+pub mod plot;
+pub mod report;
+pub mod setting;
+pub mod training;

@@ -1,0 +1,112 @@
+//! How big a reproduction is: the paper's scale (`Full`), a few-minute version
+//! (`Quick`), and a seconds-long one for tests (`Tiny`). Every number that is
+//! scaled down lives here, so the report can state exactly what was scaled.
+
+use serde::{Deserialize, Serialize};
+
+/// A named scale of the experiments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Setting {
+    /// Seconds: smoke tests of the whole pipeline.
+    Tiny,
+    /// Minutes on two cores: narrower nets, fewer updates, a fixed learning rate.
+    Quick,
+    /// The paper: 1000 units, 5 million updates, learning rate chosen on validation.
+    Full,
+}
+
+/// The concrete numbers of a setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scale {
+    /// Which setting these numbers belong to.
+    pub setting: Setting,
+    /// Hidden-layer width of the trained networks (the paper: 1000).
+    pub width: usize,
+    /// Hidden-layer width of the initialization studies (Figs. 6–8, eq. 17).
+    pub init_width: usize,
+    /// Minibatch size (the paper: 10).
+    pub batch: usize,
+    /// Updates per training run (the paper: 5,000,000).
+    pub updates: usize,
+    /// Updates between evaluations and probes.
+    pub eval_every: usize,
+    /// Learning rates tried per network; the one with the lowest final validation error is kept.
+    pub learning_rates: Vec<f64>,
+    /// Size of the fixed Shapeset validation set.
+    pub validation_size: usize,
+    /// Size of the fixed Shapeset test set.
+    pub test_size: usize,
+    /// Probe examples for activation and gradient statistics (the paper: 300).
+    pub probe_examples: usize,
+    /// Examples the Jacobian singular values are averaged over.
+    pub jacobian_examples: usize,
+    /// Updates per run on MNIST-format data and CIFAR-10 (Fig. 12).
+    pub image_updates: usize,
+    /// Training examples kept from MNIST-format data and CIFAR-10 (all when `None`).
+    pub image_train_limit: Option<usize>,
+}
+
+/// Updates in one of the paper's "epochs" (its Figs. 2, 3, 9, 10 count 20k-update epochs).
+pub const PAPER_EPOCH: usize = 20_000;
+
+impl Setting {
+    /// The numbers of this setting.
+    pub fn scale(self) -> Scale {
+        match self {
+            Setting::Tiny => Scale {
+                setting: self,
+                width: 32,
+                init_width: 64,
+                batch: 10,
+                updates: 600,
+                eval_every: 200,
+                learning_rates: vec![0.05],
+                validation_size: 200,
+                test_size: 300,
+                probe_examples: 100,
+                jacobian_examples: 2,
+                image_updates: 300,
+                image_train_limit: Some(2_000),
+            },
+            Setting::Quick => Scale {
+                setting: self,
+                width: 200,
+                init_width: 1000,
+                batch: 10,
+                updates: 40_000,
+                eval_every: 2_000,
+                learning_rates: vec![0.05],
+                validation_size: 2_000,
+                test_size: 3_000,
+                probe_examples: 300,
+                jacobian_examples: 3,
+                image_updates: 20_000,
+                image_train_limit: None,
+            },
+            Setting::Full => Scale {
+                setting: self,
+                width: 1000,
+                init_width: 1000,
+                batch: 10,
+                updates: 5_000_000,
+                eval_every: PAPER_EPOCH,
+                learning_rates: vec![0.001, 0.003, 0.01, 0.03, 0.1],
+                validation_size: 10_000,
+                test_size: 10_000,
+                probe_examples: 300,
+                jacobian_examples: 10,
+                image_updates: 5_000_000,
+                image_train_limit: None,
+            },
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Tiny => "tiny",
+            Setting::Quick => "quick",
+            Setting::Full => "full",
+        }
+    }
+}

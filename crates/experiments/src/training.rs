@@ -1,0 +1,161 @@
+//! Training one network online or on a finite set, with the paper's
+//! measurements along the way: test and validation error, and probes of every
+//! layer on the fixed probe examples.
+
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use nn::probe::{probe, ProbeConfig, ProbeRecord};
+use nn::{train_step, Loss, Mlp, Sgd};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Batch, BatchSource, Dataset};
+use crate::models::Model;
+
+/// One point of a learning curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Updates done.
+    pub updates: usize,
+    /// Error rate on the test set.
+    pub test_error: f64,
+    /// Error rate on the validation set.
+    pub validation_error: f64,
+    /// Mean training cost of the minibatches since the previous point.
+    pub train_loss: f64,
+}
+
+/// Everything one training run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The network.
+    pub model: Model,
+    /// Learning rate.
+    pub lr: f64,
+    /// Data set name.
+    pub data: String,
+    /// Test and validation error along training.
+    pub curve: Vec<CurvePoint>,
+    /// Probes of every hidden layer at the curve's points (empty when not asked for).
+    pub probes: Vec<ProbeRecord>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl RunResult {
+    /// The last curve point.
+    pub fn last(&self) -> &CurvePoint {
+        self.curve.last().expect("a run records at least its initial point")
+    }
+}
+
+/// What to train and how.
+pub struct TrainSpec<'a> {
+    /// The network.
+    pub model: &'a Model,
+    /// Hidden width.
+    pub width: usize,
+    /// Learning rate.
+    pub lr: f64,
+    /// Minibatch size.
+    pub batch: usize,
+    /// Updates to do.
+    pub updates: usize,
+    /// Updates between evaluations.
+    pub eval_every: usize,
+    /// Seed of the initial weights.
+    pub seed: u64,
+    /// Record probes at every evaluation.
+    pub probes: bool,
+}
+
+/// Error rate of `mlp` on `data`, evaluated without recording, in chunks.
+pub fn error_rate(mlp: &Mlp<f32>, data: &Dataset) -> f64 {
+    let chunk = 1000;
+    let mut wrong = 0;
+    for start in (0..data.len()).step_by(chunk) {
+        let indices: Vec<usize> = (start..(start + chunk).min(data.len())).collect();
+        let batch: Batch<f32> = data.batch(&indices);
+        let predicted = mlp.predict(&batch.x).argmax(1, false).to_vec();
+        wrong += predicted.iter().zip(&batch.labels).filter(|(&p, &l)| p as usize != l).count();
+    }
+    wrong as f64 / data.len().max(1) as f64
+}
+
+/// Trains one network, evaluating every `eval_every` updates (and at 0).
+pub fn train(
+    spec: &TrainSpec<'_>,
+    source: &mut dyn BatchSource,
+    validation: &Dataset,
+    test: &Dataset,
+    probe_batch: &Batch<f32>,
+    progress: &ProgressBar,
+) -> RunResult {
+    let started = Instant::now();
+    let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
+    let mut mlp = Mlp::<f32>::builder(&widths)
+        .hidden(spec.model.activation)
+        .init(spec.model.init)
+        .seed(spec.seed)
+        .build();
+    let mut sgd = Sgd::new(spec.lr);
+    let probe_config = ProbeConfig::default();
+    let mut result = RunResult {
+        model: spec.model.clone(),
+        lr: spec.lr,
+        data: test.name.clone(),
+        curve: vec![],
+        probes: vec![],
+        seconds: 0.0,
+    };
+    let measure = |mlp: &Mlp<f32>, updates: usize, train_loss: f64, result: &mut RunResult| {
+        result.curve.push(CurvePoint {
+            updates,
+            test_error: error_rate(mlp, test),
+            validation_error: error_rate(mlp, validation),
+            train_loss,
+        });
+        if spec.probes {
+            let record = probe(
+                mlp,
+                &probe_batch.x,
+                &probe_batch.labels,
+                Loss::SoftmaxCrossEntropy,
+                &probe_config,
+                updates as u64,
+            );
+            result.probes.push(record);
+        }
+    };
+    measure(&mlp, 0, f64::NAN, &mut result);
+    progress.set_length(spec.updates as u64);
+    let (mut loss_sum, mut loss_count) = (0.0, 0);
+    for update in 1..=spec.updates {
+        let Some(batch) = source.next_batch(spec.batch) else { break };
+        let loss = train_step(&mut mlp, &mut sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy);
+        loss_sum += loss;
+        loss_count += 1;
+        if update % spec.eval_every == 0 || update == spec.updates {
+            measure(&mlp, update, loss_sum / loss_count as f64, &mut result);
+            (loss_sum, loss_count) = (0.0, 0);
+            let last = result.last();
+            progress.set_message(format!(
+                "{} lr {} — test error {:.1}%",
+                spec.model.name,
+                spec.lr,
+                100.0 * last.test_error
+            ));
+        }
+        if update % 100 == 0 {
+            progress.set_position(update as u64);
+        }
+    }
+    progress.finish();
+    result.seconds = started.elapsed().as_secs_f64();
+    result
+}
+
+/// A batch of the first `count` examples of `data` (the fixed probe examples).
+pub fn probe_examples(data: &Dataset, count: usize) -> Batch<f32> {
+    data.head(count)
+}
