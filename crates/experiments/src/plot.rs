@@ -175,3 +175,63 @@ where
     }
     Ok(())
 }
+
+/// A grid of values drawn as coloured cells (dark blue low, yellow high).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    /// Title.
+    pub title: String,
+    /// X-axis label.
+    pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Cell centres along x.
+    pub xs: Vec<f64>,
+    /// Cell centres along y.
+    pub ys: Vec<f64>,
+    /// `values[j][i]` at (xs[i], ys[j]).
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Writes a heatmap as `dir/stem.svg` and `dir/stem.png`.
+pub fn save_heatmap(map: &Heatmap, dir: &Path, stem: &str) -> Result<(), String> {
+    let size = (640, 560);
+    let svg = dir.join(format!("{stem}.svg"));
+    let png = dir.join(format!("{stem}.png"));
+    draw_heatmap(map, SVGBackend::new(&svg, size).into_drawing_area())
+        .map_err(|e| format!("{}: {e}", svg.display()))?;
+    draw_heatmap(map, BitMapBackend::new(&png, size).into_drawing_area())
+        .map_err(|e| format!("{}: {e}", png.display()))
+}
+
+fn draw_heatmap<DB: DrawingBackend>(map: &Heatmap, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+    root.fill(&WHITE).map_err(text)?;
+    let half = |v: &[f64]| if v.len() > 1 { (v[1] - v[0]) / 2.0 } else { 0.5 };
+    let (hx, hy) = (half(&map.xs), half(&map.ys));
+    let (x0, x1) = (map.xs[0] - hx, map.xs[map.xs.len() - 1] + hx);
+    let (y0, y1) = (map.ys[0] - hy, map.ys[map.ys.len() - 1] + hy);
+    let finite = map.values.iter().flatten().copied().filter(|v| v.is_finite());
+    let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    let mut c = ChartBuilder::on(&root)
+        .caption(&map.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(text)?;
+    c.configure_mesh().x_desc(&map.x_label).y_desc(&map.y_label).draw().map_err(text)?;
+    let colour = |v: f64| {
+        let t = if high > low { ((v - low) / (high - low)).clamp(0.0, 1.0) } else { 0.0 };
+        RGBColor((30.0 + 225.0 * t) as u8, (30.0 + 200.0 * t) as u8, (120.0 * (1.0 - t)) as u8)
+    };
+    let cells = map
+        .ys
+        .iter()
+        .enumerate()
+        .flat_map(|(j, &y)| map.xs.iter().enumerate().map(move |(i, &x)| (x, y, map.values[j][i])));
+    c.draw_series(
+        cells.map(|(x, y, v)| Rectangle::new([(x - hx, y - hy), (x + hx, y + hy)], colour(v).filled())),
+    )
+    .map_err(text)?;
+    root.present().map_err(text)
+}

@@ -21,8 +21,8 @@ pub struct CurvePoint {
     pub test_error: f64,
     /// Error rate on the validation set.
     pub validation_error: f64,
-    /// Mean training cost of the minibatches since the previous point.
-    pub train_loss: f64,
+    /// Mean training cost of the minibatches since the previous point (none at 0).
+    pub train_loss: Option<f64>,
 }
 
 /// Everything one training run measured.
@@ -30,6 +30,8 @@ pub struct CurvePoint {
 pub struct RunResult {
     /// The network.
     pub model: Model,
+    /// Layer widths, input first.
+    pub widths: Vec<usize>,
     /// Learning rate.
     pub lr: f64,
     /// Data set name.
@@ -38,6 +40,9 @@ pub struct RunResult {
     pub curve: Vec<CurvePoint>,
     /// Probes of every hidden layer at the curve's points (empty when not asked for).
     pub probes: Vec<ProbeRecord>,
+    /// The update at which the cost became NaN or infinite, if it did; training
+    /// stopped there (no probes of a diverged network are recorded).
+    pub diverged_at: Option<usize>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -102,20 +107,22 @@ pub fn train(
     let probe_config = ProbeConfig::default();
     let mut result = RunResult {
         model: spec.model.clone(),
+        widths: widths.clone(),
         lr: spec.lr,
         data: test.name.clone(),
         curve: vec![],
         probes: vec![],
+        diverged_at: None,
         seconds: 0.0,
     };
-    let measure = |mlp: &Mlp<f32>, updates: usize, train_loss: f64, result: &mut RunResult| {
+    let measure = |mlp: &Mlp<f32>, updates: usize, train_loss: Option<f64>, result: &mut RunResult| {
         result.curve.push(CurvePoint {
             updates,
             test_error: error_rate(mlp, test),
             validation_error: error_rate(mlp, validation),
             train_loss,
         });
-        if spec.probes {
+        if spec.probes && result.diverged_at.is_none() {
             let record = probe(
                 mlp,
                 &probe_batch.x,
@@ -127,16 +134,22 @@ pub fn train(
             result.probes.push(record);
         }
     };
-    measure(&mlp, 0, f64::NAN, &mut result);
+    measure(&mlp, 0, None, &mut result);
     progress.set_length(spec.updates as u64);
     let (mut loss_sum, mut loss_count) = (0.0, 0);
     for update in 1..=spec.updates {
         let Some(batch) = source.next_batch(spec.batch) else { break };
         let loss = train_step(&mut mlp, &mut sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy);
+        if !loss.is_finite() {
+            result.diverged_at = Some(update);
+            measure(&mlp, update, Some(loss), &mut result);
+            progress.set_message(format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
+            break;
+        }
         loss_sum += loss;
         loss_count += 1;
         if update % spec.eval_every == 0 || update == spec.updates {
-            measure(&mlp, update, loss_sum / loss_count as f64, &mut result);
+            measure(&mlp, update, Some(loss_sum / loss_count as f64), &mut result);
             (loss_sum, loss_count) = (0.0, 0);
             let last = result.last();
             progress.set_message(format!(

@@ -1,0 +1,133 @@
+//! Fig. 5: the training criterion as a function of two weights — one in the
+//! first layer, one in the output layer — of a one-hidden-layer tanh network on
+//! a random input and target signal; cross-entropy against the quadratic cost.
+//! The paper: "clearly more severe plateaus with the quadratic cost".
+
+use std::path::Path;
+
+use autograd::Tape;
+use nn::loss::{one_hot, quadratic, Quadratic};
+use serde::{Deserialize, Serialize};
+use tensor::{Tensor, TensorRng};
+
+use crate::plot::{save_heatmap, Heatmap};
+use crate::report::{Check, Section, Table};
+
+/// Network and grid sizes (the paper does not give them).
+const INPUTS: usize = 4;
+const HIDDEN: usize = 4;
+const CLASSES: usize = 3;
+const EXAMPLES: usize = 16;
+const GRID: usize = 41;
+const RANGE: f64 = 6.0;
+
+/// Both costs on the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Surface {
+    /// Grid values of the first-layer weight W1[0][0].
+    pub w1: Vec<f64>,
+    /// Grid values of the output-layer weight W2[0][0].
+    pub w2: Vec<f64>,
+    /// Cross-entropy, `[w2 index][w1 index]`.
+    pub cross_entropy: Vec<Vec<f64>>,
+    /// Quadratic cost ½Σ(softmax − one-hot)², same layout.
+    pub quadratic: Vec<Vec<f64>>,
+}
+
+/// Evaluates both costs over the grid.
+pub fn run(seed: u64) -> Surface {
+    let mut rng = TensorRng::new(seed);
+    let x: Tensor<f64> = rng.normal(&[EXAMPLES, INPUTS], 0.0, 1.0);
+    let labels: Vec<usize> = (0..EXAMPLES).map(|_| rng.below(CLASSES)).collect();
+    let w1: Tensor<f64> = rng.normal(&[INPUTS, HIDDEN], 0.0, (1.0 / INPUTS as f64).sqrt());
+    let w2: Tensor<f64> = rng.normal(&[HIDDEN, CLASSES], 0.0, (1.0 / HIDDEN as f64).sqrt());
+    let grid: Vec<f64> = (0..GRID).map(|i| -RANGE + 2.0 * RANGE * i as f64 / (GRID - 1) as f64).collect();
+    let targets = one_hot::<f64>(&labels, CLASSES);
+    // A copy of `w` whose entry [0][0] is `v`.
+    let with_corner = |w: &Tensor<f64>, v: f64| {
+        let mut data = w.to_vec();
+        data[0] = v;
+        Tensor::from_vec(data, w.shape())
+    };
+    let costs = |a: f64, b: f64| {
+        let tape = Tape::no_grad();
+        let first = tape.constant(with_corner(&w1, a));
+        let second = tape.constant(with_corner(&w2, b));
+        let logits = tape.constant(x.clone()).matmul(&first).tanh().matmul(&second);
+        let ce = logits.softmax_cross_entropy(&labels).value().item();
+        let quad = quadratic(&logits.softmax(1), &targets, Quadratic::HalfSumPerExample).value().item();
+        (ce, quad)
+    };
+    let values: Vec<Vec<(f64, f64)>> =
+        grid.iter().map(|&b| grid.iter().map(|&a| costs(a, b)).collect()).collect();
+    Surface {
+        w1: grid.clone(),
+        w2: grid,
+        cross_entropy: values.iter().map(|row| row.iter().map(|v| v.0).collect()).collect(),
+        quadratic: values.iter().map(|row| row.iter().map(|v| v.1).collect()).collect(),
+    }
+}
+
+/// Gradient magnitude at each grid point by central differences across cells.
+fn gradient_norms(values: &[Vec<f64>], step: f64) -> Vec<f64> {
+    let n = values.len();
+    let mut norms = vec![];
+    for j in 0..n {
+        for i in 0..n {
+            let (il, ih) = (i.saturating_sub(1), (i + 1).min(n - 1));
+            let (jl, jh) = (j.saturating_sub(1), (j + 1).min(n - 1));
+            let dx = (values[j][ih] - values[j][il]) / ((ih - il) as f64 * step);
+            let dy = (values[jh][i] - values[jl][i]) / ((jh - jl) as f64 * step);
+            norms.push((dx * dx + dy * dy).sqrt());
+        }
+    }
+    norms
+}
+
+/// The fraction of grid points whose gradient is below 1% of the grid's largest.
+fn plateau_fraction(values: &[Vec<f64>], step: f64) -> f64 {
+    let norms = gradient_norms(values, step);
+    let max = norms.iter().cloned().fold(0.0, f64::max);
+    norms.iter().filter(|&&g| g < 0.01 * max).count() as f64 / norms.len() as f64
+}
+
+/// The report section, with one heatmap per cost.
+pub fn fig5(surface: &Surface, dir: &Path) -> Section {
+    let mut s = Section {
+        id: "fig5".into(),
+        title: "Cross-entropy vs quadratic cost over two weights".into(),
+        ..Section::default()
+    };
+    s.text.push(format!(
+        "One-hidden-layer tanh network {INPUTS}-{HIDDEN}-{CLASSES}, {EXAMPLES} random inputs with random labels; W1[0][0] and W2[0][0] swept over [−{RANGE}, {RANGE}], other weights fixed. Softmax outputs for both costs."
+    ));
+    let step = surface.w1[1] - surface.w1[0];
+    let (ce, quad) =
+        (plateau_fraction(&surface.cross_entropy, step), plateau_fraction(&surface.quadratic, step));
+    for (name, values) in [("cross_entropy", &surface.cross_entropy), ("quadratic", &surface.quadratic)] {
+        let map = Heatmap {
+            title: format!("Fig. 5: {} cost", name.replace('_', "-")),
+            x_label: "W1[0][0] (first layer)".into(),
+            y_label: "W2[0][0] (output layer)".into(),
+            xs: surface.w1.clone(),
+            ys: surface.w2.clone(),
+            values: values.clone(),
+        };
+        let stem = format!("fig5_{name}");
+        match save_heatmap(&map, dir, &stem) {
+            Ok(()) => s.figures.push(stem),
+            Err(e) => s.text.push(format!("(figure {stem} could not be drawn: {e})")),
+        }
+    }
+    let mut table = Table::new(&["cost", "grid points with |∇| < 1% of max"]);
+    table.row(vec!["cross-entropy".into(), format!("{:.1}%", 100.0 * ce)]);
+    table.row(vec!["quadratic".into(), format!("{:.1}%", 100.0 * quad)]);
+    s.tables.push(table);
+    s.checks.push(Check::new(
+        "plateau fraction larger for the quadratic cost",
+        "\"clearly more severe plateaus with the quadratic cost\"",
+        format!("quadratic {:.1}% vs cross-entropy {:.1}%", 100.0 * quad, 100.0 * ce),
+        quad > ce,
+    ));
+    s
+}
