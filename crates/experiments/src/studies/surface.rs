@@ -2,11 +2,15 @@
 //! first layer, one in the output layer — of a one-hidden-layer tanh network on
 //! a random input and target signal; cross-entropy against the quadratic cost.
 //! The paper: "clearly more severe plateaus with the quadratic cost".
+//!
+//! The outputs are sigmoid units with random binary targets, the classic setting
+//! of this comparison: the quadratic cost's gradient carries a factor σ'(s) that
+//! vanishes where an output saturates on the wrong side, the cross-entropy's not.
 
 use std::path::Path;
 
 use autograd::Tape;
-use nn::loss::{one_hot, quadratic, Quadratic};
+use nn::loss::{quadratic, sigmoid_cross_entropy, Quadratic};
 use serde::{Deserialize, Serialize};
 use tensor::{Tensor, TensorRng};
 
@@ -16,10 +20,10 @@ use crate::report::{Check, Section, Table};
 /// Network and grid sizes (the paper does not give them).
 const INPUTS: usize = 4;
 const HIDDEN: usize = 4;
-const CLASSES: usize = 3;
+const OUTPUTS: usize = 2;
 const EXAMPLES: usize = 16;
 const GRID: usize = 41;
-const RANGE: f64 = 6.0;
+const RANGE: f64 = 10.0;
 
 /// Both costs on the grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,7 +34,7 @@ pub struct Surface {
     pub w2: Vec<f64>,
     /// Cross-entropy, `[w2 index][w1 index]`.
     pub cross_entropy: Vec<Vec<f64>>,
-    /// Quadratic cost ½Σ(softmax − one-hot)², same layout.
+    /// Quadratic cost ½Σ(σ(s) − y)², same layout.
     pub quadratic: Vec<Vec<f64>>,
 }
 
@@ -38,11 +42,10 @@ pub struct Surface {
 pub fn run(seed: u64) -> Surface {
     let mut rng = TensorRng::new(seed);
     let x: Tensor<f64> = rng.normal(&[EXAMPLES, INPUTS], 0.0, 1.0);
-    let labels: Vec<usize> = (0..EXAMPLES).map(|_| rng.below(CLASSES)).collect();
+    let targets = Tensor::from_vec((0..EXAMPLES * OUTPUTS).map(|_| rng.below(2) as f64).collect(), &[EXAMPLES, OUTPUTS]);
     let w1: Tensor<f64> = rng.normal(&[INPUTS, HIDDEN], 0.0, (1.0 / INPUTS as f64).sqrt());
-    let w2: Tensor<f64> = rng.normal(&[HIDDEN, CLASSES], 0.0, (1.0 / HIDDEN as f64).sqrt());
+    let w2: Tensor<f64> = rng.normal(&[HIDDEN, OUTPUTS], 0.0, (1.0 / HIDDEN as f64).sqrt());
     let grid: Vec<f64> = (0..GRID).map(|i| -RANGE + 2.0 * RANGE * i as f64 / (GRID - 1) as f64).collect();
-    let targets = one_hot::<f64>(&labels, CLASSES);
     // A copy of `w` whose entry [0][0] is `v`.
     let with_corner = |w: &Tensor<f64>, v: f64| {
         let mut data = w.to_vec();
@@ -54,8 +57,8 @@ pub fn run(seed: u64) -> Surface {
         let first = tape.constant(with_corner(&w1, a));
         let second = tape.constant(with_corner(&w2, b));
         let logits = tape.constant(x.clone()).matmul(&first).tanh().matmul(&second);
-        let ce = logits.softmax_cross_entropy(&labels).value().item();
-        let quad = quadratic(&logits.softmax(1), &targets, Quadratic::HalfSumPerExample).value().item();
+        let ce = sigmoid_cross_entropy(&logits, &targets).value().item();
+        let quad = quadratic(&logits.sigmoid(), &targets, Quadratic::HalfSumPerExample).value().item();
         (ce, quad)
     };
     let values: Vec<Vec<(f64, f64)>> =
@@ -99,7 +102,7 @@ pub fn fig5(surface: &Surface, dir: &Path) -> Section {
         ..Section::default()
     };
     s.text.push(format!(
-        "One-hidden-layer tanh network {INPUTS}-{HIDDEN}-{CLASSES}, {EXAMPLES} random inputs with random labels; W1[0][0] and W2[0][0] swept over [−{RANGE}, {RANGE}], other weights fixed. Softmax outputs for both costs."
+        "One-hidden-layer tanh network {INPUTS}-{HIDDEN}-{OUTPUTS} with sigmoid outputs, {EXAMPLES} random Gaussian inputs with random binary targets; W1[0][0] and W2[0][0] swept over [−{RANGE}, {RANGE}], other weights fixed (N(0, 1/fan-in))."
     ));
     let step = surface.w1[1] - surface.w1[0];
     let (ce, quad) =
