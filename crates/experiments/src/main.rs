@@ -100,6 +100,12 @@ struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     quiet: bool,
+    /// Override the updates per training run (stated in the report).
+    #[arg(long)]
+    updates: Option<usize>,
+    /// Override the hidden width of the trained networks (stated in the report).
+    #[arg(long)]
+    width: Option<usize>,
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
@@ -135,6 +141,8 @@ fn options(study: Study, args: RunArgs) -> Options {
         cifar: args.cifar,
         fashion_mnist: args.fashion_mnist,
         quiet: args.quiet,
+        updates: args.updates,
+        width: args.width,
     }
 }
 

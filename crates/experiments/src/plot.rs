@@ -17,12 +17,14 @@ pub struct Line {
     pub error: Option<Vec<f64>>,
     /// Draw dashed (a second family of curves in the same chart).
     pub dashed: bool,
+    /// Palette index (default: the line's position), so related curves can share a colour.
+    pub colour: Option<usize>,
 }
 
 impl Line {
     /// A plain curve.
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Line { label: label.into(), points, error: None, dashed: false }
+        Line { label: label.into(), points, error: None, dashed: false, colour: None }
     }
 }
 
@@ -143,7 +145,7 @@ where
     Y: Ranged<ValueType = f64>,
 {
     for (i, line) in chart.lines.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
+        let colour = COLOURS[line.colour.unwrap_or(i) % COLOURS.len()];
         let points: Vec<(f64, f64)> = line
             .points
             .iter()
@@ -189,7 +191,7 @@ pub struct Heatmap {
     pub xs: Vec<f64>,
     /// Cell centres along y.
     pub ys: Vec<f64>,
-    /// `values[j][i]` at (xs[i], ys[j]).
+    /// `values[j][i]` at (`xs[i]`, `ys[j]`).
     pub values: Vec<Vec<f64>>,
 }
 

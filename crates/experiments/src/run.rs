@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -80,6 +80,26 @@ pub struct Options {
     pub fashion_mnist: Option<PathBuf>,
     /// No progress bars.
     pub quiet: bool,
+    /// Overrides the setting's updates per training run (Shapeset and image data).
+    pub updates: Option<usize>,
+    /// Overrides the setting's hidden width of the trained networks.
+    pub width: Option<usize>,
+}
+
+impl Options {
+    /// The setting's numbers with this run's overrides applied.
+    pub fn scale(&self) -> Scale {
+        let mut scale = self.setting.scale();
+        if let Some(updates) = self.updates {
+            scale.updates = updates;
+            scale.image_updates = updates;
+            scale.eval_every = scale.eval_every.min(updates.div_ceil(10).max(1));
+        }
+        if let Some(width) = self.width {
+            scale.width = width;
+        }
+        scale
+    }
 }
 
 /// A unit of work whose result is saved as one part file.
@@ -210,22 +230,26 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// An image data set's training, validation and test sets, shared between jobs.
+#[derive(Debug)]
+struct ImageSets {
+    train: Dataset,
+    validation: Dataset,
+    test: Dataset,
+}
+
 /// Shared, read-only inputs of the jobs.
 struct Inputs {
     scale: Scale,
     seed: u64,
     validation: Dataset,
     test: Dataset,
-    images: Mutex<BTreeMap<String, std::sync::Arc<(Dataset, Dataset, Dataset)>>>,
+    images: Mutex<BTreeMap<String, Arc<ImageSets>>>,
 }
 
 impl Inputs {
     /// Train, validation and test sets of an image data set, loaded once.
-    fn image_data(
-        &self,
-        data: &str,
-        folder: &Path,
-    ) -> Result<std::sync::Arc<(Dataset, Dataset, Dataset)>, String> {
+    fn image_data(&self, data: &str, folder: &Path) -> Result<Arc<ImageSets>, String> {
         let mut cache = self.images.lock().expect("no job panics while holding the cache");
         if let Some(sets) = cache.get(data) {
             return Ok(sets.clone());
@@ -243,7 +267,7 @@ impl Inputs {
         if let Some(limit) = self.scale.image_train_limit {
             train = train.take(limit);
         }
-        let sets = std::sync::Arc::new((train, validation, test));
+        let sets = Arc::new(ImageSets { train, validation, test });
         cache.insert(data.to_string(), sets.clone());
         Ok(sets)
     }
@@ -274,7 +298,7 @@ fn run_job(job: &Job, inputs: &Inputs, progress: &ProgressBar) -> Result<serde_j
         }
         Job::Images { data, folder, model, lr } => {
             let sets = inputs.image_data(data, folder)?;
-            let (train_set, validation, test) = (&sets.0, &sets.1, &sets.2);
+            let (train_set, validation, test) = (&sets.train, &sets.validation, &sets.test);
             let mut batches = Minibatches::endless(train_set, inputs.seed);
             let probe = test.head(scale.probe_examples);
             let spec = spec(model, *lr, scale, scale.image_updates, inputs.seed, false);
@@ -327,7 +351,7 @@ fn progress_bars(jobs: &[Job], quiet: bool) -> (MultiProgress, Vec<ProgressBar>)
 /// Runs `study`: computes the parts it needs that are not in `options.out` yet
 /// (all of them unless resuming), then writes the report. Returns the report.
 pub fn run(study: Study, options: &Options) -> Result<Report, String> {
-    let scale = options.setting.scale();
+    let scale = options.scale();
     let parts_dir = options.out.join("parts");
     if parts_dir.exists()
         && !options.resume
@@ -490,14 +514,19 @@ pub fn render(dir: &Path, study: Study) -> Result<Report, String> {
 
 fn preamble(config: &RunConfig) -> Vec<String> {
     let s = &config.scale;
+    let overridden = if config.options.updates.is_some() || config.options.width.is_some() {
+        " (with overrides)"
+    } else {
+        ""
+    };
     let mut lines = vec![format!(
-        "Setting `{}`, seed {}, {} worker thread(s), git revision {}.",
+        "Setting `{}`{overridden}, seed {}, {} worker thread(s), git revision {}.",
         s.setting.name(),
         config.options.seed,
         config.threads,
         config.git_revision
     )];
-    if s.setting != Setting::Full {
+    if s.setting != Setting::Full || !overridden.is_empty() {
         lines.push(format!(
             "Scaled down from the paper: hidden width {} (paper 1000; initialization studies use {}), {} updates per Shapeset run (paper 5,000,000), {} per image-data run, learning rate{} {:?} (the paper picks it per model on validation after 5M updates), validation {} and test {} Shapeset images. Everything else is as the paper: minibatch {}, zero biases, plain SGD, softmax cross-entropy, statistics on {} fixed test examples.",
             s.width,

@@ -28,6 +28,7 @@ fn per_layer_lines(
         .map(|l| {
             let points = run.probes.iter().map(|p| (epochs(p.step), value(&p.layers[l]))).collect();
             let mut line = Line::new(format!("{label}layer {}", l + 1), points);
+            line.colour = Some(l);
             line.error = error.map(|e| run.probes.iter().map(|p| e(&p.layers[l])).collect());
             line
         })
@@ -213,10 +214,19 @@ pub fn fig3(runs: &[RunResult], dir: &Path) -> Section {
         format!("onset updates per layer: {}", shown.join(", ")),
         sequential,
     );
-    if !sequential && onsets.iter().all(Option::is_none) {
+    let saturated = onsets.iter().take_while(|o| o.is_some()).count();
+    if !sequential && onsets[saturated..].iter().all(Option::is_none) {
+        let in_order = onsets[..saturated].windows(2).all(|w| w[0] <= w[1]);
         check.note = format!(
-            "no layer saturated within {} updates; in the paper the sequence unfolds over ~10–90 epochs of 20k updates",
-            tanh.last().updates
+            "{} within {} updates; in the paper the sequence unfolds over ~10–90 epochs of 20k updates",
+            match saturated {
+                0 => "no layer saturated".to_string(),
+                n => format!(
+                    "layers 1–{n} saturated{}, the others not yet",
+                    if in_order { " in order" } else { "" }
+                ),
+            },
+            tanh.last().updates,
         );
     }
     s.checks.push(check);

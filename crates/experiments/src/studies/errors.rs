@@ -35,6 +35,23 @@ fn curves(runs: &[RunResult], title: &str) -> Chart {
     chart
 }
 
+/// Final errors of each run.
+fn final_table(runs: &[RunResult]) -> Table {
+    let mut table = Table::new(&["model", "learning rate", "updates", "test error", "validation error"]);
+    for r in runs {
+        let last = r.last();
+        let diverged = r.diverged_at.map_or(String::new(), |u| format!(" (diverged at {u})"));
+        table.row(vec![
+            r.model.name.clone(),
+            r.lr.to_string(),
+            format!("{}{diverged}", last.updates),
+            format!("{:.2}%", 100.0 * last.test_error),
+            format!("{:.2}%", 100.0 * last.validation_error),
+        ]);
+    }
+    table
+}
+
 /// Checks of the ordering the paper reports, on one data set's runs.
 fn ordering_checks(runs: &[RunResult], data: &str) -> Vec<Check> {
     let mut checks = vec![];
@@ -49,12 +66,18 @@ fn ordering_checks(runs: &[RunResult], data: &str) -> Vec<Check> {
     }
     for soft in ["Softsign", "Softsign N"] {
         if let (Some(s), Some(t)) = (error_of(runs, soft), error_of(runs, "Tanh")) {
-            checks.push(Check::new(
+            let mut check = Check::new(
                 &format!("{data}: err({soft}) < err(Tanh)"),
                 "softsign is more robust to the initialization",
                 format!("{} vs {}", pct(s), pct(t)),
                 s < t,
-            ));
+            );
+            if data.contains("mnist") && s >= t {
+                check.note =
+                    "on MNIST the paper's non-sigmoid errors (1.64–1.76%) differ by less than their noise"
+                        .into();
+            }
+            checks.push(check);
         }
     }
     let sigmoid = runs
@@ -91,6 +114,7 @@ pub fn fig11(runs: &[RunResult], dir: &Path) -> Section {
     }
     s.text.push("Each network trained on the same online stream (minibatch 10); error on the fixed Shapeset test set.".into());
     figure(&mut s, dir, "fig11", &curves(runs, "Fig. 11: Shapeset-3x2 test error"));
+    s.tables.push(final_table(runs));
     s.checks = ordering_checks(runs, "Shapeset");
     if let Some(d5) = error_of(runs, "Sigmoid depth 5") {
         s.checks.push(
@@ -128,6 +152,7 @@ pub fn fig12(by_data: &[(String, Vec<RunResult>)], dir: &Path) -> Section {
         }
         let stem = format!("fig12_{}", data.replace(' ', "_"));
         figure(&mut s, dir, &stem, &curves(runs, &format!("Fig. 12: {data} test error")));
+        s.tables.push(final_table(runs));
         s.checks.extend(ordering_checks(runs, data));
     }
     s
@@ -168,9 +193,14 @@ pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> S
         ];
         for (data, runs) in by_data {
             let column = if data.contains("cifar") { 2 } else { 1 };
-            let base = if name.starts_with("Sigmoid") { "Sigmoid" } else { name.as_str() };
-            row.push(paper.map_or("—".into(), |p| format!("{:.2}", p[column])));
-            row.push(cell(error_of(runs, base)));
+            // The image-data networks are depth 5: "Sigmoid" there is Shapeset's "Sigmoid depth 5".
+            let image_name = match name.as_str() {
+                "Sigmoid depth 5" => Some("Sigmoid"),
+                n if n.starts_with("Sigmoid") => None,
+                n => Some(n),
+            };
+            row.push(image_name.and(paper).map_or("—".into(), |p| format!("{:.2}", p[column])));
+            row.push(cell(image_name.and_then(|n| error_of(runs, n))));
         }
         table.row(row);
     }

@@ -28,9 +28,9 @@ const RANGE: f64 = 10.0;
 /// Both costs on the grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Surface {
-    /// Grid values of the first-layer weight W1[0][0].
+    /// Grid values of the first-layer weight `W1[0][0]`.
     pub w1: Vec<f64>,
-    /// Grid values of the output-layer weight W2[0][0].
+    /// Grid values of the output-layer weight `W2[0][0]`.
     pub w2: Vec<f64>,
     /// Cross-entropy, `[w2 index][w1 index]`.
     pub cross_entropy: Vec<Vec<f64>>,
@@ -42,7 +42,10 @@ pub struct Surface {
 pub fn run(seed: u64) -> Surface {
     let mut rng = TensorRng::new(seed);
     let x: Tensor<f64> = rng.normal(&[EXAMPLES, INPUTS], 0.0, 1.0);
-    let targets = Tensor::from_vec((0..EXAMPLES * OUTPUTS).map(|_| rng.below(2) as f64).collect(), &[EXAMPLES, OUTPUTS]);
+    let targets = Tensor::from_vec(
+        (0..EXAMPLES * OUTPUTS).map(|_| rng.below(2) as f64).collect(),
+        &[EXAMPLES, OUTPUTS],
+    );
     let w1: Tensor<f64> = rng.normal(&[INPUTS, HIDDEN], 0.0, (1.0 / INPUTS as f64).sqrt());
     let w2: Tensor<f64> = rng.normal(&[HIDDEN, OUTPUTS], 0.0, (1.0 / HIDDEN as f64).sqrt());
     let grid: Vec<f64> = (0..GRID).map(|i| -RANGE + 2.0 * RANGE * i as f64 / (GRID - 1) as f64).collect();

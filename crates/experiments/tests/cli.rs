@@ -1,0 +1,107 @@
+//! The CLI end to end on tiny settings: the report has every section; resume,
+//! shards and merge work; `--full` runs on a tiny override.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SECTIONS: [&str; 13] = [
+    "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9", "fig10", "fig11", "fig12", "table1",
+    "jacobian",
+];
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradlab-cli-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+}
+
+fn experiments(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_experiments")).args(args).output().expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = experiments(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_full_report(dir: &Path) {
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    for id in SECTIONS {
+        assert!(md.contains(&format!("## {id} — ")), "report lacks section {id}");
+    }
+    assert!(md.contains("Criteria: "));
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("PASS"), "the HTML inlines its figures and verdicts");
+    for file in [
+        "config.json",
+        "curves.csv",
+        "probes.csv",
+        "init_stats.csv",
+        "fig11.svg",
+        "fig11.png",
+        "fig6_standard.png",
+    ] {
+        assert!(dir.join(file).exists(), "{file} missing");
+    }
+}
+
+#[test]
+fn reproduce_writes_a_complete_report_and_resumes() {
+    let dir = scratch("reproduce");
+    let d = dir.to_str().unwrap();
+    let stdout = ok(&["reproduce", "--tiny", "--out", d, "--quiet", "--threads", "2"]);
+    assert!(stdout.contains("criteria:"), "{stdout}");
+    assert_full_report(&dir);
+    let config = fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(
+        config.contains("\"seed\":2010")
+            && config.contains("git_revision")
+            && config.contains("\"threads\":2")
+    );
+
+    // Rerunning into the same folder refuses; --resume keeps the finished parts.
+    assert!(!experiments(&["reproduce", "--tiny", "--out", d, "--quiet"]).status.success());
+    let part = dir.join("parts/init.json");
+    let before = fs::metadata(&part).unwrap().modified().unwrap();
+    fs::remove_file(dir.join("parts/surface.json")).unwrap(); // as if interrupted before it finished
+    ok(&["reproduce", "--tiny", "--out", d, "--quiet", "--resume"]);
+    assert_eq!(fs::metadata(&part).unwrap().modified().unwrap(), before, "finished parts are kept");
+    assert!(dir.join("parts/surface.json").exists(), "the missing part is computed");
+}
+
+#[test]
+fn shards_merge_into_the_same_report() {
+    let (a, b, merged) = (scratch("shard1"), scratch("shard2"), scratch("merged"));
+    for (dir, shard) in [(&a, "1/2"), (&b, "2/2")] {
+        ok(&["fig11", "--tiny", "--out", dir.to_str().unwrap(), "--quiet", "--shard", shard]);
+    }
+    let parts = |dir: &Path| fs::read_dir(dir.join("parts")).unwrap().count();
+    assert_eq!(parts(&a) + parts(&b), 6, "six Shapeset models split between two shards");
+    ok(&["merge", a.to_str().unwrap(), b.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    let md = fs::read_to_string(merged.join("report.md")).unwrap();
+    for model in ["Sigmoid depth 5", "Sigmoid depth 4", "Tanh N", "Softsign N"] {
+        assert!(md.contains(model), "merged report lacks {model}");
+    }
+    assert!(!experiments(&["fig11", "--tiny", "--shard", "3/2", "--out", scratch("bad").to_str().unwrap()])
+        .status
+        .success());
+}
+
+#[test]
+fn full_setting_runs_on_a_tiny_override() {
+    let dir = scratch("full");
+    ok(&["fig11", "--full", "--updates", "20", "--width", "8", "--out", dir.to_str().unwrap(), "--quiet"]);
+    let config = fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(config.contains("\"setting\":\"Full\""));
+    // The full setting tries its learning-rate grid for each of the six models.
+    assert_eq!(fs::read_dir(dir.join("parts")).unwrap().count(), 6 * 5);
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("with overrides"), "the report says the scale was overridden");
+}
