@@ -51,6 +51,10 @@ enum Command {
     Jacobian(RunArgs),
     /// Every study above, into one report.
     Reproduce(RunArgs),
+    /// Nielsen ch. 5: network2's accuracy with 1–4 hidden layers, gradient norms per layer, learning speed, the one-neuron chains.
+    Nielsen(RunArgs),
+    /// The cs231n demo: activation statistics of a deep tanh/ReLU net under 0.01, 1.0, Xavier and He initialization.
+    InitDemo(RunArgs),
     /// Combine run folders (e.g. the shards of a full sweep) and render the report.
     Merge {
         /// Run folders to combine.
@@ -164,6 +168,8 @@ fn main() -> ExitCode {
         Command::Table1(a) => (Study::Table1, a),
         Command::Jacobian(a) => (Study::Jacobian, a),
         Command::Reproduce(a) => (Study::Reproduce, a),
+        Command::Nielsen(a) => (Study::Nielsen, a),
+        Command::InitDemo(a) => (Study::InitDemo, a),
     };
     let options = options(study, args);
     finish(run(study, &options), &options.out)

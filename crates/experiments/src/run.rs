@@ -18,7 +18,7 @@ use crate::data::{cifar::load_cifar10, Dataset, Minibatches};
 use crate::models::{image_models, shapeset_models, Model};
 use crate::report::{Report, Section};
 use crate::setting::{Scale, Setting};
-use crate::studies::{dynamics, errors, init, surface};
+use crate::studies::{cs231n, dynamics, errors, init, nielsen, surface};
 use crate::training::{train, RunResult, TrainSpec};
 
 /// Where Debian's `dataset-fashion-mnist` puts its files.
@@ -53,8 +53,12 @@ pub enum Study {
     Table1,
     /// Jacobian singular values (eq. 17).
     Jacobian,
-    /// Everything.
+    /// Everything above.
     Reproduce,
+    /// Nielsen ch. 5: the vanishing gradient in sigmoid networks.
+    Nielsen,
+    /// The cs231n weight-initialization demo.
+    InitDemo,
 }
 
 /// How to run.
@@ -109,6 +113,9 @@ enum Job {
     Surface,
     Shapeset { model: Model, lr: f64 },
     Images { data: String, folder: PathBuf, model: Model, lr: f64 },
+    NielsenAccuracy { data: String, folder: PathBuf, hidden: usize },
+    NielsenGradients { data: String, folder: PathBuf },
+    InitDemo,
 }
 
 impl Job {
@@ -120,6 +127,9 @@ impl Job {
             Job::Images { data, model, lr, .. } => {
                 format!("{}-{}-lr{lr}", data.replace(' ', "_"), model.key())
             }
+            Job::NielsenAccuracy { hidden, .. } => format!("nielsen-accuracy-{hidden}"),
+            Job::NielsenGradients { .. } => "nielsen-gradients".into(),
+            Job::InitDemo => "init-demo".into(),
         }
     }
 }
@@ -174,6 +184,17 @@ fn jobs(study: Study, scale: &Scale, options: &Options) -> Vec<Job> {
                 jobs.push(Job::Shapeset { model: model.clone(), lr });
             }
         }
+    }
+    if study == Nielsen {
+        if let Some((data, folder)) = image_sources(options).into_iter().find(|(d, _)| d != "cifar-10") {
+            for hidden in 1..=4 {
+                jobs.push(Job::NielsenAccuracy { data: data.clone(), folder: folder.clone(), hidden });
+            }
+            jobs.push(Job::NielsenGradients { data, folder });
+        }
+    }
+    if study == InitDemo {
+        jobs.push(Job::InitDemo);
     }
     if matches!(study, Fig12 | Table1 | Reproduce) {
         for (data, folder) in image_sources(options) {
@@ -305,6 +326,37 @@ fn run_job(job: &Job, inputs: &Inputs, progress: &ProgressBar) -> Result<serde_j
             let result = train(&spec, &mut batches, validation, test, &probe, progress);
             to_value(serde_json::to_value(result))
         }
+        Job::NielsenAccuracy { data, folder, hidden } => {
+            let sets = inputs.image_data(data, folder)?;
+            let result = nielsen::accuracy(
+                *hidden,
+                &sets.train,
+                &sets.validation,
+                scale.nielsen_epochs,
+                inputs.seed,
+                progress,
+            );
+            to_value(serde_json::to_value(NielsenPart {
+                data: data.clone(),
+                accuracy: Some(result),
+                gradients: None,
+            }))
+        }
+        Job::NielsenGradients { data, folder } => {
+            let sets = inputs.image_data(data, folder)?;
+            let result = nielsen::gradients(&sets.train, scale.nielsen_speed_epochs, inputs.seed, progress);
+            to_value(serde_json::to_value(NielsenPart {
+                data: data.clone(),
+                accuracy: None,
+                gradients: Some(result),
+            }))
+        }
+        Job::InitDemo => {
+            progress.set_message("forward passes of the cs231n demo");
+            let demo = cs231n::run(inputs.seed, scale.init_demo_wide);
+            progress.finish();
+            to_value(serde_json::to_value(demo))
+        }
     }
 }
 
@@ -416,10 +468,20 @@ pub fn run(study: Study, options: &Options) -> Result<Report, String> {
     render(&options.out, study)
 }
 
+/// A Nielsen job's result, with the data set it used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NielsenPart {
+    data: String,
+    accuracy: Option<nielsen::Accuracy>,
+    gradients: Option<nielsen::Gradients>,
+}
+
 /// Everything the parts in `dir` hold.
 #[derive(Default)]
 struct Parts {
     init: Option<init::InitStudy>,
+    nielsen: Vec<NielsenPart>,
+    init_demo: Option<cs231n::InitDemo>,
     surface: Option<surface::Surface>,
     shapeset: Vec<RunResult>,
     images: BTreeMap<String, Vec<RunResult>>,
@@ -438,6 +500,8 @@ fn load_parts(dir: &Path) -> Result<Parts, String> {
         match stem.as_str() {
             "init" => parts.init = Some(read_json(&path)?),
             "surface" => parts.surface = Some(read_json(&path)?),
+            "init-demo" => parts.init_demo = Some(read_json(&path)?),
+            s if s.starts_with("nielsen-") => parts.nielsen.push(read_json(&path)?),
             s if s.starts_with("shapeset-") => parts.shapeset.push(read_json(&path)?),
             _ => {
                 let run: RunResult = read_json(&path)?;
@@ -465,6 +529,15 @@ fn select_best(runs: &[RunResult], order: &[Model]) -> Vec<RunResult> {
 
 fn wants(study: Study, id: &str) -> bool {
     study == Study::Reproduce || format!("{study:?}").to_lowercase() == id
+}
+
+/// The report's title for a study.
+fn title(study: Study) -> &'static str {
+    match study {
+        Study::Nielsen => "Nielsen, Neural Networks and Deep Learning, ch. 5 — reproduced with gradlab",
+        Study::InitDemo => "The cs231n weight-initialization demo — reproduced with gradlab",
+        _ => "Glorot & Bengio (2010), reproduced with gradlab",
+    }
 }
 
 /// Writes `report.md`, `report.html` and the CSV files of the run in `dir`.
@@ -501,15 +574,32 @@ pub fn render(dir: &Path, study: Study) -> Result<Report, String> {
     add("fig12", &|| errors::fig12(&images, dir));
     add("table1", &|| errors::table1(&shapeset, &images));
     add("jacobian", &|| parts.init.as_ref().map_or_else(init_missing, init::jacobian));
+    if study == Study::Nielsen {
+        sections.push(nielsen_section(&parts.nielsen, dir));
+    }
+    if study == Study::InitDemo {
+        sections.push(parts.init_demo.as_ref().map_or_else(init_missing, |d| cs231n::section(d, dir)));
+    }
 
-    let report = Report {
-        title: "Glorot & Bengio (2010), reproduced with gradlab".into(),
-        preamble: preamble(&config),
-        sections,
-    };
+    let report = Report { title: title(study).into(), preamble: preamble(&config), sections };
     fs::write(dir.join("report.md"), report.to_markdown()).map_err(|e| format!("{}: {e}", dir.display()))?;
     fs::write(dir.join("report.html"), report.to_html(dir)).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(report)
+}
+
+fn nielsen_section(parts: &[NielsenPart], dir: &Path) -> Section {
+    let Some(data) = parts.first().map(|p| p.data.clone()) else {
+        return Section {
+            id: "nielsen".into(),
+            title: "Nielsen ch. 5".into(),
+            text: vec!["No MNIST-format data was at hand: pass --mnist DIR, or install Debian's dataset-fashion-mnist.".into()],
+            ..Section::default()
+        };
+    };
+    let mut accuracies: Vec<nielsen::Accuracy> = parts.iter().filter_map(|p| p.accuracy.clone()).collect();
+    accuracies.sort_by_key(|a| a.hidden);
+    let gradients = parts.iter().find_map(|p| p.gradients.as_ref());
+    nielsen::section(&data, &accuracies, gradients, dir)
 }
 
 fn preamble(config: &RunConfig) -> Vec<String> {

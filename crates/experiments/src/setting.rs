@@ -44,6 +44,12 @@ pub struct Scale {
     pub image_updates: usize,
     /// Training examples kept from MNIST-format data and CIFAR-10 (all when `None`).
     pub image_train_limit: Option<usize>,
+    /// Epochs of Nielsen's `network2` training (his: 30).
+    pub nielsen_epochs: usize,
+    /// Epochs of Nielsen's full-batch learning-speed runs (his: 500).
+    pub nielsen_speed_epochs: usize,
+    /// Run the cs231n demo's 6 × 4096 variant too.
+    pub init_demo_wide: bool,
 }
 
 /// Updates in one of the paper's "epochs" (its Figs. 2, 3, 9, 10 count 20k-update epochs).
@@ -67,6 +73,9 @@ impl Setting {
                 jacobian_examples: 2,
                 image_updates: 300,
                 image_train_limit: Some(2_000),
+                nielsen_epochs: 1,
+                nielsen_speed_epochs: 20,
+                init_demo_wide: false,
             },
             Setting::Quick => Scale {
                 setting: self,
@@ -82,6 +91,9 @@ impl Setting {
                 jacobian_examples: 3,
                 image_updates: 20_000,
                 image_train_limit: None,
+                nielsen_epochs: 30,
+                nielsen_speed_epochs: 500,
+                init_demo_wide: true,
             },
             Setting::Full => Scale {
                 setting: self,
@@ -97,6 +109,9 @@ impl Setting {
                 jacobian_examples: 10,
                 image_updates: 5_000_000,
                 image_train_limit: None,
+                nielsen_epochs: 30,
+                nielsen_speed_epochs: 500,
+                init_demo_wide: true,
             },
         }
     }

@@ -2,9 +2,11 @@
 //! "part" of the run) and turns them into report sections with figures and
 //! pass/fail checks against PAPER.md's criteria.
 
+pub mod cs231n;
 pub mod dynamics;
 pub mod errors;
 pub mod init;
+pub mod nielsen;
 pub mod surface;
 
 use std::path::Path;
