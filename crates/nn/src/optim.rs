@@ -103,7 +103,8 @@ impl<E: Element> Sgd<E> {
             } else {
                 g
             };
-            *param.value = param.value.zip_with(&direction, |w, d| w - lr * d);
+            // In place: no allocation when the caller holds the only reference.
+            param.value.zip_assign(&direction, |w, d| w - lr * d);
         }
     }
 }

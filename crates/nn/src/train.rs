@@ -17,11 +17,16 @@ pub fn train_step<E: Element>(
     labels: &[usize],
     loss: Loss,
 ) -> f64 {
-    let tape = Tape::new();
-    let net = mlp.on(&tape);
-    let (logits, output) = net.forward_to_logits(&tape.constant(x.clone()));
-    let cost = loss.cost(&logits, &output, labels);
-    let grads = tape.backward(&cost).expect("the cost is a scalar on this tape");
-    sgd.step(mlp.parameters_mut(), &net.gradients(&grads));
-    cost.value().item().to_f64()
+    let (cost, grads) = {
+        let tape = Tape::new();
+        let net = mlp.on(&tape);
+        let (logits, output) = net.forward_to_logits(&tape.constant(x.clone()));
+        let cost = loss.cost(&logits, &output, labels);
+        let grads = tape.backward(&cost).expect("the cost is a scalar on this tape");
+        (cost.value().item().to_f64(), net.gradients(&grads))
+    };
+    // The tape is gone, so the parameters' buffers have one owner again and the
+    // optimizer updates them in place.
+    sgd.step(mlp.parameters_mut(), &grads);
+    cost
 }

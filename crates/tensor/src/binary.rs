@@ -38,6 +38,31 @@ impl<E: Element> Tensor<E> {
         Ok(Tensor::from_contiguous(data, &shape))
     }
 
+    /// Updates `self` in place: each element becomes `f(self, rhs)`, with `rhs`
+    /// broadcast to `self`'s shape. Writes straight into the storage when this
+    /// tensor is its only user and contiguous (an optimizer updating a weight
+    /// allocates nothing); otherwise it first makes a private contiguous copy.
+    pub fn try_zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Result<()> {
+        let rhs = rhs.try_broadcast_to(self.shape())?;
+        if !(self.is_contiguous() && Arc::get_mut(&mut self.storage).is_some()) {
+            *self = Tensor::from_contiguous(self.to_vec(), self.shape());
+        }
+        let (start, len) = (self.layout.offset, self.numel());
+        let data = &mut Arc::get_mut(&mut self.storage).expect("unique after the copy")[start..start + len];
+        match rhs.as_slice() {
+            Some(r) => data.iter_mut().zip(r).for_each(|(x, &y)| *x = f(*x, y)),
+            None => data.iter_mut().zip(rhs.iter()).for_each(|(x, y)| *x = f(*x, y)),
+        }
+        Ok(())
+    }
+
+    /// In-place update (see [`try_zip_assign`](Tensor::try_zip_assign)); panics if
+    /// `rhs` does not broadcast to `self`'s shape.
+    #[track_caller]
+    pub fn zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) {
+        or_panic(self.try_zip_assign(rhs, f))
+    }
+
     /// Element-by-element combination after broadcasting; panics if the shapes do not broadcast.
     #[track_caller]
     pub fn zip_with(&self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Self {

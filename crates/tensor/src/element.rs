@@ -73,6 +73,9 @@ pub trait Element:
     fn max(self, other: Self) -> Self;
     /// The smaller of two values (NaN-ignoring, as `f64::min`).
     fn min(self, other: Self) -> Self;
+    /// self·a + b with one rounding (a fused multiply-add; fast only where the CPU
+    /// has FMA and the calling code is compiled for it).
+    fn mul_add(self, a: Self, b: Self) -> Self;
     /// True for NaN.
     fn is_nan(self) -> bool;
     /// True unless NaN or infinite.
@@ -155,6 +158,10 @@ macro_rules! impl_element {
             #[inline]
             fn min(self, other: Self) -> Self {
                 <$t>::min(self, other)
+            }
+            #[inline]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
             }
             #[inline]
             fn is_nan(self) -> bool {

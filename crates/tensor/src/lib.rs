@@ -57,6 +57,7 @@ mod matmul;
 mod operators;
 mod random;
 mod reduce;
+mod small_matmul;
 mod tensor;
 mod unary;
 mod view;

@@ -182,3 +182,51 @@ proptest! {
         }
     }
 }
+
+/// The general path: matrixmultiply's GEMM called directly on contiguous copies.
+fn general_gemm(a: &Tensor<f32>, b: &Tensor<f32>) -> Vec<f32> {
+    use tensor::Element;
+    let (a, b) = (a.contiguous(), b.contiguous());
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let mut c = vec![0.0f32; m * n];
+    // SAFETY: contiguous m×k, k×n and m×n buffers.
+    unsafe {
+        f32::gemm(m, k, n, 1.0, a.as_slice().unwrap().as_ptr(), k as isize, 1, b.as_slice().unwrap().as_ptr(), n as isize, 1, 0.0, c.as_mut_ptr(), n as isize, 1)
+    };
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Few-row products (≤ 16 rows, the streaming path, both B layouts, lengths
+    /// around the 16-lane strips) agree with the general GEMM within f32 rounding.
+    #[test]
+    fn small_row_matmul_equals_the_general_path(
+        (a, b, bt) in (1usize..=16, 1usize..70, 1usize..70).prop_flat_map(|(m, k, n)| (
+            tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![k, n], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![n, k], -1.0, 1.0),
+        ))
+    ) {
+        let k = a.shape()[1] as f32;
+        let close32 = |x: &[f32], y: &[f32]| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-5 * k);
+        prop_assert!(close32(&a.matmul(&b).to_vec(), &general_gemm(&a, &b)));
+        // Column-major B: a transposed weight.
+        prop_assert!(close32(&a.matmul(&bt.t()).to_vec(), &general_gemm(&a, &bt.t())));
+        // And f64 through the same path against the naive loop.
+        let (a64, b64) = (a.cast::<f64>(), bt.cast::<f64>().t());
+        prop_assert!(close(&a64.matmul(&b64).to_vec(), &naive_matmul(&a64, &b64)));
+    }
+
+    /// More rows than the streaming path takes: the general path against the naive loop.
+    #[test]
+    fn many_row_matmul_equals_naive(
+        (a, b) in (17usize..40, 1usize..20, 1usize..20).prop_flat_map(|(m, k, n)| (
+            strided_tensor::<f64>(vec![m, k], -1.0, 1.0),
+            strided_tensor::<f64>(vec![k, n], -1.0, 1.0),
+        ))
+    ) {
+        prop_assert!(close(&a.matmul(&b).to_vec(), &naive_matmul(&a, &b)));
+    }
+}

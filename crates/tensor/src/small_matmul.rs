@@ -1,0 +1,244 @@
+//! A matrix product for few rows: C = A·B with A of at most 16 rows.
+//!
+//! A minibatch of 10 times a 1000×1000 weight matrix is the paper's whole
+//! workload. A general GEMM (matrixmultiply) first packs B into panels — for
+//! m = 10 that repacks all of W on every call and costs more than the product.
+//! Here B is streamed once, in place, and the few rows of A stay in registers:
+//!
+//! * B row-major (a weight W as stored, in `x·W`): for each strip of 16 columns,
+//!   the 16-wide partial sums of all m rows of C live in registers while B's rows
+//!   stream past (`strip` kernel);
+//! * B column-major (a transposed weight, in `g·Wᵀ`): each column of B is a
+//!   contiguous row of W, and each C element is a dot product of it with a row
+//!   of A, accumulated 16 lanes at a time (`dot` kernel).
+//!
+//! The row count is a const generic so the accumulators are fixed-size arrays the
+//! compiler keeps in registers; the kernels are compiled three times — AVX-512,
+//! AVX2 + FMA, and portable — and picked at run time. Any other layout (negative
+//! or zero strides in B, more rows) goes to matrixmultiply.
+
+use crate::element::Element;
+
+/// The most rows of A this path handles.
+pub(crate) const MAX_ROWS: usize = 16;
+/// Accumulator width: one AVX-512 register of f32, two AVX2 ones.
+const LANES: usize = 16;
+
+/// The shape of B in memory that this path can stream.
+#[derive(Clone, Copy)]
+enum BLayout {
+    /// Element (p, j) at `p·row_stride + j`.
+    RowMajor { row_stride: usize },
+    /// Element (p, j) at `p + j·col_stride`.
+    ColumnMajor { col_stride: usize },
+}
+
+/// One product to compute. `a` is A copied densely, row-major `m×k`.
+struct Job<'a, E> {
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &'a [E],
+    b: *const E,
+    layout: BLayout,
+    /// C, m×n row-major; every element is written, none read.
+    c: *mut E,
+}
+
+/// Computes C = A·B into `c` (m×n, row-major; every element written, none read,
+/// so it may be uninitialized) when A has at most 16 rows and B has unit stride
+/// along one axis; returns false (and touches nothing) otherwise, so the caller
+/// uses the general GEMM.
+///
+/// # Safety
+/// As for [`Element::gemm`]: every element of A and B reachable through the given
+/// sizes and strides lies in its buffer, and `c` has room for m·n elements.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn try_small_matmul<E: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: *const E,
+    rsa: isize,
+    csa: isize,
+    b: *const E,
+    rsb: isize,
+    csb: isize,
+    c: *mut E,
+) -> bool {
+    if m == 0 || m > MAX_ROWS || k == 0 || n == 0 {
+        return false;
+    }
+    let layout = if csb == 1 && rsb > 0 {
+        BLayout::RowMajor { row_stride: rsb as usize }
+    } else if rsb == 1 && csb > 0 {
+        BLayout::ColumnMajor { col_stride: csb as usize }
+    } else {
+        return false;
+    };
+    // A is small (≤ 16 rows): copy it densely so the kernels read it with unit stride.
+    let mut dense = Vec::with_capacity(m * k);
+    for i in 0..m {
+        for p in 0..k {
+            // SAFETY: (i, p) is inside A by the caller's contract.
+            dense.push(unsafe { *a.offset(i as isize * rsa + p as isize * csa) });
+        }
+    }
+    let job = Job { m, k, n, a: &dense, b, layout, c };
+    dispatch(job);
+    true
+}
+
+fn dispatch<E: Element>(job: Job<'_, E>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { run_avx512(job) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { run_avx2(job) };
+        }
+    }
+    run::<E, false>(job)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+unsafe fn run_avx512<E: Element>(job: Job<'_, E>) {
+    run::<E, true>(job)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_avx2<E: Element>(job: Job<'_, E>) {
+    run::<E, true>(job)
+}
+
+/// Picks the kernel for the row count (a const generic, so it is unrolled).
+#[inline(always)]
+fn run<E: Element, const FMA: bool>(job: Job<'_, E>) {
+    macro_rules! rows {
+        ($($m:literal)*) => {
+            match job.m {
+                $($m => kernel::<E, $m, FMA>(job),)*
+                _ => unreachable!("at most {MAX_ROWS} rows"),
+            }
+        };
+    }
+    rows!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
+
+#[inline(always)]
+fn kernel<E: Element, const M: usize, const FMA: bool>(job: Job<'_, E>) {
+    match job.layout {
+        BLayout::RowMajor { row_stride } => strip::<E, M, FMA>(job.k, job.n, job.a, job.b, row_stride, job.c),
+        BLayout::ColumnMajor { col_stride } => dot::<E, M, FMA>(job.k, job.n, job.a, job.b, col_stride, job.c),
+    }
+}
+
+/// acc + x·y, fused where the kernel is compiled with FMA.
+#[inline(always)]
+fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
+    if FMA {
+        x.mul_add(y, acc)
+    } else {
+        x * y + acc
+    }
+}
+
+/// B row-major: 16 columns of C at a time, all M rows, accumulated in registers
+/// while the k rows of that strip of B stream past.
+#[inline(always)]
+fn strip<E: Element, const M: usize, const FMA: bool>(k: usize, n: usize, a: &[E], b: *const E, row_stride: usize, c: *mut E) {
+    let full = n - n % LANES;
+    for j0 in (0..full).step_by(LANES) {
+        let mut acc = [[E::ZERO; LANES]; M];
+        for p in 0..k {
+            // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
+            let row: &[E; LANES] = unsafe { &*(b.add(p * row_stride + j0) as *const [E; LANES]) };
+            for (i, acc_row) in acc.iter_mut().enumerate() {
+                let x = a[i * k + p];
+                for (sum, &y) in acc_row.iter_mut().zip(row) {
+                    *sum = madd::<E, FMA>(x, y, *sum);
+                }
+            }
+        }
+        for (i, acc_row) in acc.iter().enumerate() {
+            // SAFETY: row i, columns j0..j0+16 of C are inside it.
+            unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c.add(i * n + j0), LANES) };
+        }
+    }
+    for j in full..n {
+        for i in 0..M {
+            let mut sum = E::ZERO;
+            for p in 0..k {
+                // SAFETY: (p, j) is inside B.
+                sum = madd::<E, FMA>(a[i * k + p], unsafe { *b.add(p * row_stride + j) }, sum);
+            }
+            // SAFETY: (i, j) is inside C.
+            unsafe { c.add(i * n + j).write(sum) };
+        }
+    }
+}
+
+/// B column-major: C[i][j] is the dot product of A's row i with B's column j
+/// (contiguous), accumulated 16 lanes at a time, two columns of B at once so each
+/// load of A feeds two FMAs (more would spill the accumulators out of registers).
+#[inline(always)]
+fn dot<E: Element, const M: usize, const FMA: bool>(k: usize, n: usize, a: &[E], b: *const E, col_stride: usize, c: *mut E) {
+    const COLUMNS: usize = 2;
+    let full = k - k % LANES;
+    let load = |ptr: *const E| -> [E; LANES] {
+        // SAFETY: callers pass pointers to 16 readable elements.
+        unsafe { std::ptr::read_unaligned(ptr as *const [E; LANES]) }
+    };
+    let mut j0 = 0;
+    while j0 < n {
+        let width = COLUMNS.min(n - j0);
+        // SAFETY: columns j0..j0+width of B are k contiguous elements each.
+        let columns: [*const E; COLUMNS] = std::array::from_fn(|q| unsafe { b.add((j0 + q.min(width - 1)) * col_stride) });
+        let mut acc = [[[E::ZERO; LANES]; COLUMNS]; M];
+        let mut p0 = 0;
+        while p0 < full {
+            // SAFETY: p0 + 16 ≤ k.
+            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| load(unsafe { columns[q].add(p0) }));
+            for (i, acc_row) in acc.iter_mut().enumerate() {
+                let x = load(a[i * k + p0..].as_ptr());
+                for (sums, wq) in acc_row.iter_mut().zip(&w) {
+                    for l in 0..LANES {
+                        sums[l] = madd::<E, FMA>(x[l], wq[l], sums[l]);
+                    }
+                }
+            }
+            p0 += LANES;
+        }
+        for (i, acc_row) in acc.iter().enumerate() {
+            for (q, sums) in acc_row.iter().enumerate().take(width) {
+                let mut sum = horizontal_sum(sums);
+                for p in full..k {
+                    // SAFETY: p < k, inside column j0 + q.
+                    sum = madd::<E, FMA>(a[i * k + p], unsafe { *columns[q].add(p) }, sum);
+                }
+                // SAFETY: (i, j0 + q) is inside C.
+                unsafe { c.add(i * n + j0 + q).write(sum) };
+            }
+        }
+        j0 += width;
+    }
+}
+
+/// Sum of 16 lanes as a tree (pairs of halves), which vectorizes.
+#[inline(always)]
+fn horizontal_sum<E: Element>(lanes: &[E; LANES]) -> E {
+    let mut v = *lanes;
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            v[l] = v[l] + v[l + width];
+        }
+        width /= 2;
+    }
+    v[0]
+}
