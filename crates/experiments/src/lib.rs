@@ -4,8 +4,9 @@
 //! * [`models`]: the networks the paper compares; [`setting`]: how big a run is;
 //! * [`training`]: one training run with the paper's measurements;
 //! * [`studies`]: each figure's computation and report section; [`run`]: jobs, parts, resume, shards, merge;
-//! * [`report`] and [`plot`]: what a run leaves behind.
+//! * [`report`] and [`plot`]: what a run leaves behind; [`bench`](mod@bench): the W1–W3 training-step workloads.
 
+pub mod bench;
 pub mod data;
 pub mod models;
 pub mod plot;

@@ -55,6 +55,17 @@ enum Command {
     Nielsen(RunArgs),
     /// The cs231n demo: activation statistics of a deep tanh/ReLU net under 0.01, 1.0, Xavier and He initialization.
     InitDemo(RunArgs),
+    /// Time training steps of a workload (W1, W2, W3) and print `gradlab/W1 <threads> <median steps/s> min=.. max=..`.
+    Bench {
+        /// W1 (the paper's network, minibatch 10), W2 (minibatch 100) or W3 (Nielsen's network).
+        workload: String,
+        /// Threads for matrix products.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Seconds of timing (after a warm-up of a tenth of that).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Combine run folders (e.g. the shards of a full sweep) and render the report.
     Merge {
         /// Run folders to combine.
@@ -154,6 +165,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (study, args) = match cli.command {
         Command::Merge { inputs, out } => return finish(merge(&inputs, &out), &out),
+        Command::Bench { workload, threads, seconds } => return bench(&workload, threads, seconds),
         Command::Fig2(a) => (Study::Fig2, a),
         Command::Fig3(a) => (Study::Fig3, a),
         Command::Fig4(a) => (Study::Fig4, a),
@@ -173,6 +185,18 @@ fn main() -> ExitCode {
     };
     let options = options(study, args);
     finish(run(study, &options), &options.out)
+}
+
+fn bench(name: &str, threads: usize, seconds: f64) -> ExitCode {
+    let Some(workload) =
+        experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(name))
+    else {
+        eprintln!("error: unknown workload {name}; choose W1, W2 or W3");
+        return ExitCode::FAILURE;
+    };
+    let t = experiments::bench::time(&workload, threads, seconds, 10);
+    println!("gradlab/{} {threads} {:.1} min={:.1} max={:.1}", workload.name, t.median, t.min, t.max);
+    ExitCode::SUCCESS
 }
 
 fn finish(result: Result<experiments::report::Report, String>, out: &std::path::Path) -> ExitCode {

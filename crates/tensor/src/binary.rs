@@ -9,6 +9,7 @@ use crate::error::{or_panic, Result};
 use std::sync::Arc;
 
 use crate::layout::{broadcast_shapes, walk, Layout};
+use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
@@ -21,7 +22,7 @@ impl<E: Element> Tensor<E> {
             if let (Some(ra), Some(rb)) = (self.layout.dense_range(), rhs.layout.dense_range()) {
                 let data = self.storage[ra].iter().zip(&rhs.storage[rb]).map(|(&x, &y)| f(x, y)).collect();
                 let layout = Layout { offset: 0, ..self.layout.clone() };
-                return Ok(Tensor { storage: Arc::new(data), layout });
+                return Ok(Tensor { storage: Arc::new(Storage::new(data)), layout });
             }
         }
         let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;

@@ -81,6 +81,11 @@ pub trait Element:
     /// True unless NaN or infinite.
     fn is_finite(self) -> bool;
 
+    /// Runs `f` with this thread's pool of large buffers of this type (an
+    /// implementation detail of tensor storage).
+    #[doc(hidden)]
+    fn with_pool<R>(f: impl FnOnce(&crate::storage::Pool<Self>) -> R) -> R;
+
     /// General matrix multiply C ← α·A·B + β·C on raw strided buffers, dispatching to
     /// matrixmultiply's `sgemm` or `dgemm`. A is m×k, B is k×n, C is m×n; strides are in
     /// elements and may be negative or zero (broadcast).
@@ -170,6 +175,12 @@ macro_rules! impl_element {
             #[inline]
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
+            }
+            fn with_pool<R>(f: impl FnOnce(&crate::storage::Pool<Self>) -> R) -> R {
+                thread_local! {
+                    static POOL: crate::storage::Pool<$t> = const { std::cell::RefCell::new(Vec::new()) };
+                }
+                POOL.with(f)
             }
             unsafe fn gemm(
                 m: usize,

@@ -58,7 +58,9 @@ mod operators;
 mod random;
 mod reduce;
 mod small_matmul;
+mod storage;
 mod tensor;
+mod threads;
 mod unary;
 mod view;
 
@@ -67,6 +69,7 @@ pub use error::{Result, TensorError};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::TensorRng;
 pub use tensor::Tensor;
+pub use threads::{set_threads, threads};
 pub use unary::{sigmoid, softsign};
 #[cfg(feature = "proptest")]
 pub mod strategies;

@@ -51,45 +51,32 @@ impl<E: Element> Tensor<E> {
         }
         // The output is written, never read, by the GEMMs (β = 0), so it is not
         // zeroed first: for a 1000×1000 weight gradient that saves a 4 MB memset.
-        let mut out: Vec<E> = Vec::with_capacity(len);
+        let mut out: Vec<E> = crate::storage::with_capacity(len);
         let c_base = out.as_mut_ptr();
         let batch_out_strides: SmallVec<[isize; 6]> =
             contiguous_strides(&batch).iter().map(|&s| s * (m * n) as isize).collect();
         let (a_st, b_st) = (a.strides(), b.strides());
         let r = batch.len();
         let (a_ptr, b_ptr) = (self.storage.as_ptr(), rhs.storage.as_ptr());
+        let product = Product {
+            a: a_ptr,
+            rsa: a_st[r],
+            csa: a_st[r + 1],
+            b: b_ptr,
+            rsb: b_st[r],
+            csb: b_st[r + 1],
+            m,
+            k,
+            n,
+        };
         walk(
             &batch,
             [&a_st[..r], &b_st[..r], &batch_out_strides],
             [a.offset(), b.offset(), 0],
-            |[ia, ib, ic]| {
-                // SAFETY: the layouts were validated against their storage when the views
-                // were built, so every element reachable from these offsets is in bounds;
-                // `out` is a fresh buffer of exactly [batch.., m, n], disjoint from the inputs.
-                unsafe {
-                    let (a_at, b_at, c) = (a_ptr.add(ia), b_ptr.add(ib), c_base.add(ic));
-                    // Few rows (a minibatch times a weight): stream B once instead of packing it.
-                    if try_small_matmul(m, k, n, a_at, a_st[r], a_st[r + 1], b_at, b_st[r], b_st[r + 1], c) {
-                        return;
-                    }
-                    E::gemm(
-                        m,
-                        k,
-                        n,
-                        E::ONE,
-                        a_at,
-                        a_st[r],
-                        a_st[r + 1],
-                        b_at,
-                        b_st[r],
-                        b_st[r + 1],
-                        E::ZERO,
-                        c,
-                        n as isize,
-                        1,
-                    )
-                }
-            },
+            // SAFETY: the layouts were validated against their storage when the views
+            // were built, so every element reachable from these offsets is in bounds;
+            // `out` has room for exactly [batch.., m, n] and is disjoint from the inputs.
+            |[ia, ib, ic]| unsafe { product.run(ia, ib, c_base.add(ic)) },
         );
         // SAFETY: each batch element's m×n block of the len elements was written by
         // exactly one of the two paths above.
@@ -101,6 +88,95 @@ impl<E: Element> Tensor<E> {
     #[track_caller]
     pub fn matmul(&self, rhs: &Tensor<E>) -> Self {
         or_panic(self.try_matmul(rhs))
+    }
+}
+
+/// One matrix product of a batch: A (m×k) and B (k×n) by pointer and strides.
+#[derive(Clone, Copy)]
+struct Product<E> {
+    a: *const E,
+    rsa: isize,
+    csa: isize,
+    b: *const E,
+    rsb: isize,
+    csb: isize,
+    m: usize,
+    k: usize,
+    n: usize,
+}
+
+/// A pointer that may cross to a worker thread: each worker writes its own
+/// columns of C and only reads A and B.
+#[derive(Clone, Copy)]
+struct Shared<T>(T);
+// SAFETY: used only for disjoint writes and shared reads within one scoped call.
+unsafe impl<T> Send for Shared<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Shared<T> {}
+
+impl<E: Element> Product<E> {
+    /// C = A·B for the batch element at offsets `ia`, `ib`, into `c` (row-major m×n),
+    /// over `threads()` threads by columns of C when the product is large enough.
+    ///
+    /// # Safety
+    /// The offsets and strides address elements inside A's and B's storage; `c` has
+    /// room for m·n elements.
+    unsafe fn run(&self, ia: usize, ib: usize, c: *mut E) {
+        let workers = crate::threads::threads().min(self.n / 64).max(1);
+        if workers == 1 || self.m * self.k * self.n < 1 << 20 {
+            // SAFETY: forwarded.
+            return unsafe { self.columns(ia, ib, c, 0, self.n) };
+        }
+        let chunk = self.n.div_ceil(workers);
+        let tasks: Vec<Box<dyn FnOnce() + Send>> = (0..workers)
+            .map(|w| {
+                let (start, end) = ((w * chunk).min(self.n), ((w + 1) * chunk).min(self.n));
+                let (this, c) = (Shared(*self), Shared(c));
+                let task = move || {
+                    let (this, c) = (this, c);
+                    // SAFETY: each task writes only its own columns of C, and
+                    // `run_parallel` returns only after every task is done.
+                    unsafe { this.0.columns(ia, ib, c.0, start, end) }
+                };
+                Box::new(task) as Box<dyn FnOnce() + Send>
+            })
+            .collect();
+        crate::threads::run_parallel(tasks);
+    }
+
+    /// Columns `start..end` of C: the streaming path for few rows, else the GEMM.
+    ///
+    /// # Safety
+    /// As for [`run`](Product::run).
+    unsafe fn columns(&self, ia: usize, ib: usize, c: *mut E, start: usize, end: usize) {
+        let width = end - start;
+        // SAFETY: column `start` of B and C are inside them.
+        let (a, b, c) =
+            unsafe { (self.a.add(ia), self.b.add(ib).offset(start as isize * self.csb), c.add(start)) };
+        let (m, k, n) = (self.m, self.k, self.n);
+        // SAFETY: forwarded; C's rows are n apart.
+        unsafe {
+            // Few rows (a minibatch times a weight): stream B once instead of packing it.
+            if try_small_matmul(m, k, width, a, self.rsa, self.csa, b, self.rsb, self.csb, c, n) {
+                return;
+            }
+            E::gemm(
+                m,
+                k,
+                width,
+                E::ONE,
+                a,
+                self.rsa,
+                self.csa,
+                b,
+                self.rsb,
+                self.csb,
+                E::ZERO,
+                c,
+                n as isize,
+                1,
+            )
+        }
     }
 }
 

@@ -33,22 +33,25 @@ enum BLayout {
     ColumnMajor { col_stride: usize },
 }
 
-/// One product to compute. `a` is A copied densely, row-major `m×k`.
+/// One product to compute. `a` is A copied densely, row-major, each row padded
+/// with zeros to `k_padded` (a multiple of 16) so the kernels never run a scalar tail.
 struct Job<'a, E> {
     m: usize,
     k: usize,
+    k_padded: usize,
     n: usize,
     a: &'a [E],
     b: *const E,
     layout: BLayout,
-    /// C, m×n row-major; every element is written, none read.
+    /// C, m×n with row stride `ldc`; every element is written, none read.
     c: *mut E,
+    ldc: usize,
 }
 
-/// Computes C = A·B into `c` (m×n, row-major; every element written, none read,
-/// so it may be uninitialized) when A has at most 16 rows and B has unit stride
-/// along one axis; returns false (and touches nothing) otherwise, so the caller
-/// uses the general GEMM.
+/// Computes C = A·B into `c` (m×n with row stride `ldc`; every element written,
+/// none read, so it may be uninitialized) when A has at most 16 rows and B has
+/// unit stride along one axis; returns false (and touches nothing) otherwise, so
+/// the caller uses the general GEMM.
 ///
 /// # Safety
 /// As for [`Element::gemm`]: every element of A and B reachable through the given
@@ -65,6 +68,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     rsb: isize,
     csb: isize,
     c: *mut E,
+    ldc: usize,
 ) -> bool {
     if m == 0 || m > MAX_ROWS || k == 0 || n == 0 {
         return false;
@@ -76,15 +80,17 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     } else {
         return false;
     };
-    // A is small (≤ 16 rows): copy it densely so the kernels read it with unit stride.
-    let mut dense = Vec::with_capacity(m * k);
+    // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
+    // chunks, so the kernels read it with unit stride and no scalar tail.
+    let k_padded = k.div_ceil(LANES) * LANES;
+    let mut dense = vec![E::ZERO; m * k_padded];
     for i in 0..m {
         for p in 0..k {
             // SAFETY: (i, p) is inside A by the caller's contract.
-            dense.push(unsafe { *a.offset(i as isize * rsa + p as isize * csa) });
+            dense[i * k_padded + p] = unsafe { *a.offset(i as isize * rsa + p as isize * csa) };
         }
     }
-    let job = Job { m, k, n, a: &dense, b, layout, c };
+    let job = Job { m, k, k_padded, n, a: &dense, b, layout, c, ldc };
     dispatch(job);
     true
 }
@@ -133,8 +139,8 @@ fn run<E: Element, const FMA: bool>(job: Job<'_, E>) {
 #[inline(always)]
 fn kernel<E: Element, const M: usize, const FMA: bool>(job: Job<'_, E>) {
     match job.layout {
-        BLayout::RowMajor { row_stride } => strip::<E, M, FMA>(job.k, job.n, job.a, job.b, row_stride, job.c),
-        BLayout::ColumnMajor { col_stride } => dot::<E, M, FMA>(job.k, job.n, job.a, job.b, col_stride, job.c),
+        BLayout::RowMajor { row_stride } => strip::<E, M, FMA>(&job, row_stride),
+        BLayout::ColumnMajor { col_stride } => dot::<E, M, FMA>(&job, col_stride),
     }
 }
 
@@ -149,80 +155,88 @@ fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
 }
 
 /// B row-major: 16 columns of C at a time, all M rows, accumulated in registers
-/// while the k rows of that strip of B stream past.
+/// while the k rows of that strip of B stream past. The last strip, if narrower,
+/// reads its B rows through a zero-padded copy and stores only its columns.
 #[inline(always)]
-fn strip<E: Element, const M: usize, const FMA: bool>(k: usize, n: usize, a: &[E], b: *const E, row_stride: usize, c: *mut E) {
-    let full = n - n % LANES;
-    for j0 in (0..full).step_by(LANES) {
+fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stride: usize) {
+    let (k, n, kp, a, b, c, ldc) = (job.k, job.n, job.k_padded, job.a, job.b, job.c, job.ldc);
+    let mut j0 = 0;
+    while j0 < n {
+        let width = LANES.min(n - j0);
         let mut acc = [[E::ZERO; LANES]; M];
         for p in 0..k {
-            // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
-            let row: &[E; LANES] = unsafe { &*(b.add(p * row_stride + j0) as *const [E; LANES]) };
+            // SAFETY: row p, columns j0..j0+width of B are inside it.
+            let row: [E; LANES] = unsafe {
+                let at = b.add(p * row_stride + j0);
+                if width == LANES {
+                    std::ptr::read_unaligned(at as *const [E; LANES])
+                } else {
+                    let mut padded = [E::ZERO; LANES];
+                    std::ptr::copy_nonoverlapping(at, padded.as_mut_ptr(), width);
+                    padded
+                }
+            };
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                let x = a[i * k + p];
-                for (sum, &y) in acc_row.iter_mut().zip(row) {
+                let x = a[i * kp + p];
+                for (sum, &y) in acc_row.iter_mut().zip(&row) {
                     *sum = madd::<E, FMA>(x, y, *sum);
                 }
             }
         }
         for (i, acc_row) in acc.iter().enumerate() {
-            // SAFETY: row i, columns j0..j0+16 of C are inside it.
-            unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c.add(i * n + j0), LANES) };
+            // SAFETY: row i, columns j0..j0+width of C are inside it.
+            unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c.add(i * ldc + j0), width) };
         }
-    }
-    for j in full..n {
-        for i in 0..M {
-            let mut sum = E::ZERO;
-            for p in 0..k {
-                // SAFETY: (p, j) is inside B.
-                sum = madd::<E, FMA>(a[i * k + p], unsafe { *b.add(p * row_stride + j) }, sum);
-            }
-            // SAFETY: (i, j) is inside C.
-            unsafe { c.add(i * n + j).write(sum) };
-        }
+        j0 += width;
     }
 }
 
 /// B column-major: C[i][j] is the dot product of A's row i with B's column j
 /// (contiguous), accumulated 16 lanes at a time, two columns of B at once so each
 /// load of A feeds two FMAs (more would spill the accumulators out of registers).
+/// A's rows are zero-padded, so a column's last partial chunk is read through a
+/// zero-padded copy and contributes nothing past k.
 #[inline(always)]
-fn dot<E: Element, const M: usize, const FMA: bool>(k: usize, n: usize, a: &[E], b: *const E, col_stride: usize, c: *mut E) {
+fn dot<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, col_stride: usize) {
     const COLUMNS: usize = 2;
-    let full = k - k % LANES;
-    let load = |ptr: *const E| -> [E; LANES] {
-        // SAFETY: callers pass pointers to 16 readable elements.
-        unsafe { std::ptr::read_unaligned(ptr as *const [E; LANES]) }
+    let (k, n, kp, a, b, c, ldc) = (job.k, job.n, job.k_padded, job.a, job.b, job.c, job.ldc);
+    let load = |column: *const E, p0: usize| -> [E; LANES] {
+        let width = LANES.min(k - p0);
+        // SAFETY: elements p0..p0+width of the column are inside B.
+        unsafe {
+            if width == LANES {
+                std::ptr::read_unaligned(column.add(p0) as *const [E; LANES])
+            } else {
+                let mut padded = [E::ZERO; LANES];
+                std::ptr::copy_nonoverlapping(column.add(p0), padded.as_mut_ptr(), width);
+                padded
+            }
+        }
     };
     let mut j0 = 0;
     while j0 < n {
         let width = COLUMNS.min(n - j0);
         // SAFETY: columns j0..j0+width of B are k contiguous elements each.
-        let columns: [*const E; COLUMNS] = std::array::from_fn(|q| unsafe { b.add((j0 + q.min(width - 1)) * col_stride) });
+        let columns: [*const E; COLUMNS] =
+            std::array::from_fn(|q| unsafe { b.add((j0 + q.min(width - 1)) * col_stride) });
         let mut acc = [[[E::ZERO; LANES]; COLUMNS]; M];
-        let mut p0 = 0;
-        while p0 < full {
-            // SAFETY: p0 + 16 ≤ k.
-            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| load(unsafe { columns[q].add(p0) }));
+        for p0 in (0..kp).step_by(LANES) {
+            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| load(columns[q], p0));
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                let x = load(a[i * k + p0..].as_ptr());
+                // SAFETY: A's padded row i has kp ≥ p0 + 16 elements.
+                let x: [E; LANES] =
+                    unsafe { std::ptr::read_unaligned(a[i * kp + p0..].as_ptr() as *const [E; LANES]) };
                 for (sums, wq) in acc_row.iter_mut().zip(&w) {
                     for l in 0..LANES {
                         sums[l] = madd::<E, FMA>(x[l], wq[l], sums[l]);
                     }
                 }
             }
-            p0 += LANES;
         }
         for (i, acc_row) in acc.iter().enumerate() {
             for (q, sums) in acc_row.iter().enumerate().take(width) {
-                let mut sum = horizontal_sum(sums);
-                for p in full..k {
-                    // SAFETY: p < k, inside column j0 + q.
-                    sum = madd::<E, FMA>(a[i * k + p], unsafe { *columns[q].add(p) }, sum);
-                }
                 // SAFETY: (i, j0 + q) is inside C.
-                unsafe { c.add(i * n + j0 + q).write(sum) };
+                unsafe { c.add(i * ldc + j0 + q).write(horizontal_sum(sums)) };
             }
         }
         j0 += width;
@@ -236,7 +250,8 @@ fn horizontal_sum<E: Element>(lanes: &[E; LANES]) -> E {
     let mut width = LANES / 2;
     while width > 0 {
         for l in 0..width {
-            v[l] = v[l] + v[l + width];
+            let upper = v[l + width];
+            v[l] += upper;
         }
         width /= 2;
     }

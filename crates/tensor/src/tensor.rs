@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{walk, Layout};
+use crate::storage::Storage;
 
 /// An N-dimensional array of `f32` or `f64`.
 ///
@@ -25,7 +26,7 @@ use crate::layout::{walk, Layout};
 /// ```
 #[derive(Clone)]
 pub struct Tensor<E: Element> {
-    pub(crate) storage: Arc<Vec<E>>,
+    pub(crate) storage: Arc<Storage<E>>,
     pub(crate) layout: Layout,
 }
 
@@ -54,7 +55,7 @@ impl<E: Element> Tensor<E> {
     /// Wraps data whose length is known to match the shape.
     pub(crate) fn from_contiguous(data: Vec<E>, shape: &[usize]) -> Self {
         debug_assert_eq!(data.len(), shape.iter().product::<usize>());
-        Tensor { storage: Arc::new(data), layout: Layout::contiguous(shape) }
+        Tensor { storage: Arc::new(Storage::new(data)), layout: Layout::contiguous(shape) }
     }
 
     /// Builds a view of existing storage (used by the view ops).
@@ -237,7 +238,7 @@ impl<E: Element> Tensor<E> {
         if let Some(range) = self.layout.dense_range() {
             let data: Vec<F> = self.storage[range].iter().map(|&v| f(v)).collect();
             let layout = Layout { offset: 0, ..self.layout.clone() };
-            return Tensor { storage: Arc::new(data), layout };
+            return Tensor { storage: Arc::new(Storage::new(data)), layout };
         }
         let mut out = Vec::with_capacity(self.numel());
         let data = &self.storage;

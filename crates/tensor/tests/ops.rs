@@ -280,3 +280,22 @@ fn display_like_numpy() {
     let dbg = format!("{:?}", a.t());
     assert!(dbg.contains("shape=[2, 2]") && dbg.contains("f64") && dbg.contains("strides=[1, 2]"), "{dbg}");
 }
+
+#[test]
+fn matmul_split_over_threads_equals_one_thread() {
+    let cases = [(10, 300, 1000, false), (10, 300, 1000, true), (100, 200, 1000, false)];
+    for (m, k, n, transposed) in cases {
+        let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
+        let b = if transposed {
+            Tensor::<f32>::rand_uniform(&[n, k], -1.0, 1.0, 2).t()
+        } else {
+            Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2)
+        };
+        tensor::set_threads(1);
+        let one = a.matmul(&b);
+        tensor::set_threads(2);
+        let two = a.matmul(&b);
+        tensor::set_threads(1);
+        assert!(one.allclose(&two, 1e-5, 1e-5), "m={m} k={k} n={n} transposed={transposed}");
+    }
+}

@@ -191,7 +191,22 @@ fn general_gemm(a: &Tensor<f32>, b: &Tensor<f32>) -> Vec<f32> {
     let mut c = vec![0.0f32; m * n];
     // SAFETY: contiguous m×k, k×n and m×n buffers.
     unsafe {
-        f32::gemm(m, k, n, 1.0, a.as_slice().unwrap().as_ptr(), k as isize, 1, b.as_slice().unwrap().as_ptr(), n as isize, 1, 0.0, c.as_mut_ptr(), n as isize, 1)
+        f32::gemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_slice().unwrap().as_ptr(),
+            k as isize,
+            1,
+            b.as_slice().unwrap().as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
     };
     c
 }

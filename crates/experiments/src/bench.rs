@@ -1,0 +1,103 @@
+//! The training-step workloads W1–W3 of BENCHMARKS.md, and a plain timer that
+//! prints one comparable line per run (`experiments bench W1 --threads 2`).
+//!
+//! One step = forward + backward + SGD update, f32, softmax cross-entropy:
+//! * W1: 1024→1000×5 (tanh)→9, lr 0.01, minibatch 10 — the paper's network;
+//! * W2: W1 at minibatch 100;
+//! * W3: 784→30→30→30→30→10 sigmoid, lr 0.1, minibatch 10 — Nielsen's network.
+
+use std::time::Instant;
+
+use nn::{train_step, Activation, Init, Loss, Mlp, Sgd};
+use tensor::Tensor;
+
+/// A benchmark workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// "W1", "W2" or "W3".
+    pub name: &'static str,
+    /// Layer widths.
+    pub widths: Vec<usize>,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Learning rate.
+    pub lr: f64,
+    /// Minibatch size.
+    pub batch: usize,
+}
+
+/// W1, W2 and W3.
+pub fn workloads() -> Vec<Workload> {
+    let paper = [vec![1024], vec![1000; 5], vec![9]].concat();
+    vec![
+        Workload { name: "W1", widths: paper.clone(), activation: Activation::Tanh, lr: 0.01, batch: 10 },
+        Workload { name: "W2", widths: paper, activation: Activation::Tanh, lr: 0.01, batch: 100 },
+        Workload {
+            name: "W3",
+            widths: vec![784, 30, 30, 30, 30, 10],
+            activation: Activation::Sigmoid,
+            lr: 0.1,
+            batch: 10,
+        },
+    ]
+}
+
+/// A network, optimizer and fixed minibatch, ready to step.
+pub struct Stepper {
+    mlp: Mlp<f32>,
+    sgd: Sgd<f32>,
+    x: Tensor<f32>,
+    labels: Vec<usize>,
+}
+
+impl Stepper {
+    /// Builds the workload's network (normalized init, seed 1) and a random minibatch.
+    pub fn new(w: &Workload) -> Self {
+        let mlp = Mlp::<f32>::builder(&w.widths).hidden(w.activation).init(Init::Normalized).seed(1).build();
+        let classes = *w.widths.last().expect("widths");
+        Stepper {
+            mlp,
+            sgd: Sgd::new(w.lr),
+            x: Tensor::rand_uniform(&[w.batch, w.widths[0]], -1.0, 1.0, 2),
+            labels: (0..w.batch).map(|i| i % classes).collect(),
+        }
+    }
+
+    /// One training step; returns the cost.
+    pub fn step(&mut self) -> f64 {
+        train_step(&mut self.mlp, &mut self.sgd, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
+    }
+}
+
+/// Steps per second: median, min and max over repetitions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// Median over repetitions.
+    pub median: f64,
+    /// Slowest repetition.
+    pub min: f64,
+    /// Fastest repetition.
+    pub max: f64,
+}
+
+/// Warms up for a tenth of `seconds`, then times `repetitions` runs of about
+/// `seconds / repetitions` each with `threads` matmul threads.
+pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize) -> Timing {
+    tensor::set_threads(threads);
+    let mut stepper = Stepper::new(w);
+    let run_for = |stepper: &mut Stepper, secs: f64| {
+        let started = Instant::now();
+        let mut steps = 0;
+        while steps == 0 || started.elapsed().as_secs_f64() < secs {
+            stepper.step();
+            steps += 1;
+        }
+        steps as f64 / started.elapsed().as_secs_f64()
+    };
+    run_for(&mut stepper, seconds / 10.0);
+    let mut rates: Vec<f64> =
+        (0..repetitions.max(1)).map(|_| run_for(&mut stepper, seconds / repetitions.max(1) as f64)).collect();
+    rates.sort_by(f64::total_cmp);
+    tensor::set_threads(1);
+    Timing { median: rates[rates.len() / 2], min: rates[0], max: rates[rates.len() - 1] }
+}
