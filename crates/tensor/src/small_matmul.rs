@@ -155,63 +155,61 @@ fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
 }
 
 /// B row-major: 16 columns of C at a time, all M rows, accumulated in registers
-/// while the k rows of that strip of B stream past. The last strip, if narrower,
-/// reads its B rows through a zero-padded copy and stores only its columns.
+/// while the k rows of that strip of B stream past. A last, narrower strip reads
+/// its B rows through a zero-padded copy and stores only its columns.
 #[inline(always)]
 fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stride: usize) {
     let (k, n, kp, a, b, c, ldc) = (job.k, job.n, job.k_padded, job.a, job.b, job.c, job.ldc);
-    let mut j0 = 0;
-    while j0 < n {
-        let width = LANES.min(n - j0);
-        let mut acc = [[E::ZERO; LANES]; M];
-        for p in 0..k {
-            // SAFETY: row p, columns j0..j0+width of B are inside it.
-            let row: [E; LANES] = unsafe {
-                let at = b.add(p * row_stride + j0);
-                if width == LANES {
-                    std::ptr::read_unaligned(at as *const [E; LANES])
-                } else {
-                    let mut padded = [E::ZERO; LANES];
-                    std::ptr::copy_nonoverlapping(at, padded.as_mut_ptr(), width);
-                    padded
-                }
-            };
-            for (i, acc_row) in acc.iter_mut().enumerate() {
-                let x = a[i * kp + p];
-                for (sum, &y) in acc_row.iter_mut().zip(&row) {
-                    *sum = madd::<E, FMA>(x, y, *sum);
-                }
+    let accumulate = |acc: &mut [[E; LANES]; M], p: usize, row: &[E; LANES]| {
+        for (i, acc_row) in acc.iter_mut().enumerate() {
+            let x = a[i * kp + p];
+            for (sum, &y) in acc_row.iter_mut().zip(row) {
+                *sum = madd::<E, FMA>(x, y, *sum);
             }
         }
+    };
+    let store = |acc: &[[E; LANES]; M], j0: usize, width: usize| {
         for (i, acc_row) in acc.iter().enumerate() {
             // SAFETY: row i, columns j0..j0+width of C are inside it.
             unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c.add(i * ldc + j0), width) };
         }
-        j0 += width;
+    };
+    let full = n - n % LANES;
+    for j0 in (0..full).step_by(LANES) {
+        let mut acc = [[E::ZERO; LANES]; M];
+        for p in 0..k {
+            // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
+            let row: &[E; LANES] = unsafe { &*(b.add(p * row_stride + j0) as *const [E; LANES]) };
+            accumulate(&mut acc, p, row);
+        }
+        store(&acc, j0, LANES);
+    }
+    if full < n {
+        let width = n - full;
+        let mut acc = [[E::ZERO; LANES]; M];
+        for p in 0..k {
+            let mut row = [E::ZERO; LANES];
+            // SAFETY: row p, columns full..n of B are inside it.
+            unsafe { std::ptr::copy_nonoverlapping(b.add(p * row_stride + full), row.as_mut_ptr(), width) };
+            accumulate(&mut acc, p, &row);
+        }
+        store(&acc, full, width);
     }
 }
 
 /// B column-major: C[i][j] is the dot product of A's row i with B's column j
 /// (contiguous), accumulated 16 lanes at a time, two columns of B at once so each
 /// load of A feeds two FMAs (more would spill the accumulators out of registers).
-/// A's rows are zero-padded, so a column's last partial chunk is read through a
-/// zero-padded copy and contributes nothing past k.
+/// A's rows are zero-padded to whole chunks, so a column's last partial chunk is
+/// read through a zero-padded copy and adds nothing past k.
 #[inline(always)]
 fn dot<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, col_stride: usize) {
     const COLUMNS: usize = 2;
     let (k, n, kp, a, b, c, ldc) = (job.k, job.n, job.k_padded, job.a, job.b, job.c, job.ldc);
-    let load = |column: *const E, p0: usize| -> [E; LANES] {
-        let width = LANES.min(k - p0);
-        // SAFETY: elements p0..p0+width of the column are inside B.
-        unsafe {
-            if width == LANES {
-                std::ptr::read_unaligned(column.add(p0) as *const [E; LANES])
-            } else {
-                let mut padded = [E::ZERO; LANES];
-                std::ptr::copy_nonoverlapping(column.add(p0), padded.as_mut_ptr(), width);
-                padded
-            }
-        }
+    let full = k - k % LANES;
+    let load = |ptr: *const E| -> [E; LANES] {
+        // SAFETY: callers pass pointers to 16 readable elements.
+        unsafe { std::ptr::read_unaligned(ptr as *const [E; LANES]) }
     };
     let mut j0 = 0;
     while j0 < n {
@@ -220,12 +218,32 @@ fn dot<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, col_stride
         let columns: [*const E; COLUMNS] =
             std::array::from_fn(|q| unsafe { b.add((j0 + q.min(width - 1)) * col_stride) });
         let mut acc = [[[E::ZERO; LANES]; COLUMNS]; M];
-        for p0 in (0..kp).step_by(LANES) {
-            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| load(columns[q], p0));
+        // Whole chunks straight from B, then (if k is not a multiple of 16) one
+        // zero-padded chunk: the same accumulation, kept out of the hot loop's way.
+        let mut p0 = 0;
+        while p0 < full {
+            // SAFETY: p0 + 16 ≤ k.
+            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| load(unsafe { columns[q].add(p0) }));
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                // SAFETY: A's padded row i has kp ≥ p0 + 16 elements.
-                let x: [E; LANES] =
-                    unsafe { std::ptr::read_unaligned(a[i * kp + p0..].as_ptr() as *const [E; LANES]) };
+                let x = load(a[i * kp + p0..i * kp + p0 + LANES].as_ptr());
+                for (sums, wq) in acc_row.iter_mut().zip(&w) {
+                    for l in 0..LANES {
+                        sums[l] = madd::<E, FMA>(x[l], wq[l], sums[l]);
+                    }
+                }
+            }
+            p0 += LANES;
+        }
+        if full < k {
+            let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| {
+                let mut padded = [E::ZERO; LANES];
+                // SAFETY: elements full..k of the column are inside B.
+                unsafe { std::ptr::copy_nonoverlapping(columns[q].add(full), padded.as_mut_ptr(), k - full) };
+                padded
+            });
+            for (i, acc_row) in acc.iter_mut().enumerate() {
+                // A's rows are zero-padded to kp = full + 16.
+                let x = load(a[i * kp + full..i * kp + full + LANES].as_ptr());
                 for (sums, wq) in acc_row.iter_mut().zip(&w) {
                     for l in 0..LANES {
                         sums[l] = madd::<E, FMA>(x[l], wq[l], sums[l]);
