@@ -11,6 +11,8 @@ use experiments::data::{BatchSource, DataError, Minibatches, Problem};
 use flate2::write::GzEncoder;
 use proptest::prelude::*;
 
+mod common;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gradlab-readers-{}-{name}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
@@ -241,17 +243,9 @@ proptest! {
 /// (set by `.ci/run`), which makes absence a failure.
 #[test]
 fn real_fashion_mnist_loads_when_installed() {
-    let folder = Path::new("/usr/share/datasets/fashion-mnist");
-    if !folder.join("train-images-idx3-ubyte.gz").exists() {
-        let required = std::env::var("GRADLAB_REQUIRE_FASHION_MNIST").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "GRADLAB_REQUIRE_FASHION_MNIST=1 but {} holds no Fashion-MNIST files",
-            folder.display()
-        );
-        eprintln!("SKIPPED real_fashion_mnist_loads_when_installed: {} is absent (apt-get install dataset-fashion-mnist)", folder.display());
+    let Some(folder) = common::fashion_mnist_or_skip("real_fashion_mnist_loads_when_installed") else {
         return;
-    }
+    };
     let data = load_mnist(folder, "fashion-mnist").unwrap();
     assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
     assert_eq!(data.train.n_features, 28 * 28);

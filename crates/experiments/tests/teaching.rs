@@ -4,6 +4,8 @@ use experiments::data::idx::load_mnist;
 use experiments::studies::{cs231n, nielsen};
 use indicatif::ProgressBar;
 
+mod common;
+
 #[test]
 fn cs231n_demo_meets_its_criteria() {
     let demo = cs231n::run(231, false);
@@ -20,17 +22,9 @@ fn cs231n_demo_meets_its_criteria() {
 /// the test says it skipped, unless `GRADLAB_REQUIRE_FASHION_MNIST=1`.
 #[test]
 fn nielsen_gradients_vanish_towards_the_input() {
-    let folder = std::path::Path::new("/usr/share/datasets/fashion-mnist");
-    if !folder.join("train-images-idx3-ubyte.gz").exists() {
-        let required = std::env::var("GRADLAB_REQUIRE_FASHION_MNIST").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "GRADLAB_REQUIRE_FASHION_MNIST=1 but {} holds no Fashion-MNIST files",
-            folder.display()
-        );
-        eprintln!("SKIPPED nielsen_gradients_vanish_towards_the_input: {} is absent", folder.display());
+    let Some(folder) = common::fashion_mnist_or_skip("nielsen_gradients_vanish_towards_the_input") else {
         return;
-    }
+    };
     let train = load_mnist(folder, "fashion-mnist").unwrap().train;
     // 110 full-batch epochs: enough for the "after 100 epochs" criterion.
     let g = nielsen::gradients(&train, 110, 2010, &ProgressBar::hidden());
