@@ -67,16 +67,23 @@ const COLOURS: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Draws `$what` with the backend-generic function `$draw` into `dir/stem.svg`
+/// and `dir/stem.png` (a macro because the two backends are different types).
+macro_rules! svg_and_png {
+    ($draw:ident, $what:expr, $dir:expr, $stem:expr, $size:expr) => {{
+        let svg = $dir.join(format!("{}.svg", $stem));
+        let png = $dir.join(format!("{}.png", $stem));
+        $draw($what, SVGBackend::new(&svg, $size).into_drawing_area())
+            .map_err(|e| format!("{}: {e}", svg.display()))?;
+        $draw($what, BitMapBackend::new(&png, $size).into_drawing_area())
+            .map_err(|e| format!("{}: {e}", png.display()))
+    }};
+}
+
 /// Writes `dir/stem.svg` and `dir/stem.png`. Returns an error message if drawing
 /// failed (for example when no font is available for the PNG's text).
 pub fn save(chart: &Chart, dir: &Path, stem: &str) -> Result<(), String> {
-    let size = (800, 500);
-    let svg = dir.join(format!("{stem}.svg"));
-    let png = dir.join(format!("{stem}.png"));
-    draw(chart, SVGBackend::new(&svg, size).into_drawing_area())
-        .map_err(|e| format!("{}: {e}", svg.display()))?;
-    draw(chart, BitMapBackend::new(&png, size).into_drawing_area())
-        .map_err(|e| format!("{}: {e}", png.display()))
+    svg_and_png!(draw, chart, dir, stem, (800, 500))
 }
 
 fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
@@ -197,13 +204,7 @@ pub struct Heatmap {
 
 /// Writes a heatmap as `dir/stem.svg` and `dir/stem.png`.
 pub fn save_heatmap(map: &Heatmap, dir: &Path, stem: &str) -> Result<(), String> {
-    let size = (640, 560);
-    let svg = dir.join(format!("{stem}.svg"));
-    let png = dir.join(format!("{stem}.png"));
-    draw_heatmap(map, SVGBackend::new(&svg, size).into_drawing_area())
-        .map_err(|e| format!("{}: {e}", svg.display()))?;
-    draw_heatmap(map, BitMapBackend::new(&png, size).into_drawing_area())
-        .map_err(|e| format!("{}: {e}", png.display()))
+    svg_and_png!(draw_heatmap, map, dir, stem, (640, 560))
 }
 
 fn draw_heatmap<DB: DrawingBackend>(map: &Heatmap, root: DrawingArea<DB, Shift>) -> Result<(), String> {
