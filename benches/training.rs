@@ -18,7 +18,9 @@ fn training_steps(c: &mut Criterion) {
     group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5)).sample_size(20);
     for w in workloads() {
         let mut stepper = Stepper::new(&w);
-        group.bench_function(w.name, |b| b.iter(|| black_box(stepper.step())));
+        group.bench_function(w.name, |b| b.iter(|| black_box(stepper.step_fused())));
+        let mut stepper = Stepper::new(&w);
+        group.bench_function(format!("{}_unfused", w.name), |b| b.iter(|| black_box(stepper.step())));
     }
     group.finish();
 }

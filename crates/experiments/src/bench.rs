@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use nn::{train_step, Activation, Init, Loss, Mlp, Sgd};
+use nn::{train_step, train_step_fused, Activation, Init, Loss, Mlp, Sgd};
 use tensor::Tensor;
 
 /// A benchmark workload.
@@ -63,9 +63,15 @@ impl Stepper {
         }
     }
 
-    /// One training step; returns the cost.
+    /// One training step (forward, backward, update), unfused; returns the cost.
     pub fn step(&mut self) -> f64 {
         train_step(&mut self.mlp, &mut self.sgd, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
+    }
+
+    /// The same step with the SGD update fused into the weight-gradient GEMM
+    /// ([`nn::train_step_fused`]); returns the cost.
+    pub fn step_fused(&mut self) -> f64 {
+        train_step_fused(&mut self.mlp, self.sgd.lr, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
     }
 }
 
@@ -81,15 +87,20 @@ pub struct Timing {
 }
 
 /// Warms up for a tenth of `seconds`, then times `repetitions` runs of about
-/// `seconds / repetitions` each with `threads` matmul threads.
-pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize) -> Timing {
+/// `seconds / repetitions` each with `threads` matmul threads, with the fused
+/// or the unfused step.
+pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize, fused: bool) -> Timing {
     tensor::set_threads(threads);
     let mut stepper = Stepper::new(w);
     let run_for = |stepper: &mut Stepper, secs: f64| {
         let started = Instant::now();
         let mut steps = 0;
         while steps == 0 || started.elapsed().as_secs_f64() < secs {
-            stepper.step();
+            if fused {
+                stepper.step_fused();
+            } else {
+                stepper.step();
+            }
             steps += 1;
         }
         steps as f64 / started.elapsed().as_secs_f64()

@@ -65,6 +65,9 @@ enum Command {
         /// Seconds of timing (after a warm-up of a tenth of that).
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        /// Time the fused step (the SGD update applied by the weight-gradient GEMM).
+        #[arg(long)]
+        fused: bool,
     },
     /// Combine run folders (e.g. the shards of a full sweep) and render the report.
     Merge {
@@ -165,7 +168,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (study, args) = match cli.command {
         Command::Merge { inputs, out } => return finish(merge(&inputs, &out), &out),
-        Command::Bench { workload, threads, seconds } => return bench(&workload, threads, seconds),
+        Command::Bench { workload, threads, seconds, fused } => {
+            return bench(&workload, threads, seconds, fused)
+        }
         Command::Fig2(a) => (Study::Fig2, a),
         Command::Fig3(a) => (Study::Fig3, a),
         Command::Fig4(a) => (Study::Fig4, a),
@@ -187,15 +192,19 @@ fn main() -> ExitCode {
     finish(run(study, &options), &options.out)
 }
 
-fn bench(name: &str, threads: usize, seconds: f64) -> ExitCode {
+fn bench(name: &str, threads: usize, seconds: f64, fused: bool) -> ExitCode {
     let Some(workload) =
         experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(name))
     else {
         eprintln!("error: unknown workload {name}; choose W1, W2 or W3");
         return ExitCode::FAILURE;
     };
-    let t = experiments::bench::time(&workload, threads, seconds, 10);
-    println!("gradlab/{} {threads} {:.1} min={:.1} max={:.1}", workload.name, t.median, t.min, t.max);
+    let t = experiments::bench::time(&workload, threads, seconds, 10, fused);
+    let variant = if fused { " (fused)" } else { "" };
+    println!(
+        "gradlab/{} {threads} {:.1} min={:.1} max={:.1}{variant}",
+        workload.name, t.median, t.min, t.max
+    );
     ExitCode::SUCCESS
 }
 

@@ -47,4 +47,4 @@ pub use linear::{BoundLinear, Linear};
 pub use loss::Loss;
 pub use mlp::{BoundMlp, Mlp, MlpBuilder, Trace};
 pub use optim::{ParamMut, Sgd};
-pub use train::train_step;
+pub use train::{train_step, train_step_fused};

@@ -124,3 +124,36 @@ fn losses_equal_their_formulas() {
     let half = quadratic(&s, &targets, Quadratic::HalfSumPerExample).value().item();
     assert!((half - 0.5 * diff2 / 2.0).abs() < 1e-14);
 }
+
+#[test]
+fn the_fused_step_equals_backward_then_sgd() {
+    use nn::{train_step, train_step_fused, Activation};
+    let cases = [
+        (vec![7, 12, 12, 4], Activation::Tanh, Activation::Identity, Loss::SoftmaxCrossEntropy, 10),
+        (vec![5, 20, 3], Activation::Sigmoid, Activation::Sigmoid, Loss::SigmoidCrossEntropy, 1),
+        (vec![6, 18, 18, 5], Activation::Softsign, Activation::Identity, Loss::SoftmaxCrossEntropy, 25),
+    ];
+    for (widths, hidden, output, loss, batch) in cases {
+        let build = || {
+            Mlp::<f64>::builder(&widths)
+                .hidden(hidden)
+                .output(output)
+                .bias_init(Init::Gaussian { std: 0.5 })
+                .seed(4)
+                .build()
+        };
+        let (mut plain, mut fused) = (build(), build());
+        let mut sgd = Sgd::new(0.07);
+        let classes = *widths.last().unwrap();
+        for step in 0..4 {
+            let x = Tensor::<f64>::rand_uniform(&[batch, widths[0]], -1.0, 1.0, step);
+            let labels: Vec<usize> = (0..batch).map(|i| (i + step as usize) % classes).collect();
+            let a = train_step(&mut plain, &mut sgd, &x, &labels, loss);
+            let b = train_step_fused(&mut fused, 0.07, &x, &labels, loss);
+            assert!((a - b).abs() < 1e-12, "costs {a} vs {b}");
+        }
+        for ((name, p), (_, f)) in plain.parameters().iter().zip(fused.parameters()) {
+            assert!(p.allclose(f, 1e-10, 1e-12), "{name} differs between the fused and the plain step");
+        }
+    }
+}

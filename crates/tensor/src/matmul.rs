@@ -89,6 +89,58 @@ impl<E: Element> Tensor<E> {
     pub fn matmul(&self, rhs: &Tensor<E>) -> Self {
         or_panic(self.try_matmul(rhs))
     }
+
+    /// In place `self ← α·a·b + β·self` for 2-d operands (BLAS's GEMM), written
+    /// straight into `self`'s buffer when it is the only user of a contiguous one
+    /// (else into a private copy first). With β = 1 and α = −lr this applies an SGD
+    /// step whose weight gradient aᵀ… is never stored.
+    pub fn try_addmm_assign(&mut self, a: &Tensor<E>, b: &Tensor<E>, alpha: E, beta: E) -> Result<()> {
+        let op = "addmm_assign";
+        let (&[m, k], &[k2, n]) = (a.shape(), b.shape()) else {
+            return Err(TensorError::mismatch(op, a.shape(), b.shape(), "both operands must be matrices"));
+        };
+        if k != k2 || self.shape() != [m, n] {
+            return Err(TensorError::mismatch(
+                op,
+                a.shape(),
+                b.shape(),
+                format!("product does not fit into {:?}", self.shape()),
+            ));
+        }
+        if !(self.is_contiguous() && std::sync::Arc::get_mut(&mut self.storage).is_some()) {
+            *self = Tensor::from_contiguous(self.to_vec(), self.shape());
+        }
+        let offset = self.layout.offset;
+        let c = std::sync::Arc::get_mut(&mut self.storage).expect("unique after the copy");
+        let (sa, sb) = (a.strides(), b.strides());
+        // SAFETY: a and b are valid views of their storage; c holds m·n contiguous
+        // elements from `offset` and is not shared with a or b (it is uniquely owned).
+        unsafe {
+            E::gemm(
+                m,
+                k,
+                n,
+                alpha,
+                a.storage.as_ptr().add(a.layout.offset),
+                sa[0],
+                sa[1],
+                b.storage.as_ptr().add(b.layout.offset),
+                sb[0],
+                sb[1],
+                beta,
+                c.as_mut_ptr().add(offset),
+                n as isize,
+                1,
+            )
+        };
+        Ok(())
+    }
+
+    /// In-place GEMM (see [`try_addmm_assign`](Tensor::try_addmm_assign)); panics on shapes that do not fit.
+    #[track_caller]
+    pub fn addmm_assign(&mut self, a: &Tensor<E>, b: &Tensor<E>, alpha: E, beta: E) {
+        or_panic(self.try_addmm_assign(a, b, alpha, beta))
+    }
 }
 
 /// One matrix product of a batch: A (m×k) and B (k×n) by pointer and strides.
