@@ -11,10 +11,7 @@
 use std::path::PathBuf;
 
 use experiments::data::idx::load_mnist;
-use experiments::studies::nielsen::{bias_gradient_norms, network2, NIELSEN_INIT_NORMS};
-use gradlab::autograd::Tape;
-use gradlab::tensor::sigmoid;
-use gradlab::Tensor;
+use experiments::studies::nielsen::{bias_gradient_norms, chain, network2, NIELSEN_INIT_NORMS};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folder = std::env::args()
@@ -38,36 +35,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // Eq. 122: ∂C/∂b₁ = σ'(z₁)·w₂σ'(z₂)·w₃σ'(z₃)·w₄σ'(z₄)·∂C/∂a₄, with weights of N(0, 1) size.
-    let (w, b, input) = ([0.6, -1.1, 0.9, 1.4], [0.3, -0.2, 0.5, 0.1], 0.7);
-    let tape = Tape::<f64>::new();
-    let mut a = tape.constant(Tensor::scalar(input));
-    let (mut zs, mut biases) = (vec![], vec![]);
-    for layer in 0..4 {
-        let bias = tape.param(Tensor::scalar(b[layer]));
-        let z = &(&a * w[layer]) + &bias;
-        zs.push(z.value().item());
-        a = z.sigmoid();
-        biases.push(bias);
-    }
-    let cost = a.square() * 0.5; // target 0: ∂C/∂a₄ = a₄
-    let from_tape = tape.backward(&cost)?.wrt(&biases[0]).item();
-    let slope = |z: f64| sigmoid(z) * (1.0 - sigmoid(z));
+    // Eq. 122: ∂C/∂b₁ = σ'(z₁)·w₂σ'(z₂)·w₃σ'(z₃)·w₄σ'(z₄)·∂C/∂a₄, with weights of N(0, 1) size
+    // and target 0; `chain` records the four neurons on a tape and runs backward.
+    let c = chain("example", 0.7, [0.6, -1.1, 0.9, 1.4], [0.3, -0.2, 0.5, 0.1], 0.0);
     println!("\nOne sigmoid neuron per layer (eq. 122), factor by factor:");
     let mut product = 1.0;
-    let factors = [
-        ("σ'(z₁)", slope(zs[0])),
-        ("w₂σ'(z₂)", w[1] * slope(zs[1])),
-        ("w₃σ'(z₃)", w[2] * slope(zs[2])),
-        ("w₄σ'(z₄)", w[3] * slope(zs[3])),
-        ("∂C/∂a₄", a.value().item()),
-    ];
-    for (name, factor) in factors {
+    for (name, factor) in ["σ'(z₁)", "w₂σ'(z₂)", "w₃σ'(z₃)", "w₄σ'(z₄)", "∂C/∂a₄"].iter().zip(&c.factors)
+    {
         product *= factor;
         println!("  × {name:<10} = {factor:>9.5}   running product {product:.3e}");
     }
-    println!(
-        "  the tape's ∂C/∂b₁ = {from_tape:.3e}  (each |w·σ'| < 1/4 when |w| < 1: the gradient vanishes)"
-    );
+    println!("  the tape's ∂C/∂b₁ = {:.3e}  (each |w·σ'| < 1/4 when |w| < 1: the gradient vanishes)", c.tape);
     Ok(())
 }

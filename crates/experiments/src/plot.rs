@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -125,24 +126,27 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: DrawingArea<DB, Shift>) -> Resu
     if chart.log_y {
         let mut c =
             builder.build_cartesian_2d(x0..x1, (y0.max(1e-12)..y1.max(1e-11)).log_scale()).map_err(text)?;
-        c.configure_mesh().x_desc(&chart.x_label).y_desc(&chart.y_label).draw().map_err(text)?;
-        series(chart, &mut c)?;
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(text)?;
+        axes_series_legend(chart, &mut c)?;
     } else {
         let mut c = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(text)?;
-        c.configure_mesh().x_desc(&chart.x_label).y_desc(&chart.y_label).draw().map_err(text)?;
-        series(chart, &mut c)?;
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(text)?;
+        axes_series_legend(chart, &mut c)?;
     }
     root.present().map_err(text)
+}
+
+/// Axes with their labels, the curves, and the legend, on either kind of y axis.
+fn axes_series_legend<'a, DB, X, Y>(
+    chart: &Chart,
+    c: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    c.configure_mesh().x_desc(&chart.x_label).y_desc(&chart.y_label).draw().map_err(text)?;
+    series(chart, c)?;
+    c.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(text)
 }
 
 fn series<DB, X, Y>(chart: &Chart, c: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>) -> Result<(), String>

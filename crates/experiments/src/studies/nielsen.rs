@@ -158,8 +158,9 @@ pub struct Chain {
     pub tape: f64,
 }
 
-/// C = ½(a₄ − y)² for one neuron per layer; returns the factors of eq. 122 and the tape's ∂C/∂b₁.
-fn chain(name: &str, input: f64, w: [f64; 4], b: [f64; 4], target: f64) -> Chain {
+/// C = ½(a₄ − y)² for one sigmoid neuron per layer (input, weights w₁…w₄,
+/// biases b₁…b₄, target y); returns the factors of eq. 122 and the tape's ∂C/∂b₁.
+pub fn chain(name: &str, input: f64, w: [f64; 4], b: [f64; 4], target: f64) -> Chain {
     let tape = Tape::<f64>::new();
     let mut a = tape.constant(Tensor::scalar(input));
     let mut zs = vec![];
