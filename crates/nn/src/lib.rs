@@ -38,6 +38,7 @@ pub mod loss;
 mod mlp;
 mod optim;
 pub mod probe;
+mod sgd_linear;
 mod train;
 
 pub use activation::Activation;

@@ -120,7 +120,8 @@ impl<E: Element> Mlp<E> {
         BoundMlp { layers: self.layers.iter().map(|l| l.on(tape)).collect(), activations: self.activations() }
     }
 
-    fn activations(&self) -> Vec<Activation> {
+    /// The activation after each layer.
+    pub(crate) fn activations(&self) -> Vec<Activation> {
         (0..self.layers.len()).map(|l| self.activation_of(l)).collect()
     }
 

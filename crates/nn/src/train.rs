@@ -1,11 +1,17 @@
 //! One training step, the loop body every experiment shares.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use autograd::Tape;
 use tensor::{Element, Tensor};
+
+use crate::linear::Linear;
 
 use crate::loss::Loss;
 use crate::mlp::Mlp;
 use crate::optim::Sgd;
+use crate::sgd_linear::SgdLinear;
 
 /// Forward on a fresh tape, backward, and one optimizer update on the minibatch
 /// `x` (`[batch, n_in]`) with `labels`. Returns the minibatch cost before the update.
@@ -32,10 +38,11 @@ pub fn train_step<E: Element>(
 }
 
 /// The same step as [`train_step`] with plain SGD (learning rate `lr`, no
-/// momentum or decay), fused: the weights enter the tape as constants, so
-/// backward never forms ∂C/∂W; each weight is then updated in place by one GEMM,
-/// W ← W − lr·zᵀ·∂C/∂s, from the layer's input z and its kept ∂C/∂s. That saves
-/// writing and re-reading a weight-sized gradient per layer. Returns the cost.
+/// momentum or decay), fused: each layer applies its update during backward,
+/// right after computing ∂C/∂z with the old weight and while that weight is
+/// still in the cache, as W ← W − lr·zᵀ·∂C/∂s by one in-place product — so no
+/// weight gradient is ever stored or re-read (see `sgd_linear.rs`). Gives the
+/// plain step's result; returns the cost before the update.
 #[track_caller]
 pub fn train_step_fused<E: Element>(
     mlp: &mut Mlp<E>,
@@ -44,28 +51,28 @@ pub fn train_step_fused<E: Element>(
     labels: &[usize],
     loss: Loss,
 ) -> f64 {
-    let (cost, updates) = {
+    let activations = mlp.activations();
+    // The layers move into the tape's ops for the step, and come back after it.
+    let layers: Vec<Rc<RefCell<Linear<E>>>> =
+        std::mem::take(&mut mlp.layers).into_iter().map(|l| Rc::new(RefCell::new(l))).collect();
+    let cost = {
         let tape = Tape::new();
         let mut z = tape.constant(x.clone());
-        let mut layer_io = vec![];
-        for (l, layer) in mlp.layers.iter().enumerate() {
-            let (weight, bias) = (tape.constant(layer.weight.clone()), tape.param(layer.bias.clone()));
-            let s = (&z.matmul(&weight) + &bias).keep_grad();
-            layer_io.push((z.value().clone(), s.clone(), bias));
-            z = mlp.activation_of(l).apply(&s);
+        let mut logits = z.clone();
+        for (layer, f) in layers.iter().zip(&activations) {
+            let op = SgdLinear { layer: Rc::clone(layer), lr: E::from_f64(lr), stepped: Cell::new(false) };
+            let bias = tape.param(layer.borrow().bias.clone());
+            logits = tape.apply(op, &[&z, &bias]).expect("the layers' widths chain");
+            z = f.apply(&logits);
         }
-        let (logits, output) = (layer_io.last().expect("layers").1.clone(), z);
-        let cost = loss.cost(&logits, &output, labels);
-        let grads = tape.backward(&cost).expect("the cost is a scalar on this tape");
-        let updates: Vec<(Tensor<E>, Tensor<E>, Tensor<E>)> =
-            layer_io.iter().map(|(z_in, s, bias)| (z_in.clone(), grads.wrt(s), grads.wrt(bias))).collect();
-        (cost.value().item().to_f64(), updates)
+        let cost = loss.cost(&logits, &z, labels);
+        tape.backward(&cost).expect("the cost is a scalar on this tape");
+        cost.value().item().to_f64()
     };
-    // The tape is gone: every weight and bias buffer has one owner again.
-    let step = E::from_f64(lr);
-    for (layer, (z_in, grad_s, grad_b)) in mlp.layers.iter_mut().zip(&updates) {
-        layer.weight.addmm_assign(&z_in.t(), grad_s, -step, E::ONE);
-        layer.bias.zip_assign(grad_b, |b, g| b - step * g);
-    }
+    // The tape and its ops are gone, so each layer has one owner again.
+    mlp.layers = layers
+        .into_iter()
+        .map(|l| Rc::try_unwrap(l).map_err(|_| ()).expect("the tape has been dropped").into_inner())
+        .collect();
     cost
 }

@@ -1,20 +1,25 @@
-//! Matrix multiplication on matrixmultiply's `sgemm` / `dgemm`.
+//! Matrix multiplication: matrixmultiply's `sgemm` / `dgemm`, and two
+//! streaming paths of our own for the shapes of minibatch training.
 //!
 //! The views' strides go straight to the GEMM, which packs its operands itself:
 //! a transposed, sliced, flipped or broadcast operand is never copied first.
-//! The only allocation is the output. Products with at most 16 rows in A — a
-//! minibatch times a weight matrix — take the streaming path of
-//! [`small_matmul`](crate::small_matmul) instead, which does not pack at all.
+//! The only allocation is the output. Two shapes skip the GEMM's packing:
+//! products with at most 16 rows in A — a minibatch times a weight matrix — go
+//! to [`small_matmul`](crate::small_matmul), and products with a short inner
+//! dimension (k ≤ 16) — a weight gradient zᵀ·∂C/∂s — go to
+//! [`rank_update`](crate::rank_update), which also serves the in-place
+//! [`Tensor::addmm_assign`].
 //!
-//! Threads: single-threaded by default. With this crate's `threads` feature
-//! (matrixmultiply's `threading`), the GEMM uses the number of threads in the
-//! `MATMUL_NUM_THREADS` environment variable.
+//! Threads: with [`set_threads`](crate::set_threads)(n) > 1, a large product is
+//! split by columns of C over persistent worker threads
+//! ([`threads`](crate::threads)).
 
 use smallvec::SmallVec;
 
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{broadcast_shapes, contiguous_strides, walk, Layout, Shape};
+use crate::rank_update::try_rank_update;
 use crate::small_matmul::try_small_matmul;
 use crate::tensor::Tensor;
 
@@ -68,6 +73,8 @@ impl<E: Element> Tensor<E> {
             m,
             k,
             n,
+            alpha: E::ONE,
+            beta: E::ZERO,
         };
         walk(
             &batch,
@@ -113,26 +120,22 @@ impl<E: Element> Tensor<E> {
         let offset = self.layout.offset;
         let c = std::sync::Arc::get_mut(&mut self.storage).expect("unique after the copy");
         let (sa, sb) = (a.strides(), b.strides());
+        let product = Product {
+            a: a.storage.as_ptr(),
+            rsa: sa[0],
+            csa: sa[1],
+            b: b.storage.as_ptr(),
+            rsb: sb[0],
+            csb: sb[1],
+            m,
+            k,
+            n,
+            alpha,
+            beta,
+        };
         // SAFETY: a and b are valid views of their storage; c holds m·n contiguous
         // elements from `offset` and is not shared with a or b (it is uniquely owned).
-        unsafe {
-            E::gemm(
-                m,
-                k,
-                n,
-                alpha,
-                a.storage.as_ptr().add(a.layout.offset),
-                sa[0],
-                sa[1],
-                b.storage.as_ptr().add(b.layout.offset),
-                sb[0],
-                sb[1],
-                beta,
-                c.as_mut_ptr().add(offset),
-                n as isize,
-                1,
-            )
-        };
+        unsafe { product.run(a.layout.offset, b.layout.offset, c.as_mut_ptr().add(offset)) };
         Ok(())
     }
 
@@ -143,7 +146,8 @@ impl<E: Element> Tensor<E> {
     }
 }
 
-/// One matrix product of a batch: A (m×k) and B (k×n) by pointer and strides.
+/// One matrix product of a batch, C ← α·A·B + β·C: A (m×k) and B (k×n) by
+/// pointer and strides.
 #[derive(Clone, Copy)]
 struct Product<E> {
     a: *const E,
@@ -155,6 +159,8 @@ struct Product<E> {
     m: usize,
     k: usize,
     n: usize,
+    alpha: E,
+    beta: E,
 }
 
 /// A pointer that may cross to a worker thread: each worker writes its own
@@ -206,28 +212,21 @@ impl<E: Element> Product<E> {
         let (a, b, c) =
             unsafe { (self.a.add(ia), self.b.add(ib).offset(start as isize * self.csb), c.add(start)) };
         let (m, k, n) = (self.m, self.k, self.n);
+        let (alpha, beta) = (self.alpha, self.beta);
         // SAFETY: forwarded; C's rows are n apart.
         unsafe {
             // Few rows (a minibatch times a weight): stream B once instead of packing it.
-            if try_small_matmul(m, k, width, a, self.rsa, self.csa, b, self.rsb, self.csb, c, n) {
+            if alpha == E::ONE
+                && beta == E::ZERO
+                && try_small_matmul(m, k, width, a, self.rsa, self.csa, b, self.rsb, self.csb, c, n)
+            {
                 return;
             }
-            E::gemm(
-                m,
-                k,
-                width,
-                E::ONE,
-                a,
-                self.rsa,
-                self.csa,
-                b,
-                self.rsb,
-                self.csb,
-                E::ZERO,
-                c,
-                n as isize,
-                1,
-            )
+            // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
+            if try_rank_update(m, k, width, alpha, a, self.rsa, self.csa, b, self.rsb, self.csb, beta, c, n) {
+                return;
+            }
+            E::gemm(m, k, width, alpha, a, self.rsa, self.csa, b, self.rsb, self.csb, beta, c, n as isize, 1)
         }
     }
 }

@@ -13,16 +13,15 @@
 //!   of A, accumulated 16 lanes at a time (`dot` kernel).
 //!
 //! The row count is a const generic so the accumulators are fixed-size arrays the
-//! compiler keeps in registers; the kernels are compiled three times — AVX-512,
-//! AVX2 + FMA, and portable — and picked at run time. Any other layout (negative
+//! compiler keeps in registers; [`simd::dispatch`] picks the AVX-512, AVX2 + FMA
+//! or portable build at run time. Any other layout (negative
 //! or zero strides in B, more rows) goes to matrixmultiply.
 
 use crate::element::Element;
+use crate::simd::{self, madd, Kernel, LANES};
 
 /// The most rows of A this path handles.
 pub(crate) const MAX_ROWS: usize = 16;
-/// Accumulator width: one AVX-512 register of f32, two AVX2 ones.
-const LANES: usize = 16;
 
 /// The shape of B in memory that this path can stream.
 #[derive(Clone, Copy)]
@@ -91,49 +90,24 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         }
     }
     let job = Job { m, k, k_padded, n, a: &dense, b, layout, c, ldc };
-    dispatch(job);
+    simd::dispatch(job);
     true
 }
 
-fn dispatch<E: Element>(job: Job<'_, E>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F.
-            return unsafe { run_avx512(job) };
+impl<E: Element> Kernel for Job<'_, E> {
+    /// Picks the kernel for the row count (a const generic, so it is unrolled).
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        macro_rules! rows {
+            ($($m:literal)*) => {
+                match self.m {
+                    $($m => kernel::<E, $m, FMA>(self),)*
+                    _ => unreachable!("at most {MAX_ROWS} rows"),
+                }
+            };
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { run_avx2(job) };
-        }
+        rows!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     }
-    run::<E, false>(job)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-unsafe fn run_avx512<E: Element>(job: Job<'_, E>) {
-    run::<E, true>(job)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn run_avx2<E: Element>(job: Job<'_, E>) {
-    run::<E, true>(job)
-}
-
-/// Picks the kernel for the row count (a const generic, so it is unrolled).
-#[inline(always)]
-fn run<E: Element, const FMA: bool>(job: Job<'_, E>) {
-    macro_rules! rows {
-        ($($m:literal)*) => {
-            match job.m {
-                $($m => kernel::<E, $m, FMA>(job),)*
-                _ => unreachable!("at most {MAX_ROWS} rows"),
-            }
-        };
-    }
-    rows!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
 #[inline(always)]
@@ -141,16 +115,6 @@ fn kernel<E: Element, const M: usize, const FMA: bool>(job: Job<'_, E>) {
     match job.layout {
         BLayout::RowMajor { row_stride } => strip::<E, M, FMA>(&job, row_stride),
         BLayout::ColumnMajor { col_stride } => dot::<E, M, FMA>(&job, col_stride),
-    }
-}
-
-/// acc + x·y, fused where the kernel is compiled with FMA.
-#[inline(always)]
-fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
-    if FMA {
-        x.mul_add(y, acc)
-    } else {
-        x * y + acc
     }
 }
 

@@ -283,7 +283,9 @@ fn display_like_numpy() {
 
 #[test]
 fn matmul_split_over_threads_equals_one_thread() {
-    let cases = [(10, 300, 1000, false), (10, 300, 1000, true), (100, 200, 1000, false)];
+    // Few rows (both B layouts), the GEMM, and a short inner dimension (rank update).
+    let cases =
+        [(10, 300, 1000, false), (10, 300, 1000, true), (100, 200, 1000, false), (1000, 10, 300, false)];
     for (m, k, n, transposed) in cases {
         let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
         let b = if transposed {
@@ -297,5 +299,13 @@ fn matmul_split_over_threads_equals_one_thread() {
         let two = a.matmul(&b);
         tensor::set_threads(1);
         assert!(one.allclose(&two, 1e-5, 1e-5), "m={m} k={k} n={n} transposed={transposed}");
+        // The in-place form splits the same way.
+        let (mut c1, mut c2) = (one.contiguous(), one.contiguous());
+        c1.addmm_assign(&a, &b, -0.5, 1.0);
+        tensor::set_threads(2);
+        c2.addmm_assign(&a, &b, -0.5, 1.0);
+        tensor::set_threads(1);
+        assert!(c1.allclose(&c2, 1e-5, 1e-5), "addmm m={m} k={k} n={n} transposed={transposed}");
+        assert!(c1.allclose(&(&one * 0.5), 1e-4, 1e-4), "addmm m={m} k={k} n={n}: C − ½C");
     }
 }

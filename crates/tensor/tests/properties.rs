@@ -245,3 +245,47 @@ proptest! {
         prop_assert!(close(&a.matmul(&b).to_vec(), &naive_matmul(&a, &b)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Short inner dimensions (k ≤ 16 with more than 16 rows: the rank-update
+    /// path, as in a weight gradient zᵀ·g) agree with the general GEMM, for A
+    /// given as it is stored or as a transposed view, and in f64 with the naive loop.
+    #[test]
+    fn short_inner_matmul_equals_the_general_path(
+        (a, at, b) in (17usize..60, 1usize..=16, 1usize..70).prop_flat_map(|(m, k, n)| (
+            tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![k, m], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![k, n], -1.0, 1.0),
+        ))
+    ) {
+        let close32 = |x: &[f32], y: &[f32]| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-5 * 16.0);
+        prop_assert!(close32(&a.matmul(&b).to_vec(), &general_gemm(&a, &b)));
+        prop_assert!(close32(&at.t().matmul(&b).to_vec(), &general_gemm(&at.t(), &b)));
+        let (a64, b64) = (at.cast::<f64>().t(), b.cast::<f64>());
+        prop_assert!(close(&a64.matmul(&b64).to_vec(), &naive_matmul(&a64, &b64)));
+    }
+
+    /// `addmm_assign` (C ← α·A·B + β·C in place) equals the naive formula for
+    /// β = 0, 1 and others, on every path: few rows, short inner dimension, GEMM.
+    #[test]
+    fn addmm_assign_equals_the_formula(
+        (a, b, c, alpha, beta) in (1usize..40, 1usize..24, 1usize..40).prop_flat_map(|(m, k, n)| (
+            strided_tensor::<f64>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::tensor::<f64>(vec![k, n], -1.0, 1.0),
+            tensor::strategies::tensor::<f64>(vec![m, n], -1.0, 1.0),
+            -2.0f64..2.0,
+            prop_oneof![Just(0.0f64), Just(1.0), -2.0f64..2.0],
+        ))
+    ) {
+        let product = naive_matmul(&a, &b);
+        let expected: Vec<f64> = c.to_vec().iter().zip(&product).map(|(c, ab)| alpha * ab + beta * c).collect();
+        let before = c.to_vec();
+        let mut updated = c.clone();
+        updated.addmm_assign(&a, &b, alpha, beta);
+        prop_assert!(close(&updated.to_vec(), &expected));
+        // The other handle on C's buffer kept the old values (copy on write).
+        prop_assert_eq!(c.to_vec(), before);
+    }
+}

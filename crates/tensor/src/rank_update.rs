@@ -1,0 +1,182 @@
+//! A matrix product with a short inner dimension: C ← α·A·B + β·C, k ≤ 16.
+//!
+//! A weight gradient is such a product: zᵀ·∂C/∂s is 1000×10 times 10×1000 for a
+//! minibatch of 10. matrixmultiply handles it, but the work is tiny against
+//! the memory traffic (C is 4 MB, A and B together 80 KB), so what matters is
+//! touching C exactly once. Here each row of C is a combination of B's k rows
+//! with coefficients α·A[i, p]: for a block of four rows of C and a strip of 16
+//! columns, the four partial rows stay in registers while the k rows of that
+//! strip of B go by, then C is written (and, when β ≠ 0, read) once.
+//!
+//! With β = 1 and α = −lr this is an SGD step applied straight to the weight
+//! (`Tensor::addmm_assign`), and no weight gradient is ever stored. Like
+//! [`small_matmul`](crate::small_matmul), the inner dimension is a const generic
+//! so its loop unrolls, and [`simd::dispatch`] picks the instruction set; other
+//! layouts go to matrixmultiply.
+
+use crate::element::Element;
+use crate::simd::{self, madd, Kernel, LANES};
+
+/// The longest inner dimension this path takes.
+pub(crate) const MAX_INNER: usize = 16;
+/// Rows of C per block: each load of B feeds this many multiply-adds.
+const ROWS: usize = 4;
+
+/// One update to compute.
+struct Job<E> {
+    m: usize,
+    k: usize,
+    n: usize,
+    /// α·A, copied densely: `coef[i * K + p]`.
+    coef: Vec<E>,
+    /// B row-major, rows `rsb` apart.
+    b: *const E,
+    rsb: usize,
+    beta: E,
+    /// C, m×n with row stride `ldc`; read only when β ≠ 0.
+    c: *mut E,
+    ldc: usize,
+}
+
+/// Computes C ← α·A·B + β·C into `c` (m×n, row stride `ldc`) when k ≤ 16 and B
+/// is row-major with unit column stride; returns false (touching nothing)
+/// otherwise, so the caller uses the general GEMM. As in BLAS, with β = 0 the
+/// old C is never read, so it may be uninitialized.
+///
+/// # Safety
+/// As for [`Element::gemm`]: every element of A and B reachable through the given
+/// sizes and strides lies in its buffer, and `c` has room for the m×n block.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn try_rank_update<E: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: E,
+    a: *const E,
+    rsa: isize,
+    csa: isize,
+    b: *const E,
+    rsb: isize,
+    csb: isize,
+    beta: E,
+    c: *mut E,
+    ldc: usize,
+) -> bool {
+    if m == 0 || n == 0 || k == 0 || k > MAX_INNER || csb != 1 || rsb <= 0 {
+        return false;
+    }
+    let mut coef = Vec::with_capacity(m * k);
+    for i in 0..m {
+        for p in 0..k {
+            // SAFETY: (i, p) is inside A by the caller's contract.
+            coef.push(alpha * unsafe { *a.offset(i as isize * rsa + p as isize * csa) });
+        }
+    }
+    simd::dispatch(Job { m, k, n, coef, b, rsb: rsb as usize, beta, c, ldc });
+    true
+}
+
+impl<E: Element> Kernel for Job<E> {
+    /// Picks the kernel for the inner dimension (a const generic, so it is unrolled).
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        macro_rules! inner {
+            ($($k:literal)*) => {
+                match self.k {
+                    $($k => update::<E, $k, FMA>(&self),)*
+                    _ => unreachable!("at most {MAX_INNER}"),
+                }
+            };
+        }
+        inner!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    }
+}
+
+/// Blocks of four rows of C (then single rows), each swept in 16-column strips.
+#[inline(always)]
+fn update<E: Element, const K: usize, const FMA: bool>(job: &Job<E>) {
+    let tails = BTails::<E, K>::new(job);
+    let blocks = job.m - job.m % ROWS;
+    for i0 in (0..blocks).step_by(ROWS) {
+        rows::<E, K, ROWS, FMA>(job, &tails, i0);
+    }
+    for i in blocks..job.m {
+        rows::<E, K, 1, FMA>(job, &tails, i);
+    }
+}
+
+/// The last, narrower strip of B's k rows (n not a multiple of 16), copied once
+/// and zero-padded so the kernel runs it like any other strip.
+struct BTails<E, const K: usize> {
+    start: usize,
+    rows: [[E; LANES]; K],
+}
+
+impl<E: Element, const K: usize> BTails<E, K> {
+    #[inline(always)]
+    fn new(job: &Job<E>) -> Self {
+        let start = job.n - job.n % LANES;
+        let mut rows = [[E::ZERO; LANES]; K];
+        for (p, row) in rows.iter_mut().enumerate() {
+            // SAFETY: row p, columns start..n of B are inside it.
+            unsafe {
+                std::ptr::copy_nonoverlapping(job.b.add(p * job.rsb + start), row.as_mut_ptr(), job.n - start)
+            };
+        }
+        BTails { start, rows }
+    }
+}
+
+/// Rows `i0..i0+R` of C, strip by strip.
+#[inline(always)]
+fn rows<E: Element, const K: usize, const R: usize, const FMA: bool>(
+    job: &Job<E>,
+    tails: &BTails<E, K>,
+    i0: usize,
+) {
+    let coef: [[E; K]; R] = std::array::from_fn(|r| std::array::from_fn(|p| job.coef[(i0 + r) * K + p]));
+    for j0 in (0..tails.start).step_by(LANES) {
+        // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
+        let b_row = |p| unsafe { std::ptr::read_unaligned(job.b.add(p * job.rsb + j0) as *const [E; LANES]) };
+        strip::<E, K, R, FMA>(job, &coef, i0, j0, LANES, b_row);
+    }
+    if tails.start < job.n {
+        strip::<E, K, R, FMA>(job, &coef, i0, tails.start, job.n - tails.start, |p| tails.rows[p]);
+    }
+}
+
+/// C[i, j0..j0+width] ← Σₚ coef[i, p]·B[p, j0..] + β·C[i, j0..] for the R rows
+/// from `i0`, with the R partial rows in registers while B's K rows go by.
+#[inline(always)]
+fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
+    job: &Job<E>,
+    coef: &[[E; K]; R],
+    i0: usize,
+    j0: usize,
+    width: usize,
+    b_row: impl Fn(usize) -> [E; LANES],
+) {
+    // SAFETY: rows i0..i0+R of C exist and j0 + width ≤ n; only `width`
+    // elements from there are read or written.
+    let c_row = |r: usize| unsafe { job.c.add((i0 + r) * job.ldc + j0) };
+    let mut acc = [[E::ZERO; LANES]; R];
+    if job.beta != E::ZERO {
+        for (r, acc_row) in acc.iter_mut().enumerate() {
+            // SAFETY: see `c_row`.
+            unsafe { std::ptr::copy_nonoverlapping(c_row(r), acc_row.as_mut_ptr(), width) };
+            acc_row.iter_mut().for_each(|x| *x *= job.beta);
+        }
+    }
+    for p in 0..K {
+        let b = b_row(p);
+        for (acc_row, coef_row) in acc.iter_mut().zip(coef) {
+            for (sum, &y) in acc_row.iter_mut().zip(&b) {
+                *sum = madd::<E, FMA>(coef_row[p], y, *sum);
+            }
+        }
+    }
+    for (r, acc_row) in acc.iter().enumerate() {
+        // SAFETY: see `c_row`.
+        unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c_row(r), width) };
+    }
+}
