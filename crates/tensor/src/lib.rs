@@ -53,6 +53,7 @@ mod element;
 mod error;
 mod join;
 mod layout;
+mod math;
 mod matmul;
 mod operators;
 mod random;
