@@ -6,6 +6,8 @@
 //! * W2: W1 at minibatch 100;
 //! * W3: 784→30→30→30→30→10 sigmoid, lr 0.1, minibatch 10 — Nielsen's network.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use nn::{train_step, train_step_fused, Activation, Init, Loss, Mlp, Sgd};
@@ -48,6 +50,8 @@ pub struct Stepper {
     sgd: Sgd<f32>,
     x: Tensor<f32>,
     labels: Vec<usize>,
+    /// Steps taken by [`time`].
+    steps: usize,
 }
 
 impl Stepper {
@@ -60,6 +64,7 @@ impl Stepper {
             sgd: Sgd::new(w.lr),
             x: Tensor::rand_uniform(&[w.batch, w.widths[0]], -1.0, 1.0, 2),
             labels: (0..w.batch).map(|i| i % classes).collect(),
+            steps: 0,
         }
     }
 
@@ -84,6 +89,50 @@ pub struct Timing {
     pub min: f64,
     /// Fastest repetition.
     pub max: f64,
+    /// Heap allocations per step in the timed repetitions, when the program
+    /// counts them (it installed [`CountingAllocator`]).
+    pub allocations_per_step: Option<f64>,
+}
+
+/// The system allocator, counting every allocation — install it with
+/// `#[global_allocator]` (the `experiments` binary does) and the benches report
+/// how many heap allocations a training step makes.
+pub struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Heap allocations so far, if [`CountingAllocator`] is this program's allocator.
+pub fn allocations() -> Option<usize> {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    drop(std::hint::black_box(Box::new(0u64)));
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    (after > before).then_some(after)
 }
 
 /// Warms up for a tenth of `seconds`, then times `repetitions` runs of about
@@ -103,12 +152,24 @@ pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize, fuse
             }
             steps += 1;
         }
+        stepper.steps += steps;
         steps as f64 / started.elapsed().as_secs_f64()
     };
     run_for(&mut stepper, seconds / 10.0);
+    let allocations_before = allocations();
+    let steps_before = stepper.steps;
     let mut rates: Vec<f64> =
         (0..repetitions.max(1)).map(|_| run_for(&mut stepper, seconds / repetitions.max(1) as f64)).collect();
+    // Less the one probe allocation of each `allocations()` call.
+    let allocations_per_step = allocations_before
+        .zip(allocations())
+        .map(|(before, after)| (after - before - 1) as f64 / (stepper.steps - steps_before) as f64);
     rates.sort_by(f64::total_cmp);
     tensor::set_threads(1);
-    Timing { median: rates[rates.len() / 2], min: rates[0], max: rates[rates.len() - 1] }
+    Timing {
+        median: rates[rates.len() / 2],
+        min: rates[0],
+        max: rates[rates.len() - 1],
+        allocations_per_step,
+    }
 }

@@ -14,6 +14,10 @@ use clap::{Args, Parser, Subcommand};
 use experiments::run::{merge, run, Options, Study};
 use experiments::setting::Setting;
 
+/// Counts heap allocations, so `bench` can report them per training step.
+#[global_allocator]
+static ALLOCATOR: experiments::bench::CountingAllocator = experiments::bench::CountingAllocator;
+
 #[derive(Parser)]
 #[command(name = "experiments", about = "Reproduce Glorot & Bengio (2010) with gradlab", version)]
 struct Cli {
@@ -201,8 +205,9 @@ fn bench(name: &str, threads: usize, seconds: f64, fused: bool) -> ExitCode {
     };
     let t = experiments::bench::time(&workload, threads, seconds, 10, fused);
     let variant = if fused { " (fused)" } else { "" };
+    let allocations = t.allocations_per_step.map(|a| format!(" allocs/step={a:.0}")).unwrap_or_default();
     println!(
-        "gradlab/{} {threads} {:.1} min={:.1} max={:.1}{variant}",
+        "gradlab/{} {threads} {:.1} min={:.1} max={:.1}{allocations}{variant}",
         workload.name, t.median, t.min, t.max
     );
     ExitCode::SUCCESS

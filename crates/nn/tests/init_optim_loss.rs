@@ -157,3 +157,37 @@ fn the_fused_step_equals_backward_then_sgd() {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// The fused step against backward-then-SGD over random shapes: minibatches
+    /// on both sides of the 16-row streaming paths (few rows in forward, short
+    /// inner dimension in the update) and the general GEMM.
+    #[test]
+    fn the_fused_step_equals_the_plain_step_for_any_shape(
+        widths in proptest::collection::vec(1usize..40, 2..5),
+        batch in 1usize..40,
+        hidden in proptest::prop_oneof![
+            proptest::prelude::Just(nn::Activation::Tanh),
+            proptest::prelude::Just(nn::Activation::Sigmoid),
+            proptest::prelude::Just(nn::Activation::Relu),
+        ],
+        seed in 0u64..1000,
+    ) {
+        let build = || Mlp::<f64>::builder(&widths).hidden(hidden).bias_init(Init::Gaussian { std: 0.5 }).seed(seed).build();
+        let (mut plain, mut fused) = (build(), build());
+        let mut sgd = Sgd::new(0.05);
+        let classes = *widths.last().unwrap();
+        for step in 0..2 {
+            let x = Tensor::<f64>::rand_uniform(&[batch, widths[0]], -1.0, 1.0, seed + step);
+            let labels: Vec<usize> = (0..batch).map(|i| (i * 7 + step as usize) % classes).collect();
+            let a = nn::train_step(&mut plain, &mut sgd, &x, &labels, Loss::SoftmaxCrossEntropy);
+            let b = nn::train_step_fused(&mut fused, 0.05, &x, &labels, Loss::SoftmaxCrossEntropy);
+            proptest::prop_assert!((a - b).abs() <= 1e-12 * (1.0 + a.abs()), "costs {} vs {}", a, b);
+        }
+        for ((name, p), (_, f)) in plain.parameters().iter().zip(fused.parameters()) {
+            proptest::prop_assert!(p.allclose(f, 1e-10, 1e-12), "{} differs", name);
+        }
+    }
+}
