@@ -42,11 +42,14 @@ mod gradcheck;
 mod op;
 pub mod ops;
 mod print;
+mod recycle;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 mod tape;
 
 pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
-pub use op::{BackwardContext, Op};
+pub use op::{BackwardContext, InputGrads, Op};
+/// Builds an op's [`InputGrads`] like `vec!` (re-exported from `smallvec`).
+pub use smallvec::smallvec;
 pub use tape::{Gradients, Tape, Var};

@@ -12,7 +12,7 @@ use tensor::{Element, Tensor};
 /// thing reverse mode ever needs from an op.
 ///
 /// ```
-/// use autograd::{BackwardContext, Op, Tape};
+/// use autograd::{smallvec, BackwardContext, InputGrads, Op, Tape};
 /// use tensor::{Element, Tensor};
 ///
 /// /// swish(x) = x·σ(x); its derivative is σ(x) + x·σ(x)·(1 − σ(x)).
@@ -23,9 +23,9 @@ use tensor::{Element, Tensor};
 ///     fn forward(&self, inputs: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
 ///         Ok(inputs[0].map(|x| x * tensor::sigmoid(x)))
 ///     }
-///     fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+///     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
 ///         let dx = ctx.input(0).map(|x| { let s = tensor::sigmoid(x); s + x * s * (E::ONE - s) });
-///         vec![Some(ctx.grad_output * &dx)]
+///         smallvec![Some(ctx.grad_output * &dx)]
 ///     }
 /// }
 ///
@@ -53,8 +53,14 @@ pub trait Op<E: Element>: 'static {
     /// Returns ∂C/∂input for each input, given ∂C/∂output in `ctx`. An entry may be
     /// `None` when [`BackwardContext::needs`] is false for that input (nothing
     /// upstream wants it), which saves the work.
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>>;
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E>;
 }
+
+/// What an op's backward returns: ∂C/∂input for each input, in order. A
+/// [`SmallVec`](smallvec::SmallVec) holding up to two inputs' gradients in place,
+/// so a training step's backward allocates nothing for them; build it with
+/// [`smallvec!`](crate::smallvec), as `vec!`.
+pub type InputGrads<E> = smallvec::SmallVec<[Option<Tensor<E>>; 2]>;
 
 /// What an op's backward gets to work with.
 pub struct BackwardContext<'a, E: Element> {

@@ -11,6 +11,7 @@ use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::op::{BackwardContext, Op};
+use crate::recycle;
 
 /// One entry of the tape.
 pub(crate) struct Node<E: Element> {
@@ -65,14 +66,18 @@ impl<E: Element> Default for Tape<E> {
 impl<E: Element> Tape<E> {
     /// An empty tape that records every op.
     pub fn new() -> Self {
-        Tape { nodes: RefCell::new(Vec::new()), recording: true, anomaly_detection: Cell::new(false) }
+        // The node list of a tape dropped earlier on this thread, if any: a
+        // training loop's tapes reuse one allocation.
+        Tape { nodes: RefCell::new(recycle::take()), recording: true, anomaly_detection: Cell::new(false) }
     }
 
     /// A tape that records nothing: ops compute their values and the tape stays
     /// empty, so evaluation (inference, statistics on a probe batch) holds no
     /// memory beyond the values still in use. `backward` is unavailable.
     pub fn no_grad() -> Self {
-        Tape { recording: false, ..Self::new() }
+        let mut tape = Self::new();
+        tape.recording = false;
+        tape
     }
 
     /// Whether ops are recorded.
@@ -194,8 +199,10 @@ impl<E: Element> Tape<E> {
             .into());
         }
         let nodes = self.nodes.borrow();
-        let mut pending: Vec<Option<Tensor<E>>> = vec![None; root + 1];
-        let mut kept: Vec<Option<Tensor<E>>> = vec![None; nodes.len()];
+        let mut pending: Vec<Option<Tensor<E>>> = recycle::take();
+        pending.resize(root + 1, None);
+        let mut kept: Vec<Option<Tensor<E>>> = recycle::take();
+        kept.resize(nodes.len(), None);
         pending[root] = Some(seed);
         for index in (0..=root).rev() {
             let Some(grad) = pending[index].take() else { continue };
@@ -208,6 +215,7 @@ impl<E: Element> Tape<E> {
                 kept[index] = Some(grad);
             }
         }
+        recycle::give(pending);
         Ok(Gradients { grads: kept })
     }
 
@@ -266,6 +274,20 @@ fn all_finite<E: Element>(t: &Tensor<E>) -> bool {
 #[derive(Debug, Clone)]
 pub struct Gradients<E: Element> {
     grads: Vec<Option<Tensor<E>>>,
+}
+
+impl<E: Element> Drop for Tape<E> {
+    /// Keeps the emptied node list for the thread's next tape.
+    fn drop(&mut self) {
+        recycle::give(std::mem::take(self.nodes.get_mut()));
+    }
+}
+
+impl<E: Element> Drop for Gradients<E> {
+    /// Keeps the emptied list for the thread's next backward.
+    fn drop(&mut self) {
+        recycle::give(std::mem::take(&mut self.grads));
+    }
 }
 
 impl<E: Element> Gradients<E> {

@@ -1,7 +1,9 @@
 //! The tape's behaviour: accumulation, kept gradients, no-grad evaluation,
 //! anomaly mode, printing, errors — and backprop checked against closed forms.
 
-use autograd::{gradcheck, AutogradError, BackwardContext, GradcheckOptions, Op, Tape, Var};
+use autograd::{
+    gradcheck, smallvec, AutogradError, BackwardContext, GradcheckOptions, InputGrads, Op, Tape, Var,
+};
 use tensor::{sigmoid, Element, Tensor};
 
 fn scalar(v: f64) -> Tensor<f64> {
@@ -148,9 +150,9 @@ impl<E: Element> Op<E> for WrongCube {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].powi(3))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         // Should be 3x²; 2x² is wrong everywhere but at 0.
-        vec![Some(ctx.grad_output * &ctx.input(0).map(|x| E::from_f64(2.0) * x * x))]
+        smallvec![Some(ctx.grad_output * &ctx.input(0).map(|x| E::from_f64(2.0) * x * x))]
     }
 }
 
@@ -175,8 +177,8 @@ impl<E: Element> Op<E> for BadShape {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].clone())
     }
-    fn backward(&self, _ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(Tensor::zeros(&[1]))]
+    fn backward(&self, _ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(Tensor::zeros(&[1]))]
     }
 }
 

@@ -135,7 +135,7 @@ fn fill<E: Element>(mlp: &mut Mlp<E>, path: &Path, file: &SafeTensors<'_>) -> Re
         })?;
         loaded.push(Tensor::from_vec(values, view.shape()));
     }
-    for (param, value) in mlp.parameters_mut().into_iter().zip(loaded) {
+    for (param, value) in mlp.parameters_mut().zip(loaded) {
         *param.value = value;
     }
     Ok(())

@@ -47,5 +47,5 @@ pub use init::Init;
 pub use linear::{BoundLinear, Linear};
 pub use loss::Loss;
 pub use mlp::{BoundMlp, Mlp, MlpBuilder, Trace};
-pub use optim::{ParamMut, Sgd};
+pub use optim::{ParamMut, ParamName, Sgd};
 pub use train::{train_step, train_step_fused};

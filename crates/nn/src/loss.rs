@@ -5,16 +5,11 @@ use autograd::Var;
 use serde::{Deserialize, Serialize};
 use tensor::{Element, Tensor};
 
-/// One-hot rows for integer labels: `[labels.len(), classes]`. Panics on a label
-/// that is not below `classes`.
+/// One-hot rows for integer labels: `[labels.len(), classes]` ([`Tensor::one_hot`]).
+/// Panics on a label that is not below `classes`.
 #[track_caller]
 pub fn one_hot<E: Element>(labels: &[usize], classes: usize) -> Tensor<E> {
-    let mut data = vec![E::ZERO; labels.len() * classes];
-    for (row, &label) in labels.iter().enumerate() {
-        assert!(label < classes, "one_hot: label {label} is not below {classes} classes");
-        data[row * classes + label] = E::ONE;
-    }
-    Tensor::from_vec(data, &[labels.len(), classes])
+    Tensor::one_hot(labels, classes)
 }
 
 /// Mean over the batch of −log softmax(logits)\[label\] (the paper's cost).

@@ -10,7 +10,8 @@ use tensor::{Element, Tensor, TensorRng};
 use crate::activation::Activation;
 use crate::init::Init;
 use crate::linear::{BoundLinear, Linear};
-use crate::optim::ParamMut;
+use crate::optim::{ParamMut, ParamName};
+use smallvec::SmallVec;
 
 /// A feed-forward network: `layers[l]` maps `widths[l]` → `widths[l+1]`; every layer
 /// but the last is followed by the hidden activation, the last by the output one.
@@ -121,7 +122,7 @@ impl<E: Element> Mlp<E> {
     }
 
     /// The activation after each layer.
-    pub(crate) fn activations(&self) -> Vec<Activation> {
+    pub(crate) fn activations(&self) -> SmallVec<[Activation; 8]> {
         (0..self.layers.len()).map(|l| self.activation_of(l)).collect()
     }
 
@@ -147,25 +148,22 @@ impl<E: Element> Mlp<E> {
 
     /// The parameters for an optimizer to update, in the same order; weights are
     /// marked for weight decay, biases not (as Nielsen's L2).
-    pub fn parameters_mut(&mut self) -> Vec<ParamMut<'_, E>> {
-        self.layers
-            .iter_mut()
-            .enumerate()
-            .flat_map(|(l, layer)| {
-                [
-                    ParamMut { name: format!("layers.{l}.weight"), value: &mut layer.weight, decay: true },
-                    ParamMut { name: format!("layers.{l}.bias"), value: &mut layer.bias, decay: false },
-                ]
-            })
-            .collect()
+    pub fn parameters_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, E>> {
+        self.layers.iter_mut().enumerate().flat_map(|(layer, linear)| {
+            let name = |kind| ParamName { layer, kind };
+            [
+                ParamMut { name: name("weight"), value: &mut linear.weight, decay: true },
+                ParamMut { name: name("bias"), value: &mut linear.bias, decay: false },
+            ]
+        })
     }
 }
 
 /// An [`Mlp`]'s parameters on a tape.
 pub struct BoundMlp<'t, E: Element> {
-    /// The layers' parameters on the tape.
-    pub layers: Vec<BoundLinear<'t, E>>,
-    activations: Vec<Activation>,
+    /// The layers' parameters on the tape (held in place for up to 8 layers).
+    pub layers: SmallVec<[BoundLinear<'t, E>; 8]>,
+    activations: SmallVec<[Activation; 8]>,
 }
 
 /// Every intermediate of one forward pass, for probes: per layer (output layer
@@ -225,7 +223,8 @@ impl<'t, E: Element> BoundMlp<'t, E> {
     }
 
     /// The parameters' gradients, in the order of [`Mlp::parameters_mut`].
-    pub fn gradients(&self, grads: &Gradients<E>) -> Vec<Tensor<E>> {
+    /// (Held in place, without allocating, for up to 8 layers.)
+    pub fn gradients(&self, grads: &Gradients<E>) -> SmallVec<[Tensor<E>; 16]> {
         self.layers.iter().flat_map(|l| [grads.wrt(&l.weight), grads.wrt(&l.bias)]).collect()
     }
 }

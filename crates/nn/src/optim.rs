@@ -1,12 +1,31 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay.
 
+use std::fmt;
+
+use smallvec::SmallVec;
 use tensor::{Element, Tensor};
+
+/// A parameter's name, `layers.{layer}.{kind}` (formatted only when shown, so
+/// handing parameters to an optimizer allocates nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamName {
+    /// The layer's index.
+    pub layer: usize,
+    /// `"weight"` or `"bias"`.
+    pub kind: &'static str,
+}
+
+impl fmt::Display for ParamName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "layers.{}.{}", self.layer, self.kind)
+    }
+}
 
 /// A parameter handed to an optimizer: its name (for errors), the value to
 /// update in place, and whether weight decay applies to it.
 pub struct ParamMut<'a, E: Element> {
     /// E.g. `layers.0.weight`.
-    pub name: String,
+    pub name: ParamName,
     /// The value to update.
     pub value: &'a mut Tensor<E>,
     /// Whether L2 weight decay applies (weights yes, biases no).
@@ -68,7 +87,9 @@ impl<E: Element> Sgd<E> {
     /// Panics, naming the parameter, if counts or shapes differ — the two lists
     /// come from the same model, so a mismatch is a bug, not a data problem.
     #[track_caller]
-    pub fn step(&mut self, params: Vec<ParamMut<'_, E>>, grads: &[Tensor<E>]) {
+    pub fn step<'a>(&mut self, params: impl IntoIterator<Item = ParamMut<'a, E>>, grads: &[Tensor<E>]) {
+        // Held in place (no allocation) for models of up to 16 parameter tensors.
+        let params: SmallVec<[ParamMut<'a, E>; 16]> = params.into_iter().collect();
         assert_eq!(
             params.len(),
             grads.len(),

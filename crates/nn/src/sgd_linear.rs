@@ -19,7 +19,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use autograd::{BackwardContext, Op};
+use autograd::{smallvec, BackwardContext, InputGrads, Op};
 use tensor::{Element, Tensor};
 
 use crate::linear::Linear;
@@ -50,7 +50,7 @@ impl<E: Element> Op<E> for SgdLinear<E> {
         Ok(s)
     }
 
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         assert!(
             !self.stepped.replace(true),
             "the fused step's tape takes one backward: it updates the weights"
@@ -63,6 +63,6 @@ impl<E: Element> Op<E> for SgdLinear<E> {
         let grad_b = grad_s.sum(&[0], false);
         let lr = self.lr;
         layer.bias.zip_assign(&grad_b, |b, g| b - lr * g);
-        vec![grad_z, Some(grad_b)]
+        smallvec![grad_z, Some(grad_b)]
     }
 }

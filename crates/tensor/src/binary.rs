@@ -6,10 +6,7 @@
 
 use crate::element::Element;
 use crate::error::{or_panic, Result};
-use std::sync::Arc;
-
 use crate::layout::{broadcast_shapes, walk, Layout};
-use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
@@ -20,23 +17,25 @@ impl<E: Element> Tensor<E> {
         // transposed view): one flat loop in memory order, result in that layout.
         if self.shape() == rhs.shape() && self.strides() == rhs.strides() {
             if let (Some(ra), Some(rb)) = (self.layout.dense_range(), rhs.layout.dense_range()) {
-                let data = self.storage[ra].iter().zip(&rhs.storage[rb]).map(|(&x, &y)| f(x, y)).collect();
+                let (a, b) = (&self.storage[ra], &rhs.storage[rb]);
                 let layout = Layout { offset: 0, ..self.layout.clone() };
-                return Ok(Tensor { storage: Arc::new(Storage::new(data)), layout });
+                return Ok(Tensor::build_with_layout(layout, |out| {
+                    out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)))
+                }));
             }
         }
         let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;
         let lhs_layout = self.layout.broadcast_to(&shape, op)?;
         let rhs_layout = rhs.layout.broadcast_to(&shape, op)?;
-        let mut data = Vec::with_capacity(shape.iter().product());
         let (a, b) = (&self.storage, &rhs.storage);
-        walk(
-            &shape,
-            [lhs_layout.strides(), rhs_layout.strides()],
-            [lhs_layout.offset(), rhs_layout.offset()],
-            |[i, j]| data.push(f(a[i], b[j])),
-        );
-        Ok(Tensor::from_contiguous(data, &shape))
+        Ok(Tensor::build(&shape, |out| {
+            walk(
+                &shape,
+                [lhs_layout.strides(), rhs_layout.strides()],
+                [lhs_layout.offset(), rhs_layout.offset()],
+                |[i, j]| out.push(f(a[i], b[j])),
+            )
+        }))
     }
 
     /// Updates `self` in place: each element becomes `f(self, rhs)`, with `rhs`
@@ -45,14 +44,17 @@ impl<E: Element> Tensor<E> {
     /// allocates nothing); otherwise it first makes a private contiguous copy.
     pub fn try_zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Result<()> {
         let rhs = rhs.try_broadcast_to(self.shape())?;
-        if !(self.is_contiguous() && Arc::get_mut(&mut self.storage).is_some()) {
-            *self = Tensor::from_contiguous(self.to_vec(), self.shape());
-        }
-        let (start, len) = (self.layout.offset, self.numel());
-        let data = &mut Arc::get_mut(&mut self.storage).expect("unique after the copy")[start..start + len];
+        let data = self.unique_contiguous_mut();
         match rhs.as_slice() {
             Some(r) => data.iter_mut().zip(r).for_each(|(x, &y)| *x = f(*x, y)),
-            None => data.iter_mut().zip(rhs.iter()).for_each(|(x, y)| *x = f(*x, y)),
+            None => {
+                // A broadcast rhs (a bias added to every row): walk its layout.
+                let (r, mut k) = (&rhs.storage, 0);
+                walk(rhs.shape(), [rhs.strides()], [rhs.layout.offset()], |[j]| {
+                    data[k] = f(data[k], r[j]);
+                    k += 1;
+                });
+            }
         }
         Ok(())
     }
@@ -134,15 +136,15 @@ impl<E: Element> Tensor<E> {
             on_true.layout.broadcast_to(&shape, op)?,
             on_false.layout.broadcast_to(&shape, op)?,
         ];
-        let mut data = Vec::with_capacity(shape.iter().product());
         let (m, a, b) = (&self.storage, &on_true.storage, &on_false.storage);
-        walk(
-            &shape,
-            [layouts[0].strides(), layouts[1].strides(), layouts[2].strides()],
-            [layouts[0].offset(), layouts[1].offset(), layouts[2].offset()],
-            |[i, j, k]| data.push(if m[i] != E::ZERO { a[j] } else { b[k] }),
-        );
-        Ok(Tensor::from_contiguous(data, &shape))
+        Ok(Tensor::build(&shape, |out| {
+            walk(
+                &shape,
+                [layouts[0].strides(), layouts[1].strides(), layouts[2].strides()],
+                [layouts[0].offset(), layouts[1].offset(), layouts[2].offset()],
+                |[i, j, k]| out.push(if m[i] != E::ZERO { a[j] } else { b[k] }),
+            )
+        }))
     }
 
     /// Mask-driven choice (NumPy's `where`); panics if the shapes do not broadcast.

@@ -81,10 +81,11 @@ pub trait Element:
     /// True unless NaN or infinite.
     fn is_finite(self) -> bool;
 
-    /// Runs `f` with this thread's pool of large buffers of this type (an
-    /// implementation detail of tensor storage).
+    /// Runs `f` with this thread's pool of recycled buffers of this type (an
+    /// implementation detail of tensor storage); `None` once the thread's
+    /// pool is gone (at thread exit).
     #[doc(hidden)]
-    fn with_pool<R>(f: impl FnOnce(&crate::storage::Pool<Self>) -> R) -> R;
+    fn with_pool<R>(f: impl FnOnce(&crate::storage::ThreadPool<Self>) -> R) -> Option<R>;
 
     /// General matrix multiply C ← α·A·B + β·C on raw strided buffers, dispatching to
     /// matrixmultiply's `sgemm` or `dgemm`. A is m×k, B is k×n, C is m×n; strides are in
@@ -176,11 +177,13 @@ macro_rules! impl_element {
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
-            fn with_pool<R>(f: impl FnOnce(&crate::storage::Pool<Self>) -> R) -> R {
+            fn with_pool<R>(f: impl FnOnce(&crate::storage::ThreadPool<Self>) -> R) -> Option<R> {
                 thread_local! {
-                    static POOL: crate::storage::Pool<$t> = const { std::cell::RefCell::new(Vec::new()) };
+                    static POOL: crate::storage::ThreadPool<$t> =
+                        const { std::cell::RefCell::new(crate::storage::Pool::new()) };
                 }
-                POOL.with(f)
+                // None while the thread is shutting down and its pool is gone.
+                POOL.try_with(f).ok()
             }
             unsafe fn gemm(
                 m: usize,

@@ -39,20 +39,18 @@ pub enum TensorError {
 }
 
 impl TensorError {
-    pub(crate) fn mismatch(
-        op: &'static str,
-        lhs: &[usize],
-        rhs: &[usize],
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A [`ShapeMismatch`](TensorError::ShapeMismatch) of `op` between two shapes.
+    pub fn mismatch(op: &'static str, lhs: &[usize], rhs: &[usize], detail: impl Into<String>) -> Self {
         TensorError::ShapeMismatch { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), detail: detail.into() }
     }
 
-    pub(crate) fn axis(op: &'static str, axis: usize, shape: &[usize]) -> Self {
+    /// An [`InvalidAxis`](TensorError::InvalidAxis) of `op`.
+    pub fn axis(op: &'static str, axis: usize, shape: &[usize]) -> Self {
         TensorError::InvalidAxis { op, axis, shape: shape.to_vec() }
     }
 
-    pub(crate) fn invalid(op: &'static str, shape: &[usize], detail: impl Into<String>) -> Self {
+    /// An [`InvalidArgument`](TensorError::InvalidArgument) of `op` on a tensor of `shape`.
+    pub fn invalid(op: &'static str, shape: &[usize], detail: impl Into<String>) -> Self {
         TensorError::InvalidArgument { op, shape: shape.to_vec(), detail: detail.into() }
     }
 }

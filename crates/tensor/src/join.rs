@@ -81,8 +81,8 @@ impl<E: Element> Tensor<E> {
         step: usize,
         values: &Tensor<E>,
     ) -> Result<Self> {
-        let fresh = self.contiguous_copy();
-        let region = fresh.try_slice(axis, start, end, step)?;
+        let mut out = self.contiguous_copy();
+        let region = out.try_slice(axis, start, end, step)?;
         if region.shape() != values.shape() {
             return Err(TensorError::mismatch(
                 "slice_assign",
@@ -91,15 +91,17 @@ impl<E: Element> Tensor<E> {
                 "region and values differ",
             ));
         }
-        let mut out = fresh.to_vec();
-        let src = &values.storage;
+        // Where the region's elements sit in `out`; then `out` is the only user of its buffer.
+        let (region_strides, region_offset) = (region.layout.strides.clone(), region.layout.offset);
+        drop(region);
+        let (dst, src) = (out.unique_contiguous_mut(), &values.storage);
         walk(
             values.shape(),
-            [values.strides(), region.strides()],
-            [values.layout.offset, region.layout.offset],
-            |[i, j]| out[j] = src[i],
+            [values.strides(), &region_strides],
+            [values.layout.offset, region_offset],
+            |[i, j]| dst[j] = src[i],
         );
-        Ok(Tensor::from_contiguous(out, self.shape()))
+        Ok(out)
     }
 
     /// Slice assignment; panics if the region is out of range or `values` does not fit it.
@@ -113,10 +115,5 @@ impl<E: Element> Tensor<E> {
         values: &Tensor<E>,
     ) -> Self {
         or_panic(self.try_slice_assign(axis, start, end, step, values))
-    }
-
-    /// A fresh contiguous copy at offset 0, never sharing storage.
-    fn contiguous_copy(&self) -> Self {
-        Tensor::from_contiguous(self.to_vec(), self.shape())
     }
 }

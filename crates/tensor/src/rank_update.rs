@@ -23,12 +23,12 @@ pub(crate) const MAX_INNER: usize = 16;
 const ROWS: usize = 4;
 
 /// One update to compute.
-struct Job<E> {
+struct Job<'a, E> {
     m: usize,
     k: usize,
     n: usize,
     /// α·A, copied densely: `coef[i * K + p]`.
-    coef: Vec<E>,
+    coef: &'a [E],
     /// B row-major, rows `rsb` apart.
     b: *const E,
     rsb: usize,
@@ -65,18 +65,16 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
     if m == 0 || n == 0 || k == 0 || k > MAX_INNER || csb != 1 || rsb <= 0 {
         return false;
     }
-    let mut coef = Vec::with_capacity(m * k);
-    for i in 0..m {
-        for p in 0..k {
-            // SAFETY: (i, p) is inside A by the caller's contract.
-            coef.push(alpha * unsafe { *a.offset(i as isize * rsa + p as isize * csa) });
-        }
-    }
-    simd::dispatch(Job { m, k, n, coef, b, rsb: rsb as usize, beta, c, ldc });
+    crate::storage::with_scratch(m * k, |coef: &mut Vec<E>| {
+        coef.resize(m * k, E::ZERO);
+        // SAFETY: A is m×k by the caller's contract; `coef` holds m rows of k.
+        unsafe { simd::gather(coef, k, (m, k), a, (rsa, csa), alpha) };
+        simd::dispatch(Job { m, k, n, coef, b, rsb: rsb as usize, beta, c, ldc });
+    });
     true
 }
 
-impl<E: Element> Kernel for Job<E> {
+impl<E: Element> Kernel for Job<'_, E> {
     /// Picks the kernel for the inner dimension (a const generic, so it is unrolled).
     #[inline(always)]
     fn run<const FMA: bool>(self) {
@@ -94,7 +92,7 @@ impl<E: Element> Kernel for Job<E> {
 
 /// Blocks of four rows of C (then single rows), each swept in 16-column strips.
 #[inline(always)]
-fn update<E: Element, const K: usize, const FMA: bool>(job: &Job<E>) {
+fn update<E: Element, const K: usize, const FMA: bool>(job: &Job<'_, E>) {
     let tails = BTails::<E, K>::new(job);
     let blocks = job.m - job.m % ROWS;
     for i0 in (0..blocks).step_by(ROWS) {
@@ -114,7 +112,7 @@ struct BTails<E, const K: usize> {
 
 impl<E: Element, const K: usize> BTails<E, K> {
     #[inline(always)]
-    fn new(job: &Job<E>) -> Self {
+    fn new(job: &Job<'_, E>) -> Self {
         let start = job.n - job.n % LANES;
         let mut rows = [[E::ZERO; LANES]; K];
         for (p, row) in rows.iter_mut().enumerate() {
@@ -130,7 +128,7 @@ impl<E: Element, const K: usize> BTails<E, K> {
 /// Rows `i0..i0+R` of C, strip by strip.
 #[inline(always)]
 fn rows<E: Element, const K: usize, const R: usize, const FMA: bool>(
-    job: &Job<E>,
+    job: &Job<'_, E>,
     tails: &BTails<E, K>,
     i0: usize,
 ) {
@@ -149,7 +147,7 @@ fn rows<E: Element, const K: usize, const R: usize, const FMA: bool>(
 /// from `i0`, with the R partial rows in registers while B's K rows go by.
 #[inline(always)]
 fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
-    job: &Job<E>,
+    job: &Job<'_, E>,
     coef: &[[E; K]; R],
     i0: usize,
     j0: usize,

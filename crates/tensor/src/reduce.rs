@@ -52,12 +52,13 @@ impl<E: Element> Tensor<E> {
         fold: impl Fn(E, E) -> E,
     ) -> Result<Self> {
         let plan = self.plan_reduction(op, axes)?;
-        let mut out = vec![init; plan.keepdim_shape.iter().product()];
         let data = &self.storage;
-        walk(self.shape(), [self.strides(), &plan.out_strides], [self.layout.offset, 0], |[i, j]| {
-            out[j] = fold(out[j], data[i])
-        });
-        Ok(Tensor::from_contiguous(out, &plan.final_shape(keepdim)))
+        Ok(Tensor::build(&plan.final_shape(keepdim), |out| {
+            out.resize(plan.keepdim_shape.iter().product(), init);
+            walk(self.shape(), [self.strides(), &plan.out_strides], [self.layout.offset, 0], |[i, j]| {
+                out[j] = fold(out[j], data[i])
+            });
+        }))
     }
 
     fn reduced_count(&self, axes: &[usize]) -> usize {
@@ -191,7 +192,7 @@ impl<E: Element> Tensor<E> {
         let extra = self.ndim().checked_sub(shape.len()).ok_or_else(|| {
             TensorError::mismatch(op, self.shape(), shape, "target has more axes than the tensor")
         })?;
-        let mut axes: Vec<usize> = (0..extra).collect();
+        let mut axes: SmallVec<[usize; 6]> = (0..extra).collect();
         for (d, &n) in shape.iter().enumerate() {
             let have = self.shape()[extra + d];
             if n == 1 && have != 1 {
@@ -217,7 +218,7 @@ impl<E: Element> Tensor<E> {
         or_panic(self.try_sum_to_shape(shape))
     }
 
-    fn all_axes(&self) -> Vec<usize> {
+    fn all_axes(&self) -> SmallVec<[usize; 6]> {
         (0..self.ndim()).collect()
     }
 

@@ -54,3 +54,43 @@ pub(crate) fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
         x * y + acc
     }
 }
+
+/// Copies the m×k matrix at `src` (element (i, p) at `i·rs + p·cs`) into `dst`
+/// row-major with row length `ld` ≥ k, times `scale`: row by row when the rows
+/// are contiguous, column by column when the columns are (a transposed view),
+/// so the reads go along memory either way.
+///
+/// # Safety
+/// Every (i, p) with i < m, p < k addresses an element of `src`'s buffer, and
+/// `dst` holds at least m·ld elements.
+#[inline]
+pub(crate) unsafe fn gather<E: Element>(
+    dst: &mut [E],
+    ld: usize,
+    (m, k): (usize, usize),
+    src: *const E,
+    (rs, cs): (isize, isize),
+    scale: E,
+) {
+    // SAFETY (all three loops): (i, p) is inside the source by the caller's contract.
+    let at = |i: usize, p: usize| unsafe { *src.offset(i as isize * rs + p as isize * cs) };
+    if cs == 1 {
+        for (i, row) in dst.chunks_exact_mut(ld).take(m).enumerate() {
+            // SAFETY: row i's k elements are contiguous.
+            let from = unsafe { std::slice::from_raw_parts(src.offset(i as isize * rs), k) };
+            row[..k].iter_mut().zip(from).for_each(|(d, &s)| *d = s * scale);
+        }
+    } else if rs == 1 {
+        for p in 0..k {
+            for i in 0..m {
+                dst[i * ld + p] = at(i, p) * scale;
+            }
+        }
+    } else {
+        for i in 0..m {
+            for p in 0..k {
+                dst[i * ld + p] = at(i, p) * scale;
+            }
+        }
+    }
+}

@@ -82,15 +82,12 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
     let k_padded = k.div_ceil(LANES) * LANES;
-    let mut dense = vec![E::ZERO; m * k_padded];
-    for i in 0..m {
-        for p in 0..k {
-            // SAFETY: (i, p) is inside A by the caller's contract.
-            dense[i * k_padded + p] = unsafe { *a.offset(i as isize * rsa + p as isize * csa) };
-        }
-    }
-    let job = Job { m, k, k_padded, n, a: &dense, b, layout, c, ldc };
-    simd::dispatch(job);
+    crate::storage::with_scratch(m * k_padded, |dense: &mut Vec<E>| {
+        dense.resize(m * k_padded, E::ZERO);
+        // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
+        unsafe { simd::gather(dense, k_padded, (m, k), a, (rsa, csa), E::ONE) };
+        simd::dispatch(Job { m, k, k_padded, n, a: dense, b, layout, c, ldc });
+    });
     true
 }
 

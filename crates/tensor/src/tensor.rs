@@ -1,11 +1,12 @@
 //! The [`Tensor`] type: shared storage plus a [`Layout`], its constructors and accessors.
 
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{walk, Layout};
-use crate::storage::Storage;
+use crate::storage::{self, Storage};
 
 /// An N-dimensional array of `f32` or `f64`.
 ///
@@ -26,8 +27,17 @@ use crate::storage::Storage;
 /// ```
 #[derive(Clone)]
 pub struct Tensor<E: Element> {
-    pub(crate) storage: Arc<Storage<E>>,
+    /// Taken out only by `drop`, which recycles the buffer (see `storage.rs`).
+    pub(crate) storage: ManuallyDrop<Arc<Storage<E>>>,
     pub(crate) layout: Layout,
+}
+
+impl<E: Element> Drop for Tensor<E> {
+    /// The last tensor using a buffer gives it to its thread's pool for reuse.
+    fn drop(&mut self) {
+        // SAFETY: `storage` is taken once, here, and never used again.
+        storage::recycle(unsafe { ManuallyDrop::take(&mut self.storage) });
+    }
 }
 
 impl<E: Element> Tensor<E> {
@@ -55,17 +65,40 @@ impl<E: Element> Tensor<E> {
     /// Wraps data whose length is known to match the shape.
     pub(crate) fn from_contiguous(data: Vec<E>, shape: &[usize]) -> Self {
         debug_assert_eq!(data.len(), shape.iter().product::<usize>());
-        Tensor { storage: Arc::new(Storage::new(data)), layout: Layout::contiguous(shape) }
+        Tensor { storage: ManuallyDrop::new(Arc::new(Storage::new(data))), layout: Layout::contiguous(shape) }
+    }
+
+    /// A contiguous tensor of `shape` whose elements `fill` pushes, in row-major
+    /// order, into a buffer from the pool — how every op makes its output, so a
+    /// training loop reuses its buffers instead of allocating.
+    pub(crate) fn build(shape: &[usize], fill: impl FnOnce(&mut Vec<E>)) -> Self {
+        Self::build_with_layout(Layout::contiguous(shape), fill)
+    }
+
+    /// As [`build`](Tensor::build), for a gap-free `layout` with offset 0: `fill`
+    /// pushes the elements in memory order.
+    pub(crate) fn build_with_layout(layout: Layout, fill: impl FnOnce(&mut Vec<E>)) -> Self {
+        let len = layout.shape.iter().product();
+        let mut buffer = storage::take::<E>(len);
+        fill(Arc::get_mut(&mut buffer).expect("a buffer from the pool is unshared"));
+        assert_eq!(buffer.len(), len, "an op filled {} of {len} elements", buffer.len());
+        Tensor { storage: ManuallyDrop::new(buffer), layout }
+    }
+
+    /// Wraps a filled buffer of exactly the shape's length.
+    pub(crate) fn from_storage(buffer: Arc<Storage<E>>, shape: &[usize]) -> Self {
+        debug_assert_eq!(buffer.len(), shape.iter().product::<usize>());
+        Tensor { storage: ManuallyDrop::new(buffer), layout: Layout::contiguous(shape) }
     }
 
     /// Builds a view of existing storage (used by the view ops).
     pub(crate) fn with_layout(&self, layout: Layout) -> Self {
-        Tensor { storage: Arc::clone(&self.storage), layout }
+        Tensor { storage: ManuallyDrop::new(Arc::clone(&self.storage)), layout }
     }
 
     /// A tensor of the given shape with every element `value`.
     pub fn full(shape: &[usize], value: E) -> Self {
-        Self::from_contiguous(vec![value; shape.iter().product()], shape)
+        Self::build(shape, |out| out.resize(shape.iter().product(), value))
     }
 
     /// A tensor of zeros.
@@ -80,7 +113,7 @@ impl<E: Element> Tensor<E> {
 
     /// A zero-dimensional tensor holding one value.
     pub fn scalar(value: E) -> Self {
-        Self::from_contiguous(vec![value], &[])
+        Self::build(&[], |out| out.push(value))
     }
 
     /// A zero tensor with the same shape as `self`.
@@ -108,6 +141,31 @@ impl<E: Element> Tensor<E> {
             _ => (0..count).map(|i| E::from_f64(a + (b - a) * i as f64 / (count - 1) as f64)).collect(),
         };
         Self::from_contiguous(data, &[count])
+    }
+
+    /// One-hot rows for integer class labels: `[labels.len(), classes]`, with a 1
+    /// in column `labels[row]` of each row; an error names a label that is not
+    /// below `classes`.
+    pub fn try_one_hot(labels: &[usize], classes: usize) -> Result<Self> {
+        if let Some(&bad) = labels.iter().find(|&&l| l >= classes) {
+            return Err(TensorError::invalid(
+                "one_hot",
+                &[labels.len(), classes],
+                format!("label {bad} is not below the {classes} classes"),
+            ));
+        }
+        Ok(Self::build(&[labels.len(), classes], |out| {
+            out.resize(labels.len() * classes, E::ZERO);
+            for (row, &label) in labels.iter().enumerate() {
+                out[row * classes + label] = E::ONE;
+            }
+        }))
+    }
+
+    /// One-hot rows for integer labels; panics on a label not below `classes`.
+    #[track_caller]
+    pub fn one_hot(labels: &[usize], classes: usize) -> Self {
+        or_panic(Self::try_one_hot(labels, classes))
     }
 
     /// The n×n identity matrix.
@@ -172,9 +230,19 @@ impl<E: Element> Tensor<E> {
             return slice.to_vec();
         }
         let mut out = Vec::with_capacity(self.numel());
-        let data = &self.storage;
-        walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(data[i]));
+        self.push_elements(&mut out);
         out
+    }
+
+    /// Pushes the elements onto `out` in row-major logical order.
+    fn push_elements(&self, out: &mut Vec<E>) {
+        match self.as_slice() {
+            Some(slice) => out.extend_from_slice(slice),
+            None => {
+                let data = &self.storage;
+                walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(data[i]));
+            }
+        }
     }
 
     /// The element at a multi-index, or an error naming the index and the shape.
@@ -220,8 +288,24 @@ impl<E: Element> Tensor<E> {
         if self.is_contiguous() {
             self.clone()
         } else {
-            Self::from_contiguous(self.to_vec(), self.shape())
+            self.contiguous_copy()
         }
+    }
+
+    /// This tensor's elements as a mutable slice, for an in-place update: its own
+    /// buffer when it is that buffer's only user and contiguous, else after
+    /// replacing it with a private contiguous copy (other users keep the old values).
+    pub(crate) fn unique_contiguous_mut(&mut self) -> &mut [E] {
+        if !(self.is_contiguous() && Arc::get_mut(&mut self.storage).is_some()) {
+            *self = self.contiguous_copy();
+        }
+        let (start, len) = (self.layout.offset, self.numel());
+        &mut Arc::get_mut(&mut self.storage).expect("unique after the copy")[start..start + len]
+    }
+
+    /// A contiguous copy in a buffer of its own, whatever the layout.
+    pub(crate) fn contiguous_copy(&self) -> Self {
+        Self::build(self.shape(), |out| self.push_elements(out))
     }
 
     /// Converts every element to another element type (e.g. f32 → f64).
@@ -235,15 +319,14 @@ impl<E: Element> Tensor<E> {
     /// data) is processed in memory order and the result keeps its strides, as
     /// PyTorch does; any other layout gives a contiguous result.
     pub fn map_to<F: Element>(&self, f: impl Fn(E) -> F) -> Tensor<F> {
-        if let Some(range) = self.layout.dense_range() {
-            let data: Vec<F> = self.storage[range].iter().map(|&v| f(v)).collect();
-            let layout = Layout { offset: 0, ..self.layout.clone() };
-            return Tensor { storage: Arc::new(Storage::new(data)), layout };
-        }
-        let mut out = Vec::with_capacity(self.numel());
         let data = &self.storage;
-        walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(f(data[i])));
-        Tensor::from_contiguous(out, self.shape())
+        if let Some(range) = self.layout.dense_range() {
+            let layout = Layout { offset: 0, ..self.layout.clone() };
+            return Tensor::build_with_layout(layout, |out| out.extend(data[range].iter().map(|&v| f(v))));
+        }
+        Tensor::build(self.shape(), |out| {
+            walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(f(data[i])))
+        })
     }
 
     /// Element-wise closeness as NumPy's `allclose`: same shape and

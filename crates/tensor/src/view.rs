@@ -202,7 +202,7 @@ impl<E: Element> Tensor<E> {
                     Layout { shape: SmallVec::from_slice(shape), strides, offset: self.layout.offset };
                 Ok(self.with_layout(layout))
             }
-            None => Ok(Tensor::from_contiguous(self.to_vec(), shape)),
+            None => Ok(self.contiguous_copy().with_layout(Layout::contiguous(shape))),
         }
     }
 

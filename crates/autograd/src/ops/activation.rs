@@ -5,8 +5,9 @@
 use tensor::{Element, Tensor};
 
 use super::chain;
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// z = σ(s) = 1/(1+e^−s). f'(s) = σ(s)(1 − σ(s)) = z(1 − z), at most 1/4.
 pub struct SigmoidOp;
@@ -18,8 +19,8 @@ impl<E: Element> Op<E> for SigmoidOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].sigmoid())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.output, |z| z * (E::ONE - z)))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.output, |z| z * (E::ONE - z)))]
     }
 }
 
@@ -33,8 +34,8 @@ impl<E: Element> Op<E> for TanhOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].tanh())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.output, |z| E::ONE - z * z))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.output, |z| E::ONE - z * z))]
     }
 }
 
@@ -48,8 +49,8 @@ impl<E: Element> Op<E> for SoftsignOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].softsign())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.input(0), |s| {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), |s| {
             let d = E::ONE + s.abs();
             E::ONE / (d * d)
         }))]
@@ -66,8 +67,8 @@ impl<E: Element> Op<E> for ReluOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].relu())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.input(0), |s| if s > E::ZERO { E::ONE } else { E::ZERO }))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), |s| if s > E::ZERO { E::ONE } else { E::ZERO }))]
     }
 }
 
@@ -81,9 +82,9 @@ impl<E: Element> Op<E> for LeakyReluOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].leaky_relu(self.0))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let slope = self.0;
-        vec![Some(chain(ctx.grad_output, ctx.input(0), |s| if s > E::ZERO { E::ONE } else { slope }))]
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), |s| if s > E::ZERO { E::ONE } else { slope }))]
     }
 }
 

@@ -9,8 +9,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// a + b. ∂/∂a = 1, ∂/∂b = 1.
 pub struct AddOp;
@@ -22,9 +23,9 @@ impl<E: Element> Op<E> for AddOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_add(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let g = ctx.grad_output;
-        vec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(g.sum_to_shape(ctx.input(1).shape()))]
+        smallvec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(g.sum_to_shape(ctx.input(1).shape()))]
     }
 }
 
@@ -38,9 +39,9 @@ impl<E: Element> Op<E> for SubOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_sub(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let g = ctx.grad_output;
-        vec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(-g.sum_to_shape(ctx.input(1).shape()))]
+        smallvec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(-g.sum_to_shape(ctx.input(1).shape()))]
     }
 }
 
@@ -54,9 +55,9 @@ impl<E: Element> Op<E> for MulOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_mul(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
-        vec![
+        smallvec![
             ctx.needs(0).then(|| (g * b).sum_to_shape(a.shape())),
             ctx.needs(1).then(|| (g * a).sum_to_shape(b.shape())),
         ]
@@ -73,9 +74,9 @@ impl<E: Element> Op<E> for DivOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_div(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
-        vec![
+        smallvec![
             ctx.needs(0).then(|| (g / b).sum_to_shape(a.shape())),
             ctx.needs(1).then(|| (-(g * out) / b).sum_to_shape(b.shape())),
         ]
@@ -92,9 +93,9 @@ impl<E: Element> Op<E> for PowOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_pow(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
-        vec![
+        smallvec![
             ctx.needs(0).then(|| (g * &a.zip_with(b, |a, b| b * a.powf(b - E::ONE))).sum_to_shape(a.shape())),
             ctx.needs(1).then(|| (g * &(out * &a.ln())).sum_to_shape(b.shape())),
         ]
@@ -111,8 +112,8 @@ impl<E: Element> Op<E> for NegOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(-x[0])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(-ctx.grad_output)]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(-ctx.grad_output)]
     }
 }
 
@@ -126,8 +127,8 @@ impl<E: Element> Op<E> for AddScalarOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0] + self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(ctx.grad_output.clone())]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output.clone())]
     }
 }
 
@@ -141,8 +142,8 @@ impl<E: Element> Op<E> for MulScalarOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0] * self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(ctx.grad_output * self.0)]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output * self.0)]
     }
 }
 
@@ -156,9 +157,9 @@ impl<E: Element> Op<E> for PowScalarOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].powf(self.0))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let p = self.0;
-        vec![Some(super::chain(ctx.grad_output, ctx.input(0), |a| p * a.powf(p - E::ONE)))]
+        smallvec![Some(super::chain(ctx.grad_output, ctx.input(0), |a| p * a.powf(p - E::ONE)))]
     }
 }
 

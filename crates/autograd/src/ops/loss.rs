@@ -6,7 +6,9 @@
 use tensor::{Element, Tensor, TensorError};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, Op};
+use smallvec::smallvec;
+
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
 
 /// log softmax along `axis`: x − max − ln Σ e^(x − max).
@@ -26,10 +28,10 @@ impl<E: Element> Op<E> for SoftmaxOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(log_softmax(x[0], self.0)?.exp())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (y, g) = (ctx.output, ctx.grad_output);
         let dot = (g * y).sum(&[self.0], true);
-        vec![Some(y * &(g - &dot))]
+        smallvec![Some(y * &(g - &dot))]
     }
 }
 
@@ -43,69 +45,43 @@ impl<E: Element> Op<E> for LogSoftmaxOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         log_softmax(x[0], self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let g = ctx.grad_output;
-        vec![Some(g - &(ctx.output.exp() * &g.sum(&[self.0], true)))]
+        smallvec![Some(g - &(ctx.output.exp() * &g.sum(&[self.0], true)))]
     }
 }
 
-/// Mean over the batch of −log softmax(logits)\[label\], from `[batch, classes]`
-/// logits and one class index per row — softmax and cross-entropy fused, so the
-/// gradient is the famous (softmax − one-hot)/batch, exact and finite.
-pub struct SoftmaxCrossEntropyOp {
-    /// One class index per row of the logits.
-    pub labels: Vec<usize>,
-}
-
-impl SoftmaxCrossEntropyOp {
-    fn check<E: Element>(&self, logits: &Tensor<E>) -> tensor::Result<()> {
-        let op = "softmax_cross_entropy";
-        let &[batch, classes] = logits.shape() else {
-            return Err(TensorError::InvalidArgument {
-                op,
-                shape: logits.shape().to_vec(),
-                detail: "logits must be [batch, classes]".into(),
-            });
-        };
-        if self.labels.len() != batch {
-            return Err(TensorError::ShapeMismatch {
-                op,
-                lhs: logits.shape().to_vec(),
-                rhs: vec![self.labels.len()],
-                detail: "one label per row is needed".into(),
-            });
-        }
-        if let Some(&bad) = self.labels.iter().find(|&&l| l >= classes) {
-            return Err(TensorError::InvalidArgument {
-                op,
-                shape: logits.shape().to_vec(),
-                detail: format!("label {bad} is not below the {classes} classes"),
-            });
-        }
-        Ok(())
-    }
-}
+/// Mean over the batch of −Σⱼ yⱼ·log softmax(logits)ⱼ, from `[batch, classes]`
+/// logits (input 0) and targets y of the same shape (input 1, a constant: one-hot
+/// rows for class labels, or any distributions) — softmax and cross-entropy
+/// fused, so the gradient is the famous (softmax − y)/batch, exact and finite.
+/// (For target rows that do not sum to 1 it is (softmax·Σy − y)/batch.)
+pub struct SoftmaxCrossEntropyOp;
 
 impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     fn name(&self) -> String {
         "softmax_cross_entropy".into()
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        self.check(x[0])?;
-        let log_probs = log_softmax(x[0], 1)?;
-        let picked: E =
-            self.labels.iter().enumerate().map(|(row, &label)| log_probs.get(&[row, label])).sum();
-        Ok(Tensor::scalar(-picked / E::from_usize(self.labels.len())))
-    }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        let logits = ctx.input(0);
-        let classes = logits.shape()[1];
-        let mut grad = log_softmax(logits, 1).expect("checked in forward").exp().to_vec();
-        for (row, &label) in self.labels.iter().enumerate() {
-            grad[row * classes + label] -= E::ONE;
+        let (logits, targets) = (x[0], x[1]);
+        if logits.ndim() != 2 || logits.shape() != targets.shape() {
+            return Err(TensorError::ShapeMismatch {
+                op: "softmax_cross_entropy",
+                lhs: logits.shape().to_vec(),
+                rhs: targets.shape().to_vec(),
+                detail: "logits and targets must both be [batch, classes]".into(),
+            });
         }
-        let scale = ctx.grad_output.item() / E::from_usize(self.labels.len());
-        vec![Some(Tensor::from_vec(grad, logits.shape()) * scale)]
+        let picked = log_softmax(logits, 1)?.try_mul(targets)?.sum_all();
+        Ok(Tensor::scalar(-picked / E::from_usize(logits.shape()[0])))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        let (logits, targets) = (ctx.input(0), ctx.input(1));
+        let probs = log_softmax(logits, 1).expect("checked in forward").exp();
+        let mass = targets.sum(&[1], true);
+        let scale = ctx.grad_output.item() / E::from_usize(logits.shape()[0]);
+        let grad = (probs * &mass).zip_with(targets, |p, y| (p - y) * scale);
+        smallvec![Some(grad), None]
     }
 }
 
@@ -137,10 +113,10 @@ impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
             s.zip_with(&self.targets, |s, y| s.max(E::ZERO) - s * y + (E::ONE + (-s.abs()).exp()).ln());
         Ok(Tensor::scalar(per_element.sum_all() / E::from_usize(s.shape()[0])))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let s = ctx.input(0);
         let scale = ctx.grad_output.item() / E::from_usize(s.shape()[0]);
-        vec![Some(s.zip_with(&self.targets, |s, y| (tensor::sigmoid(s) - y) * scale))]
+        smallvec![Some(s.zip_with(&self.targets, |s, y| (tensor::sigmoid(s) - y) * scale))]
     }
 }
 
@@ -168,7 +144,17 @@ impl<'t, E: Element> Var<'t, E> {
     }
     /// Mean softmax cross-entropy of `[batch, classes]` logits against integer labels.
     pub fn try_softmax_cross_entropy(&self, labels: &[usize]) -> Result<Var<'t, E>> {
-        self.tape.apply(SoftmaxCrossEntropyOp { labels: labels.to_vec() }, &[self])
+        let (op, shape) = ("softmax_cross_entropy", self.shape());
+        let &[batch, classes] = shape else {
+            return Err(TensorError::invalid(op, shape, "logits must be [batch, classes]").into());
+        };
+        if labels.len() != batch {
+            return Err(
+                TensorError::mismatch(op, shape, &[labels.len()], "one label per row is needed").into()
+            );
+        }
+        let targets = self.tape.constant(Tensor::try_one_hot(labels, classes)?);
+        self.tape.apply(SoftmaxCrossEntropyOp, &[self, &targets])
     }
     /// Mean softmax cross-entropy; panics on bad shapes or labels.
     #[track_caller]

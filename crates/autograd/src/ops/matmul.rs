@@ -3,8 +3,9 @@
 use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// C = A·B over the last two axes (batch axes broadcast).
 ///
@@ -19,9 +20,9 @@ impl<E: Element> Op<E> for MatMulOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_matmul(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
-        vec![
+        smallvec![
             ctx.needs(0).then(|| g.matmul(&b.t()).sum_to_shape(a.shape())),
             ctx.needs(1).then(|| a.t().matmul(g).sum_to_shape(b.shape())),
         ]

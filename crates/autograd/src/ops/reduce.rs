@@ -7,8 +7,9 @@
 use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// The gradient of a reduced output, reshaped with the reduced axes kept as size 1
 /// and broadcast back to the input's shape.
@@ -33,8 +34,8 @@ impl<E: Element> Op<E> for SumOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_sum(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(spread(ctx.grad_output, ctx.input(0), &self.axes))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(spread(ctx.grad_output, ctx.input(0), &self.axes))]
     }
 }
 
@@ -53,10 +54,10 @@ impl<E: Element> Op<E> for MeanOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_mean(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let input = ctx.input(0);
         let count: usize = self.axes.iter().map(|&a| input.shape()[a]).product();
-        vec![Some(spread(ctx.grad_output, input, &self.axes) * (E::ONE / E::from_usize(count)))]
+        smallvec![Some(spread(ctx.grad_output, input, &self.axes) * (E::ONE / E::from_usize(count)))]
     }
 }
 
@@ -76,12 +77,12 @@ impl<E: Element> Op<E> for MaxOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_max(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let input = ctx.input(0);
         let is_max = input.equal(&spread(ctx.output, input, &self.axes));
         let ties = spread(&is_max.sum(&self.axes, self.keepdim), input, &self.axes);
         let grad = spread(ctx.grad_output, input, &self.axes);
-        vec![Some(&(&is_max * &grad) / &ties)]
+        smallvec![Some(&(&is_max * &grad) / &ties)]
     }
 }
 

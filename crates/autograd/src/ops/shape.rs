@@ -5,8 +5,9 @@
 use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, AutogradError, Result};
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// Axis `d` of the output is axis `axes[d]` of the input; backward applies the
 /// inverse permutation.
@@ -19,12 +20,12 @@ impl<E: Element> Op<E> for PermuteOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_permute(&self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        let mut inverse = vec![0; self.0.len()];
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        let mut inverse: smallvec::SmallVec<[usize; 6]> = smallvec![0; self.0.len()];
         for (d, &a) in self.0.iter().enumerate() {
             inverse[a] = d;
         }
-        vec![Some(ctx.grad_output.permute(&inverse))]
+        smallvec![Some(ctx.grad_output.permute(&inverse))]
     }
 }
 
@@ -43,8 +44,8 @@ impl<E: Element> Op<E> for ReshapeOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_reshape(&self.shape)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(ctx.grad_output.reshape(ctx.input(0).shape()))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output.reshape(ctx.input(0).shape()))]
     }
 }
 
@@ -68,9 +69,9 @@ impl<E: Element> Op<E> for SliceOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_slice(self.axis, self.start, self.end, self.step)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let zeros = Tensor::zeros(ctx.input(0).shape());
-        vec![Some(zeros.slice_assign(self.axis, self.start, self.end, self.step, ctx.grad_output))]
+        smallvec![Some(zeros.slice_assign(self.axis, self.start, self.end, self.step, ctx.grad_output))]
     }
 }
 
@@ -84,8 +85,8 @@ impl<E: Element> Op<E> for FlipOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_flip(self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(ctx.grad_output.flip(self.0))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output.flip(self.0))]
     }
 }
 
@@ -99,8 +100,8 @@ impl<E: Element> Op<E> for BroadcastOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_broadcast_to(&self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).shape()))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).shape()))]
     }
 }
 
@@ -115,7 +116,7 @@ impl<E: Element> Op<E> for ConcatOp {
         let owned: Vec<Tensor<E>> = x.iter().map(|&t| t.clone()).collect();
         Tensor::try_concat(&owned, self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let mut start = 0;
         ctx.inputs
             .iter()

@@ -5,8 +5,9 @@
 use tensor::{Element, Tensor};
 
 use super::chain;
-use crate::op::{BackwardContext, Op};
+use crate::op::{BackwardContext, InputGrads, Op};
 use crate::tape::Var;
+use smallvec::smallvec;
 
 /// y = eˣ. f'(x) = eˣ = y.
 pub struct ExpOp;
@@ -18,8 +19,8 @@ impl<E: Element> Op<E> for ExpOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].exp())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.output, |y| y))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.output, |y| y))]
     }
 }
 
@@ -33,8 +34,8 @@ impl<E: Element> Op<E> for LnOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].ln())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
-        vec![Some(chain(ctx.grad_output, ctx.input(0), |x| E::ONE / x))]
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), |x| E::ONE / x))]
     }
 }
 
@@ -48,9 +49,9 @@ impl<E: Element> Op<E> for SqrtOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].sqrt())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let two = E::from_f64(2.0);
-        vec![Some(chain(ctx.grad_output, ctx.output, |y| E::ONE / (two * y)))]
+        smallvec![Some(chain(ctx.grad_output, ctx.output, |y| E::ONE / (two * y)))]
     }
 }
 
@@ -64,7 +65,7 @@ impl<E: Element> Op<E> for AbsOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].abs())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let sign = |x: E| {
             if x > E::ZERO {
                 E::ONE
@@ -74,7 +75,7 @@ impl<E: Element> Op<E> for AbsOp {
                 E::ZERO
             }
         };
-        vec![Some(chain(ctx.grad_output, ctx.input(0), sign))]
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), sign))]
     }
 }
 
@@ -93,13 +94,13 @@ impl<E: Element> Op<E> for ClampOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0].clamp(self.low, self.high))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> Vec<Option<Tensor<E>>> {
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (low, high) = (self.low, self.high);
-        vec![Some(chain(
-            ctx.grad_output,
-            ctx.input(0),
-            |x| if x >= low && x <= high { E::ONE } else { E::ZERO },
-        ))]
+        smallvec![Some(chain(ctx.grad_output, ctx.input(0), |x| if x >= low && x <= high {
+            E::ONE
+        } else {
+            E::ZERO
+        },))]
     }
 }
 
