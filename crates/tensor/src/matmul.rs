@@ -65,12 +65,8 @@ impl<E: Element> Tensor<E> {
         let r = batch.len();
         let (a_ptr, b_ptr) = (self.storage.as_ptr(), rhs.storage.as_ptr());
         let product = Product {
-            a: a_ptr,
-            rsa: a_st[r],
-            csa: a_st[r + 1],
-            b: b_ptr,
-            rsb: b_st[r],
-            csb: b_st[r + 1],
+            a: Operand { ptr: a_ptr, rs: a_st[r], cs: a_st[r + 1] },
+            b: Operand { ptr: b_ptr, rs: b_st[r], cs: b_st[r + 1] },
             m,
             k,
             n,
@@ -118,12 +114,8 @@ impl<E: Element> Tensor<E> {
         let c = self.unique_contiguous_mut();
         let (sa, sb) = (a.strides(), b.strides());
         let product = Product {
-            a: a.storage.as_ptr(),
-            rsa: sa[0],
-            csa: sa[1],
-            b: b.storage.as_ptr(),
-            rsb: sb[0],
-            csb: sb[1],
+            a: Operand { ptr: a.storage.as_ptr(), rs: sa[0], cs: sa[1] },
+            b: Operand { ptr: b.storage.as_ptr(), rs: sb[0], cs: sb[1] },
             m,
             k,
             n,
@@ -143,16 +135,34 @@ impl<E: Element> Tensor<E> {
     }
 }
 
-/// One matrix product of a batch, C ← α·A·B + β·C: A (m×k) and B (k×n) by
-/// pointer and strides.
+/// A matrix operand in memory: element (i, j) at `ptr + i·rs + j·cs` (strides
+/// in elements, possibly negative or zero).
+#[derive(Clone, Copy)]
+pub(crate) struct Operand<E> {
+    /// Element (0, 0).
+    pub(crate) ptr: *const E,
+    /// Row stride.
+    pub(crate) rs: isize,
+    /// Column stride.
+    pub(crate) cs: isize,
+}
+
+impl<E> Operand<E> {
+    /// The same matrix from element offset `offset` of its buffer on.
+    ///
+    /// # Safety
+    /// `offset` stays inside the operand's buffer.
+    unsafe fn at(self, offset: isize) -> Self {
+        // SAFETY: forwarded.
+        Operand { ptr: unsafe { self.ptr.offset(offset) }, ..self }
+    }
+}
+
+/// One matrix product of a batch, C ← α·A·B + β·C: A (m×k) and B (k×n).
 #[derive(Clone, Copy)]
 struct Product<E> {
-    a: *const E,
-    rsa: isize,
-    csa: isize,
-    b: *const E,
-    rsb: isize,
-    csb: isize,
+    a: Operand<E>,
+    b: Operand<E>,
     m: usize,
     k: usize,
     n: usize,
@@ -206,24 +216,22 @@ impl<E: Element> Product<E> {
     unsafe fn columns(&self, ia: usize, ib: usize, c: *mut E, start: usize, end: usize) {
         let width = end - start;
         // SAFETY: column `start` of B and C are inside them.
-        let (a, b, c) =
-            unsafe { (self.a.add(ia), self.b.add(ib).offset(start as isize * self.csb), c.add(start)) };
-        let (m, k, n) = (self.m, self.k, self.n);
-        let (alpha, beta) = (self.alpha, self.beta);
+        let (a, b, c) = unsafe {
+            (self.a.at(ia as isize), self.b.at(ib as isize + start as isize * self.b.cs), c.add(start))
+        };
+        let (shape, alpha, beta) = ((self.m, self.k, width), self.alpha, self.beta);
         // SAFETY: forwarded; C's rows are n apart.
         unsafe {
             // Few rows (a minibatch times a weight): stream B once instead of packing it.
-            if alpha == E::ONE
-                && beta == E::ZERO
-                && try_small_matmul(m, k, width, a, self.rsa, self.csa, b, self.rsb, self.csb, c, n)
-            {
+            if alpha == E::ONE && beta == E::ZERO && try_small_matmul(shape, a, b, c, self.n) {
                 return;
             }
             // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
-            if try_rank_update(m, k, width, alpha, a, self.rsa, self.csa, b, self.rsb, self.csb, beta, c, n) {
+            if try_rank_update(shape, alpha, a, b, beta, c, self.n) {
                 return;
             }
-            E::gemm(m, k, width, alpha, a, self.rsa, self.csa, b, self.rsb, self.csb, beta, c, n as isize, 1)
+            let (m, k, n) = shape;
+            E::gemm(m, k, n, alpha, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, beta, c, self.n as isize, 1)
         }
     }
 }

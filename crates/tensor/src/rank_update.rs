@@ -15,6 +15,7 @@
 //! layouts go to matrixmultiply.
 
 use crate::element::Element;
+use crate::matmul::Operand;
 use crate::simd::{self, madd, Kernel, LANES};
 
 /// The longest inner dimension this path takes.
@@ -46,30 +47,23 @@ struct Job<'a, E> {
 /// # Safety
 /// As for [`Element::gemm`]: every element of A and B reachable through the given
 /// sizes and strides lies in its buffer, and `c` has room for the m×n block.
-#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn try_rank_update<E: Element>(
-    m: usize,
-    k: usize,
-    n: usize,
+    (m, k, n): (usize, usize, usize),
     alpha: E,
-    a: *const E,
-    rsa: isize,
-    csa: isize,
-    b: *const E,
-    rsb: isize,
-    csb: isize,
+    a: Operand<E>,
+    b: Operand<E>,
     beta: E,
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || n == 0 || k == 0 || k > MAX_INNER || csb != 1 || rsb <= 0 {
+    if m == 0 || n == 0 || k == 0 || k > MAX_INNER || b.cs != 1 || b.rs <= 0 {
         return false;
     }
     crate::storage::with_scratch(m * k, |coef: &mut Vec<E>| {
         coef.resize(m * k, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `coef` holds m rows of k.
-        unsafe { simd::gather(coef, k, (m, k), a, (rsa, csa), alpha) };
-        simd::dispatch(Job { m, k, n, coef, b, rsb: rsb as usize, beta, c, ldc });
+        unsafe { simd::gather(coef, k, (m, k), a, alpha) };
+        simd::dispatch(Job { m, k, n, coef, b: b.ptr, rsb: b.rs as usize, beta, c, ldc });
     });
     true
 }
@@ -78,15 +72,7 @@ impl<E: Element> Kernel for Job<'_, E> {
     /// Picks the kernel for the inner dimension (a const generic, so it is unrolled).
     #[inline(always)]
     fn run<const FMA: bool>(self) {
-        macro_rules! inner {
-            ($($k:literal)*) => {
-                match self.k {
-                    $($k => update::<E, $k, FMA>(&self),)*
-                    _ => unreachable!("at most {MAX_INNER}"),
-                }
-            };
-        }
-        inner!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+        simd::with_const_up_to_16!(self.k, update::<E, N, FMA>(&self))
     }
 }
 

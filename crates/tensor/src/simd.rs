@@ -6,6 +6,7 @@
 //! AVX2 + FMA, and portable — and runs the best one this CPU has.
 
 use crate::element::Element;
+use crate::matmul::Operand;
 
 /// Accumulator width in elements: one AVX-512 register of f32, two AVX2 ones.
 pub(crate) const LANES: usize = 16;
@@ -45,6 +46,22 @@ unsafe fn run_avx2<K: Kernel>(kernel: K) {
     kernel.run::<true>()
 }
 
+/// Calls `kernel::<E, N, FMA>(args)` with the const `N` equal to the run-time
+/// value `n` (1 to 16), so that the kernel's loops over N unroll and its
+/// accumulators are fixed-size arrays.
+macro_rules! with_const_up_to_16 {
+    ($n:expr, $kernel:ident::<$E:ty, N, $FMA:ident> $args:tt) => {
+        $crate::simd::with_const_up_to_16!(@arms $n, $kernel, $E, $FMA, $args, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    };
+    (@arms $n:expr, $kernel:ident, $E:ty, $FMA:ident, $args:tt, $($k:literal)*) => {
+        match $n {
+            $($k => $kernel::<$E, $k, $FMA> $args,)*
+            other => unreachable!("{other} is not in 1..=16"),
+        }
+    };
+}
+pub(crate) use with_const_up_to_16;
+
 /// acc + x·y, fused where the kernel is compiled with FMA.
 #[inline(always)]
 pub(crate) fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
@@ -55,7 +72,7 @@ pub(crate) fn madd<E: Element, const FMA: bool>(x: E, y: E, acc: E) -> E {
     }
 }
 
-/// Copies the m×k matrix at `src` (element (i, p) at `i·rs + p·cs`) into `dst`
+/// Copies the m×k matrix `src` into `dst`
 /// row-major with row length `ld` ≥ k, times `scale`: row by row when the rows
 /// are contiguous, column by column when the columns are (a transposed view),
 /// so the reads go along memory either way.
@@ -68,10 +85,10 @@ pub(crate) unsafe fn gather<E: Element>(
     dst: &mut [E],
     ld: usize,
     (m, k): (usize, usize),
-    src: *const E,
-    (rs, cs): (isize, isize),
+    src: Operand<E>,
     scale: E,
 ) {
+    let Operand { ptr: src, rs, cs } = src;
     // SAFETY (all three loops): (i, p) is inside the source by the caller's contract.
     let at = |i: usize, p: usize| unsafe { *src.offset(i as isize * rs + p as isize * cs) };
     if cs == 1 {

@@ -18,6 +18,7 @@
 //! or zero strides in B, more rows) goes to matrixmultiply.
 
 use crate::element::Element;
+use crate::matmul::Operand;
 use crate::simd::{self, madd, Kernel, LANES};
 
 /// The most rows of A this path handles.
@@ -55,27 +56,20 @@ struct Job<'a, E> {
 /// # Safety
 /// As for [`Element::gemm`]: every element of A and B reachable through the given
 /// sizes and strides lies in its buffer, and `c` has room for m·n elements.
-#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn try_small_matmul<E: Element>(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: *const E,
-    rsa: isize,
-    csa: isize,
-    b: *const E,
-    rsb: isize,
-    csb: isize,
+    (m, k, n): (usize, usize, usize),
+    a: Operand<E>,
+    b: Operand<E>,
     c: *mut E,
     ldc: usize,
 ) -> bool {
     if m == 0 || m > MAX_ROWS || k == 0 || n == 0 {
         return false;
     }
-    let layout = if csb == 1 && rsb > 0 {
-        BLayout::RowMajor { row_stride: rsb as usize }
-    } else if rsb == 1 && csb > 0 {
-        BLayout::ColumnMajor { col_stride: csb as usize }
+    let layout = if b.cs == 1 && b.rs > 0 {
+        BLayout::RowMajor { row_stride: b.rs as usize }
+    } else if b.rs == 1 && b.cs > 0 {
+        BLayout::ColumnMajor { col_stride: b.cs as usize }
     } else {
         return false;
     };
@@ -85,8 +79,8 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     crate::storage::with_scratch(m * k_padded, |dense: &mut Vec<E>| {
         dense.resize(m * k_padded, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
-        unsafe { simd::gather(dense, k_padded, (m, k), a, (rsa, csa), E::ONE) };
-        simd::dispatch(Job { m, k, k_padded, n, a: dense, b, layout, c, ldc });
+        unsafe { simd::gather(dense, k_padded, (m, k), a, E::ONE) };
+        simd::dispatch(Job { m, k, k_padded, n, a: dense, b: b.ptr, layout, c, ldc });
     });
     true
 }
@@ -95,15 +89,7 @@ impl<E: Element> Kernel for Job<'_, E> {
     /// Picks the kernel for the row count (a const generic, so it is unrolled).
     #[inline(always)]
     fn run<const FMA: bool>(self) {
-        macro_rules! rows {
-            ($($m:literal)*) => {
-                match self.m {
-                    $($m => kernel::<E, $m, FMA>(self),)*
-                    _ => unreachable!("at most {MAX_ROWS} rows"),
-                }
-            };
-        }
-        rows!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+        simd::with_const_up_to_16!(self.m, kernel::<E, N, FMA>(self))
     }
 }
 
