@@ -28,6 +28,8 @@
 //! * Every op lives in [`ops`], one file per family, its forward and backward
 //!   side by side with its derivative in the doc comment. Your own ops implement
 //!   [`Op`] exactly as the built-in ones do and are recorded by [`Tape::apply`].
+//! * A dropped tape keeps its node list for the thread's next tape, and backward
+//!   reuses its bookkeeping, so a training loop records without allocating.
 //! * [`Tape::no_grad`] evaluates without recording anything.
 //! * [`Tape::set_anomaly_detection`] stops at the first NaN or infinity and names the op.
 //! * The tape prints as a table (`Display`) and exports Graphviz ([`Tape::to_dot`]).

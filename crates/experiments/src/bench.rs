@@ -73,7 +73,7 @@ impl Stepper {
         train_step(&mut self.mlp, &mut self.sgd, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
     }
 
-    /// The same step with the SGD update fused into the weight-gradient GEMM
+    /// The same step with each layer's SGD update applied during backward
     /// ([`nn::train_step_fused`]); returns the cost.
     pub fn step_fused(&mut self) -> f64 {
         train_step_fused(&mut self.mlp, self.sgd.lr, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)

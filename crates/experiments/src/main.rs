@@ -59,7 +59,7 @@ enum Command {
     Nielsen(RunArgs),
     /// The cs231n demo: activation statistics of a deep tanh/ReLU net under 0.01, 1.0, Xavier and He initialization.
     InitDemo(RunArgs),
-    /// Time training steps of a workload (W1, W2, W3) and print `gradlab/W1 <threads> <median steps/s> min=.. max=..`.
+    /// Time training steps of a workload (W1, W2, W3) and print `gradlab/W1 <threads> <median steps/s> min=.. max=.. allocs/step=..`.
     Bench {
         /// W1 (the paper's network, minibatch 10), W2 (minibatch 100) or W3 (Nielsen's network).
         workload: String,
@@ -69,7 +69,7 @@ enum Command {
         /// Seconds of timing (after a warm-up of a tenth of that).
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
-        /// Time the fused step (the SGD update applied by the weight-gradient GEMM).
+        /// Time the fused step (each layer's SGD update applied during backward, no weight gradient stored).
         #[arg(long)]
         fused: bool,
     },

@@ -15,7 +15,12 @@
 //!   keeps that layout; every other combination goes through one general strided
 //!   walk, correct for offsets, stride 0 and negative strides.
 //! * **`matmul` hands the views' strides to matrixmultiply's GEMM**, so a transposed
-//!   operand is never copied.
+//!   operand is never copied; the two shapes of minibatch training — few rows
+//!   (`x·W`, `g·Wᵀ`) and a short inner dimension (`zᵀ·g`) — take streaming kernels
+//!   of this crate instead, and [`Tensor::addmm_assign`] updates a weight in place.
+//! * **Buffers are recycled.** When the last tensor using a buffer is dropped,
+//!   the buffer goes to its thread's pool and the next tensor of its size class
+//!   takes it, so a training loop's later steps allocate nothing.
 //!
 //! ```
 //! use tensor::Tensor;
