@@ -193,20 +193,16 @@ impl<E: Element> Product<E> {
             return unsafe { self.columns(ia, ib, c, 0, self.n) };
         }
         let chunk = self.n.div_ceil(workers);
-        let tasks: Vec<Box<dyn FnOnce() + Send>> = (0..workers)
-            .map(|w| {
-                let (start, end) = ((w * chunk).min(self.n), ((w + 1) * chunk).min(self.n));
-                let (this, c) = (Shared(*self), Shared(c));
-                let task = move || {
-                    let (this, c) = (this, c);
-                    // SAFETY: each task writes only its own columns of C, and
-                    // `run_parallel` returns only after every task is done.
-                    unsafe { this.0.columns(ia, ib, c.0, start, end) }
-                };
-                Box::new(task) as Box<dyn FnOnce() + Send>
-            })
-            .collect();
-        crate::threads::run_parallel(tasks);
+        let (this, c) = (Shared(*self), Shared(c));
+        let part = |w: usize| {
+            // Borrow the wrappers whole (not their fields) so the closure is `Sync`.
+            let (this, c) = (&this, &c);
+            let (start, end) = ((w * chunk).min(this.0.n), ((w + 1) * chunk).min(this.0.n));
+            // SAFETY: each part writes only its own columns of C, and
+            // `run_parallel` returns only after every part is done.
+            unsafe { this.0.columns(ia, ib, c.0, start, end) }
+        };
+        crate::threads::run_parallel(workers, &part);
     }
 
     /// Columns `start..end` of C: the streaming path for few rows, else the GEMM.

@@ -3,13 +3,15 @@
 //!
 //! A product whose output has enough columns is split by columns — the split
 //! that helps a minibatch of 10 times a 1000×1000 weight, where a GEMM's own
-//! threading finds nothing to share. Workers are started once and reused, so a
-//! split costs a channel message, not a thread spawn. Element-wise ops stay on
-//! one thread.
+//! threading finds nothing to share. Workers are started once and reused; a
+//! split sends each worker a pointer to the job and its part number over a
+//! one-slot channel, so it allocates nothing, and waiting threads spin briefly
+//! before they sleep. Element-wise ops stay on one thread.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -23,11 +25,24 @@ pub fn threads() -> usize {
     THREADS.load(Ordering::Relaxed)
 }
 
-type Task = Box<dyn FnOnce() + Send>;
+/// A job every part of which runs on its own thread: `job(part)` (its real
+/// lifetime erased while a worker holds it; see `run_parallel`).
+type Job = dyn Fn(usize) + Sync + 'static;
 
-/// A worker: where to send it tasks, and where it reports each one done.
+/// One part of a job, for a worker. The pointer is valid until the worker
+/// reports the part done: `run_parallel` waits for that before returning.
+struct Part {
+    job: *const Job,
+    part: usize,
+}
+
+// SAFETY: `Job` is `Sync`, so calling it from another thread is allowed, and
+// `run_parallel` keeps it alive until every part is done.
+unsafe impl Send for Part {}
+
+/// A worker: where to send it parts, and where it reports each one done.
 struct Worker {
-    tasks: Sender<Task>,
+    parts: SyncSender<Part>,
     done: Receiver<()>,
 }
 
@@ -36,33 +51,71 @@ fn workers() -> &'static Mutex<Vec<Worker>> {
     WORKERS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-/// Runs `tasks[0]` on this thread and the others on workers, returning when all
-/// are done. The tasks may only touch memory that outlives this call.
-pub(crate) fn run_parallel(mut tasks: Vec<Task>) {
-    let here = tasks.remove(0);
-    if tasks.is_empty() {
-        return here();
+/// Runs `job(0)` on this thread and `job(1)` … `job(parts − 1)` on workers,
+/// returning when all are done (also when this thread's part panics).
+pub(crate) fn run_parallel(parts: usize, job: &(dyn Fn(usize) + Sync + '_)) {
+    if parts <= 1 {
+        return job(0);
     }
     let mut pool = workers().lock().unwrap_or_else(|e| e.into_inner());
-    while pool.len() < tasks.len() {
-        let (task_tx, task_rx) = channel::<Task>();
-        let (done_tx, done_rx) = channel();
-        std::thread::spawn(move || {
-            for task in task_rx {
-                task();
-                if done_tx.send(()).is_err() {
-                    return;
-                }
+    while pool.len() < parts - 1 {
+        pool.push(spawn_worker());
+    }
+    // SAFETY: only the lifetime is erased; `Wait` below keeps `job` borrowed
+    // until every worker has reported its part done.
+    let erased: *const Job =
+        unsafe { std::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), *const Job>(job) };
+    for (w, worker) in pool.iter().take(parts - 1).enumerate() {
+        worker.parts.send(Part { job: erased, part: w + 1 }).expect("workers live as long as the process");
+    }
+    let _wait = Wait(&pool[..parts - 1]);
+    job(0);
+}
+
+/// Waits, when dropped, for each of these workers to report its part done.
+struct Wait<'a>(&'a [Worker]);
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        // A worker whose part panicked has exited without reporting: its part is
+        // over either way, but the product is not complete.
+        let failed = self.0.iter().filter(|worker| receive(&worker.done).is_none()).count();
+        if failed > 0 && !std::thread::panicking() {
+            panic!("{failed} matrix-product worker thread(s) panicked");
+        }
+    }
+}
+
+fn spawn_worker() -> Worker {
+    let (parts_tx, parts_rx) = sync_channel::<Part>(1);
+    let (done_tx, done_rx) = sync_channel(1);
+    std::thread::spawn(move || {
+        while let Some(Part { job, part }) = receive(&parts_rx) {
+            // SAFETY: see `Part`.
+            unsafe { (*job)(part) };
+            if done_tx.send(()).is_err() {
+                return;
             }
-        });
-        pool.push(Worker { tasks: task_tx, done: done_rx });
+        }
+    });
+    Worker { parts: parts_tx, done: done_rx }
+}
+
+/// How long a thread spins for a message before it sleeps: a training step's
+/// products come a few microseconds apart, and waking a sleeping thread costs
+/// tens of microseconds.
+const SPIN: Duration = Duration::from_micros(100);
+
+/// The next message, spinning for up to [`SPIN`] before blocking; `None` once
+/// the sender is gone.
+fn receive<T>(channel: &Receiver<T>) -> Option<T> {
+    let started = Instant::now();
+    while started.elapsed() < SPIN {
+        match channel.try_recv() {
+            Ok(message) => return Some(message),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => std::hint::spin_loop(),
+        }
     }
-    let sent = tasks.len();
-    for (worker, task) in pool.iter().zip(tasks) {
-        worker.tasks.send(task).expect("workers live as long as the process");
-    }
-    here();
-    for worker in pool.iter().take(sent) {
-        worker.done.recv().expect("a worker reports every task");
-    }
+    channel.recv().ok()
 }
