@@ -219,6 +219,21 @@ proptest! {
         check(&[logits], |_, v| v[0].softmax_cross_entropy(&labels))?;
     }
 
+    /// The op itself, with soft targets whose rows need not sum to 1 (the
+    /// general gradient softmax·Σy − y), given as a constant input.
+    #[test]
+    fn softmax_cross_entropy_with_soft_targets(
+        (logits, targets) in (1usize..5, 2usize..6).prop_flat_map(|(batch, classes)| (
+            any_layout_tensor::<f64>(vec![batch, classes], -3.0, 3.0),
+            any_layout_tensor::<f64>(vec![batch, classes], 0.0, 1.0),
+        ))
+    ) {
+        check(&[logits], |tape, v| {
+            let targets = tape.constant(targets.clone());
+            tape.apply(autograd::ops::loss::SoftmaxCrossEntropyOp, &[&v[0], &targets]).unwrap()
+        })?;
+    }
+
     #[test]
     fn sigmoid_cross_entropy(
         (logits, targets) in (1usize..5, 1usize..6).prop_flat_map(|(batch, outputs)| (
