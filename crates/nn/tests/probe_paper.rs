@@ -72,23 +72,18 @@ fn figs_6_7_8_and_eq_17_at_initialization() {
 
     // Eq. 17: mean singular value of ∂z^{l+1}/∂z^l ≈ 0.5 standard, ≈ 0.8 normalized.
     assert_eq!(standard.jacobians.len(), 4);
-    for j in &standard.jacobians {
-        assert!(
-            (0.42..=0.56).contains(&j.mean_singular_value),
-            "standard {}→{}: {}",
-            j.from_layer,
-            j.to_layer,
-            j.mean_singular_value
-        );
-    }
-    for j in &normalized.jacobians {
-        assert!(
-            (0.68..=0.88).contains(&j.mean_singular_value),
-            "normalized {}→{}: {}",
-            j.from_layer,
-            j.to_layer,
-            j.mean_singular_value
-        );
+    for (name, probes, range) in
+        [("standard", &standard, 0.42..=0.56), ("normalized", &normalized, 0.68..=0.88)]
+    {
+        for j in &probes.jacobians {
+            assert!(
+                range.contains(&j.mean_singular_value),
+                "{name} {}→{}: {}",
+                j.from_layer,
+                j.to_layer,
+                j.mean_singular_value
+            );
+        }
     }
 }
 

@@ -226,9 +226,6 @@ impl<E: Element> Tensor<E> {
 
     /// The elements in row-major logical order, copied into a `Vec`.
     pub fn to_vec(&self) -> Vec<E> {
-        if let Some(slice) = self.as_slice() {
-            return slice.to_vec();
-        }
         let mut out = Vec::with_capacity(self.numel());
         self.push_elements(&mut out);
         out
