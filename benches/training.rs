@@ -1,6 +1,6 @@
 //! Training-step benchmarks W1–W3 (see BENCHMARKS.md): one step = forward +
 //! backward + SGD update, f32. The workloads are defined once, in
-//! `experiments::bench`; `experiments bench W1 --threads N` times them too.
+//! `experiments::bench`; `experiments bench W1 --matmul-threads N` times them too.
 //!
 //! `cargo bench --bench training` (one thread; criterion reports time per step,
 //! steps/s = 1 / time). Two threads: `GRADLAB_THREADS=2 cargo bench --bench training`.
@@ -13,7 +13,7 @@ use experiments::bench::{workloads, Stepper};
 
 fn training_steps(c: &mut Criterion) {
     let threads = std::env::var("GRADLAB_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(1);
-    gradlab::tensor::set_threads(threads);
+    let _threads = gradlab::tensor::set_threads(threads);
     let mut group = c.benchmark_group(format!("train_step_f32_threads{threads}"));
     group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5)).sample_size(20);
     for w in workloads() {

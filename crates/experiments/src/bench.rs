@@ -1,5 +1,5 @@
 //! The training-step workloads W1–W3 of BENCHMARKS.md, and a plain timer that
-//! prints one comparable line per run (`experiments bench W1 --threads 2`).
+//! prints one comparable line per run (`experiments bench W1 --matmul-threads 2`).
 //!
 //! One step = forward + backward + SGD update, f32, softmax cross-entropy:
 //! * W1: 1024→1000×5 (tanh)→9, lr 0.01, minibatch 10 — the paper's network;
@@ -10,7 +10,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use nn::{train_step, train_step_fused, Activation, Init, Loss, Mlp, Sgd};
+use nn::{train_step, Activation, Init, Loss, Mlp, Sgd};
 use tensor::Tensor;
 
 /// A benchmark workload.
@@ -74,9 +74,10 @@ impl Stepper {
     }
 
     /// The same step with each layer's SGD update applied during backward
-    /// ([`nn::train_step_fused`]); returns the cost.
+    /// ([`nn::fused::train_step`]); returns the cost.
     pub fn step_fused(&mut self) -> f64 {
-        train_step_fused(&mut self.mlp, self.sgd.lr, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
+        nn::fused::train_step(&mut self.mlp, &self.sgd, &self.x, &self.labels, Loss::SoftmaxCrossEntropy)
+            .expect("the workloads use plain SGD")
     }
 }
 
@@ -139,7 +140,7 @@ pub fn allocations() -> Option<usize> {
 /// `seconds / repetitions` each with `threads` matmul threads, with the fused
 /// or the unfused step.
 pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize, fused: bool) -> Timing {
-    tensor::set_threads(threads);
+    let _threads = tensor::set_threads(threads);
     let mut stepper = Stepper::new(w);
     let run_for = |stepper: &mut Stepper, secs: f64| {
         let started = Instant::now();
@@ -165,7 +166,6 @@ pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize, fuse
         .zip(allocations())
         .map(|(before, after)| (after - before - 1) as f64 / (stepper.steps - steps_before) as f64);
     rates.sort_by(f64::total_cmp);
-    tensor::set_threads(1);
     Timing {
         median: rates[rates.len() / 2],
         min: rates[0],

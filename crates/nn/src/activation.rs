@@ -1,5 +1,8 @@
-//! The hidden-unit nonlinearities the paper compares, and the rectifiers.
+//! The hidden-unit nonlinearities the paper compares, and the rectifiers, as a
+//! value a model can hold. Their f and f' are defined once, in
+//! `autograd::ops::activation`; this enum names them and dispatches.
 
+use autograd::ops::activation::{ActivationFn, Identity, LeakyRelu, Relu, Sigmoid, Softsign, Tanh};
 use autograd::Var;
 use serde::{Deserialize, Serialize};
 use tensor::{Element, Tensor};
@@ -21,38 +24,60 @@ pub enum Activation {
     Identity,
 }
 
-impl Activation {
-    /// Applies f on the tape.
-    pub fn apply<'t, E: Element>(&self, s: &Var<'t, E>) -> Var<'t, E> {
-        match *self {
-            Activation::Sigmoid => s.sigmoid(),
-            Activation::Tanh => s.tanh(),
-            Activation::Softsign => s.softsign(),
-            Activation::Relu => s.relu(),
-            Activation::LeakyRelu(slope) => s.leaky_relu(E::from_f64(slope)),
-            Activation::Identity => s.clone(),
+/// Runs `$body` with `$f` bound to the [`ActivationFn`] that defines `$activation`.
+macro_rules! with_definition {
+    ($activation:expr, $f:ident => $body:expr) => {
+        match $activation {
+            Activation::Sigmoid => {
+                let $f = Sigmoid;
+                $body
+            }
+            Activation::Tanh => {
+                let $f = Tanh;
+                $body
+            }
+            Activation::Softsign => {
+                let $f = Softsign;
+                $body
+            }
+            Activation::Relu => {
+                let $f = Relu;
+                $body
+            }
+            Activation::LeakyRelu(slope) => {
+                let $f = LeakyRelu(E::from_f64(slope));
+                $body
+            }
+            Activation::Identity => {
+                let $f = Identity;
+                $body
+            }
         }
+    };
+}
+
+impl Activation {
+    /// Applies f on the tape. (The identity records nothing: it returns `s`.)
+    pub fn apply<'t, E: Element>(&self, s: &Var<'t, E>) -> Var<'t, E> {
+        if *self == Activation::Identity {
+            return s.clone();
+        }
+        with_definition!(*self, f => s.activate(f))
+    }
+
+    /// f(s) element-wise, without a tape.
+    pub fn forward<E: Element>(&self, s: &Tensor<E>) -> Tensor<E> {
+        with_definition!(*self, f => f.forward(s))
     }
 
     /// f'(s), element-wise (for the layer Jacobians diag(f'(s))·W).
     pub fn derivative<E: Element>(&self, s: &Tensor<E>) -> Tensor<E> {
-        match *self {
-            Activation::Sigmoid => s.map(|v| {
-                let z = tensor::sigmoid(v);
-                z * (E::ONE - z)
-            }),
-            Activation::Tanh => s.map(|v| {
-                let z = v.tanh();
-                E::ONE - z * z
-            }),
-            Activation::Softsign => s.map(|v| {
-                let d = E::ONE + v.abs();
-                E::ONE / (d * d)
-            }),
-            Activation::Relu => s.map(|v| if v > E::ZERO { E::ONE } else { E::ZERO }),
-            Activation::LeakyRelu(slope) => s.map(|v| if v > E::ZERO { E::ONE } else { E::from_f64(slope) }),
-            Activation::Identity => s.map(|_| E::ONE),
-        }
+        with_definition!(*self, f => f.derivative(s))
+    }
+
+    /// f'(s) at one value s.
+    pub fn derivative_at<E: Element>(&self, s: E) -> E {
+        with_definition!(*self, f => f.derivative_at(s))
     }
 
     /// The range the outputs live in, where it is bounded (for histograms).

@@ -1,9 +1,10 @@
-//! Errors of the `nn` crate (checkpoint files).
+//! Errors of the `nn` crate: checkpoint files, and settings an operation cannot honour.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// What went wrong reading or writing a checkpoint. Every variant names the file.
+/// What went wrong in `nn`: reading or writing a checkpoint (every such variant
+/// names the file), or asking an operation for something it does not do.
 #[derive(Debug)]
 pub enum NnError {
     /// The file could not be read or written.
@@ -38,6 +39,13 @@ pub enum NnError {
         /// The file's shape.
         found: Vec<usize>,
     },
+    /// An operation was given a setting it does not honour (e.g. momentum for the fused step).
+    Unsupported {
+        /// The operation, e.g. `nn::fused::train_step`.
+        operation: &'static str,
+        /// What it does not honour, and what to use instead.
+        detail: String,
+    },
 }
 
 impl fmt::Display for NnError {
@@ -55,6 +63,7 @@ impl fmt::Display for NnError {
                 "{}: tensor `{name}` has shape {found:?} in the file but {expected:?} in the model",
                 path.display()
             ),
+            NnError::Unsupported { operation, detail } => write!(f, "{operation}: {detail}"),
         }
     }
 }

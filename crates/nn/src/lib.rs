@@ -32,6 +32,7 @@
 mod activation;
 pub mod checkpoint;
 mod error;
+pub mod fused;
 mod init;
 mod linear;
 pub mod loss;
@@ -48,4 +49,4 @@ pub use linear::{BoundLinear, Linear};
 pub use loss::Loss;
 pub use mlp::{BoundMlp, Mlp, MlpBuilder, Trace};
 pub use optim::{ParamMut, ParamName, Sgd};
-pub use train::{train_step, train_step_fused};
+pub use train::train_step;

@@ -199,12 +199,7 @@ impl<'t, E: Element> BoundMlp<'t, E> {
     /// [`Loss`](crate::Loss) needs — without keeping the hidden layers' gradients.
     #[track_caller]
     pub fn forward_to_logits(&self, x: &Var<'t, E>) -> (Var<'t, E>, Var<'t, E>) {
-        let (last, hidden) = self.layers.split_last().expect("an MLP has at least one layer");
-        let z =
-            hidden.iter().zip(&self.activations).fold(x.clone(), |z, (layer, f)| f.apply(&layer.forward(&z)));
-        let logits = last.forward(&z);
-        let output = self.activations[self.layers.len() - 1].apply(&logits);
-        (logits, output)
+        forward_to_logits(&self.activations, x, |l, z| self.layers[l].forward(z))
     }
 
     /// The forward pass keeping every pre-activation and activation, with ∂C/∂s
@@ -227,4 +222,19 @@ impl<'t, E: Element> BoundMlp<'t, E> {
     pub fn gradients(&self, grads: &Gradients<E>) -> SmallVec<[Tensor<E>; 16]> {
         self.layers.iter().flat_map(|l| [grads.wrt(&l.weight), grads.wrt(&l.bias)]).collect()
     }
+}
+
+/// The forward pass to the logits and the output, with `linear(l, z)` computing
+/// layer l's pre-activation s = z·W + b. The plain step and the fused step (whose
+/// layers are ops that update themselves in backward) share it.
+pub(crate) fn forward_to_logits<'t, E: Element>(
+    activations: &[Activation],
+    x: &Var<'t, E>,
+    mut linear: impl FnMut(usize, &Var<'t, E>) -> Var<'t, E>,
+) -> (Var<'t, E>, Var<'t, E>) {
+    let last = activations.len() - 1;
+    let z = (0..last).fold(x.clone(), |z, l| activations[l].apply(&linear(l, &z)));
+    let logits = linear(last, &z);
+    let output = activations[last].apply(&logits);
+    (logits, output)
 }

@@ -127,7 +127,7 @@ fn losses_equal_their_formulas() {
 
 #[test]
 fn the_fused_step_equals_backward_then_sgd() {
-    use nn::{train_step, train_step_fused, Activation};
+    use nn::{train_step, Activation};
     let cases = [
         (vec![7, 12, 12, 4], Activation::Tanh, Activation::Identity, Loss::SoftmaxCrossEntropy, 10),
         (vec![5, 20, 3], Activation::Sigmoid, Activation::Sigmoid, Loss::SigmoidCrossEntropy, 1),
@@ -149,13 +149,46 @@ fn the_fused_step_equals_backward_then_sgd() {
             let x = Tensor::<f64>::rand_uniform(&[batch, widths[0]], -1.0, 1.0, step);
             let labels: Vec<usize> = (0..batch).map(|i| (i + step as usize) % classes).collect();
             let a = train_step(&mut plain, &mut sgd, &x, &labels, loss);
-            let b = train_step_fused(&mut fused, 0.07, &x, &labels, loss);
+            let b = nn::fused::train_step(&mut fused, &sgd, &x, &labels, loss).unwrap();
             assert!((a - b).abs() < 1e-12, "costs {a} vs {b}");
         }
         for ((name, p), (_, f)) in plain.parameters().iter().zip(fused.parameters()) {
             assert!(p.allclose(f, 1e-10, 1e-12), "{name} differs between the fused and the plain step");
         }
     }
+}
+
+#[test]
+fn the_fused_step_refuses_what_it_does_not_apply_and_changes_nothing() {
+    let build = || Mlp::<f64>::builder(&[4, 6, 3]).seed(9).build();
+    let x = Tensor::<f64>::rand_uniform(&[5, 4], -1.0, 1.0, 1);
+    let labels = [0, 1, 2, 0, 1];
+    for (sgd, word) in [
+        (Sgd::new(0.1).with_momentum(0.9, false), "momentum 0.9"),
+        (Sgd::new(0.1).with_momentum(0.5, true), "momentum 0.5"),
+        (Sgd::new(0.1).with_weight_decay(1e-3), "weight decay 0.001"),
+    ] {
+        let mut mlp = build();
+        let error = nn::fused::train_step(&mut mlp, &sgd, &x, &labels, Loss::SoftmaxCrossEntropy)
+            .expect_err("the fused step applies plain SGD only");
+        let message = error.to_string();
+        assert!(matches!(error, nn::NnError::Unsupported { .. }), "{message}");
+        assert!(message.contains(word) && message.contains("nn::train_step"), "{message}");
+        assert_eq!(mlp, build(), "a refused step leaves the network as it was");
+    }
+}
+
+#[test]
+fn the_fused_step_puts_the_layers_back_when_it_panics() {
+    let mut mlp = Mlp::<f64>::builder(&[4, 6, 3]).seed(9).build();
+    let before = mlp.clone();
+    let x = Tensor::<f64>::rand_uniform(&[2, 4], -1.0, 1.0, 1);
+    // Label 7 of 3 classes: the loss panics after forward, with the layers inside the tape's ops.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        nn::fused::train_step(&mut mlp, &Sgd::new(0.1), &x, &[0, 7], Loss::SoftmaxCrossEntropy)
+    }));
+    assert!(outcome.is_err(), "an out-of-range label panics");
+    assert_eq!(mlp, before, "every layer is back, unchanged (backward never ran)");
 }
 
 proptest::proptest! {
@@ -183,7 +216,7 @@ proptest::proptest! {
             let x = Tensor::<f64>::rand_uniform(&[batch, widths[0]], -1.0, 1.0, seed + step);
             let labels: Vec<usize> = (0..batch).map(|i| (i * 7 + step as usize) % classes).collect();
             let a = nn::train_step(&mut plain, &mut sgd, &x, &labels, Loss::SoftmaxCrossEntropy);
-            let b = nn::train_step_fused(&mut fused, 0.05, &x, &labels, Loss::SoftmaxCrossEntropy);
+            let b = nn::fused::train_step(&mut fused, &sgd, &x, &labels, Loss::SoftmaxCrossEntropy).unwrap();
             proptest::prop_assert!((a - b).abs() <= 1e-12 * (1.0 + a.abs()), "costs {} vs {}", a, b);
         }
         for ((name, p), (_, f)) in plain.parameters().iter().zip(fused.parameters()) {

@@ -77,7 +77,8 @@ pub use error::{Result, TensorError};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::TensorRng;
 pub use tensor::Tensor;
-pub use threads::{set_threads, threads};
+pub use storage::{pooled_bytes, trim_pool};
+pub use threads::{set_threads, threads, ThreadsGuard};
 pub use unary::{sigmoid, softsign};
 #[cfg(feature = "proptest")]
 pub mod strategies;

@@ -124,6 +124,30 @@ pub(crate) fn with_scratch<E: Element, R>(len: usize, f: impl FnOnce(&mut Vec<E>
     result
 }
 
+/// Bytes of idle buffers this thread's pool holds (both element types).
+/// Buffers still used by a tensor are not counted.
+pub fn pooled_bytes() -> usize {
+    fn of<E: Element>() -> usize {
+        E::with_pool(|pool| pool.borrow().bytes).unwrap_or(0)
+    }
+    of::<f32>() + of::<f64>()
+}
+
+/// Frees every idle buffer of this thread's pool and returns the bytes freed —
+/// e.g. when a thread has finished one large job and goes on to smaller ones.
+/// Tensors in use are untouched; the pool refills as new tensors are dropped.
+pub fn trim_pool() -> usize {
+    fn trim<E: Element>() -> usize {
+        E::with_pool(|pool| {
+            let mut pool = pool.borrow_mut();
+            pool.classes.iter_mut().for_each(Vec::clear);
+            std::mem::take(&mut pool.bytes)
+        })
+        .unwrap_or(0)
+    }
+    trim::<f32>() + trim::<f64>()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Tensor;
@@ -167,5 +191,20 @@ mod tests {
         assert_eq!(held(), before + 4096 * 8);
         let _b = Tensor::<f64>::zeros(&[2049]);
         assert_eq!(held(), before);
+    }
+
+    #[test]
+    fn the_pool_reports_its_size_and_trims_to_nothing() {
+        drop(Tensor::<f32>::zeros(&[5000]));
+        drop(Tensor::<f64>::zeros(&[300]));
+        let held = crate::pooled_bytes();
+        assert!(held >= 8192 * 4 + 512 * 8, "both element types are counted: {held}");
+        assert_eq!(crate::trim_pool(), held);
+        assert_eq!(crate::pooled_bytes(), 0);
+        // A tensor in use is untouched, and goes to the emptied pool when dropped.
+        let kept = Tensor::<f32>::ones(&[100]);
+        assert_eq!(crate::trim_pool(), 0);
+        drop(kept);
+        assert_eq!(crate::pooled_bytes(), 128 * 4);
     }
 }

@@ -15,9 +15,34 @@ use std::time::{Duration, Instant};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
-/// Sets the number of threads matrix products may use (at least 1).
-pub fn set_threads(n: usize) {
-    THREADS.store(n.max(1), Ordering::Relaxed);
+/// Sets the number of threads matrix products may use (at least 1), for the
+/// whole process, until the returned guard is dropped: then the count it
+/// replaced comes back. Keep the guard for as long as the setting should hold:
+///
+/// ```
+/// let _two = tensor::set_threads(2);
+/// assert_eq!(tensor::threads(), 2);
+/// {
+///     let _one = tensor::set_threads(1);
+///     assert_eq!(tensor::threads(), 1);
+/// }
+/// assert_eq!(tensor::threads(), 2);
+/// ```
+pub fn set_threads(n: usize) -> ThreadsGuard {
+    ThreadsGuard { previous: THREADS.swap(n.max(1), Ordering::Relaxed) }
+}
+
+/// Restores, when dropped, the matmul thread count that [`set_threads`] replaced.
+#[must_use = "the previous thread count comes back as soon as this guard is dropped"]
+#[derive(Debug)]
+pub struct ThreadsGuard {
+    previous: usize,
+}
+
+impl Drop for ThreadsGuard {
+    fn drop(&mut self) {
+        THREADS.store(self.previous, Ordering::Relaxed);
+    }
 }
 
 /// The number of threads matrix products may use.

@@ -293,18 +293,20 @@ fn matmul_split_over_threads_equals_one_thread() {
         } else {
             Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2)
         };
-        tensor::set_threads(1);
         let one = a.matmul(&b);
-        tensor::set_threads(2);
-        let two = a.matmul(&b);
-        tensor::set_threads(1);
+        let two = {
+            let _two = tensor::set_threads(2);
+            a.matmul(&b)
+        };
+        assert_eq!(tensor::threads(), 1, "the guard restored one thread");
         assert!(one.allclose(&two, 1e-5, 1e-5), "m={m} k={k} n={n} transposed={transposed}");
         // The in-place form splits the same way.
         let (mut c1, mut c2) = (one.contiguous(), one.contiguous());
         c1.addmm_assign(&a, &b, -0.5, 1.0);
-        tensor::set_threads(2);
-        c2.addmm_assign(&a, &b, -0.5, 1.0);
-        tensor::set_threads(1);
+        {
+            let _two = tensor::set_threads(2);
+            c2.addmm_assign(&a, &b, -0.5, 1.0);
+        }
         assert!(c1.allclose(&c2, 1e-5, 1e-5), "addmm m={m} k={k} n={n} transposed={transposed}");
         assert!(c1.allclose(&(&one * 0.5), 1e-4, 1e-4), "addmm m={m} k={k} n={n}: C − ½C");
     }
