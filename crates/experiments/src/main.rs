@@ -1,4 +1,5 @@
-//! `experiments`: the paper's studies from the command line.
+//! `experiments`: the paper's studies from the command line. Its subcommands
+//! come from the registry of studies, plus `merge` and `bench`.
 //!
 //! ```text
 //! cargo run --release -p experiments -- reproduce            # everything, quick setting
@@ -10,80 +11,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use experiments::run::{merge, run, Options, Study};
+use clap::{ArgMatches, Args, Command, FromArgMatches};
+use experiments::progress::{Monitor, Progress};
+use experiments::registry::StudyId;
+use experiments::report::Report;
+use experiments::runner::{merge, run, Options};
 use experiments::setting::Setting;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Counts heap allocations, so `bench` can report them per training step.
 #[global_allocator]
 static ALLOCATOR: experiments::bench::CountingAllocator = experiments::bench::CountingAllocator;
 
-#[derive(Parser)]
-#[command(name = "experiments", about = "Reproduce Glorot & Bengio (2010) with gradlab", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Fig. 2: sigmoid activations during training (depth 4 saturates its top layer; depth 5 never escapes).
-    Fig2(RunArgs),
-    /// Fig. 3: 98th percentile and std of activations during training, tanh vs softsign.
-    Fig3(RunArgs),
-    /// Fig. 4: activation histograms at the end of training, tanh and softsign.
-    Fig4(RunArgs),
-    /// Fig. 5: cross-entropy vs quadratic cost over two weights.
-    Fig5(RunArgs),
-    /// Fig. 6: activation histograms at initialization, standard vs normalized.
-    Fig6(RunArgs),
-    /// Fig. 7: back-propagated gradient histograms at initialization.
-    Fig7(RunArgs),
-    /// Fig. 8: weight-gradient histograms at initialization.
-    Fig8(RunArgs),
-    /// Fig. 9: weight-gradient standard deviation during training, tanh standard vs normalized.
-    Fig9(RunArgs),
-    /// Fig. 10: tanh with normalized initialization during training.
-    Fig10(RunArgs),
-    /// Fig. 11: Shapeset test-error curves of the six networks.
-    Fig11(RunArgs),
-    /// Fig. 12: error curves on MNIST / CIFAR-10 (or Fashion-MNIST when that is at hand).
-    Fig12(RunArgs),
-    /// Table 1: final test errors beside the paper's.
-    Table1(RunArgs),
-    /// Eq. 17: mean singular values of the layer-to-layer Jacobians.
-    Jacobian(RunArgs),
-    /// Every study above, into one report.
-    Reproduce(RunArgs),
-    /// Nielsen ch. 5: network2's accuracy with 1–4 hidden layers, gradient norms per layer, learning speed, the one-neuron chains.
-    Nielsen(RunArgs),
-    /// The cs231n demo: activation statistics of a deep tanh/ReLU net under 0.01, 1.0, Xavier and He initialization.
-    InitDemo(RunArgs),
-    /// Time training steps of a workload (W1, W2, W3) and print `gradlab/W1 <threads> <median steps/s> min=.. max=.. allocs/step=..`.
-    Bench {
-        /// W1 (the paper's network, minibatch 10), W2 (minibatch 100) or W3 (Nielsen's network).
-        workload: String,
-        /// Threads for matrix products.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Seconds of timing (after a warm-up of a tenth of that).
-        #[arg(long, default_value_t = 10.0)]
-        seconds: f64,
-        /// Time the fused step (each layer's SGD update applied during backward, no weight gradient stored).
-        #[arg(long)]
-        fused: bool,
-    },
-    /// Combine run folders (e.g. the shards of a full sweep) and render the report.
-    Merge {
-        /// Run folders to combine.
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// Folder to write the merged run to.
-        #[arg(long)]
-        out: PathBuf,
-    },
-}
-
+/// The options every study takes.
 #[derive(Args, Clone)]
 struct RunArgs {
     /// A few minutes on two cores: narrower nets, fewer updates (the default).
@@ -101,9 +41,12 @@ struct RunArgs {
     /// Run folder (default: runs/<study>-<setting>-seed<seed>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads for independent runs (default: all cores).
+    /// Independent jobs (training runs) at once (default: all cores).
     #[arg(long)]
-    threads: Option<usize>,
+    jobs: Option<usize>,
+    /// Threads per matrix product, used when one job runs at a time.
+    #[arg(long, default_value_t = 1)]
+    matmul_threads: usize,
     /// Continue an interrupted run in --out, keeping its finished parts.
     #[arg(long)]
     resume: bool,
@@ -130,6 +73,33 @@ struct RunArgs {
     width: Option<usize>,
 }
 
+/// `bench`'s options.
+#[derive(Args)]
+struct BenchArgs {
+    /// W1 (the paper's network, minibatch 10), W2 (minibatch 100) or W3 (Nielsen's network).
+    workload: String,
+    /// Threads per matrix product.
+    #[arg(long, default_value_t = 1)]
+    matmul_threads: usize,
+    /// Seconds of timing (after a warm-up of a tenth of that).
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Time the fused step (each layer's SGD update applied during backward, no weight gradient stored).
+    #[arg(long)]
+    fused: bool,
+}
+
+/// `merge`'s options.
+#[derive(Args)]
+struct MergeArgs {
+    /// Run folders to combine.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Folder to write the merged run to.
+    #[arg(long)]
+    out: PathBuf,
+}
+
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let (i, n) = text.split_once('/').ok_or("expected i/n, e.g. 2/8")?;
     let (i, n) =
@@ -140,7 +110,25 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-fn options(study: Study, args: RunArgs) -> Options {
+/// The command line: one subcommand per registered study, then `merge` and `bench`.
+fn cli() -> Command {
+    let mut cli = Command::new("experiments")
+        .about("Reproduce Glorot & Bengio (2010) with gradlab")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    for &id in StudyId::ALL {
+        cli = cli.subcommand(RunArgs::augment_args(Command::new(id.command()).about(id.study().about())));
+    }
+    cli.subcommand(MergeArgs::augment_args(
+        Command::new("merge").about("Combine run folders (e.g. the shards of a full sweep) and render the report."),
+    ))
+    .subcommand(BenchArgs::augment_args(Command::new("bench").about(
+        "Time training steps of a workload (W1, W2, W3) and print `gradlab/W1 <threads> <median steps/s> min=.. max=.. allocs/step=..`.",
+    )))
+}
+
+fn options(study: StudyId, args: RunArgs) -> Options {
     let setting = if args.full {
         Setting::Full
     } else if args.tiny {
@@ -148,15 +136,12 @@ fn options(study: Study, args: RunArgs) -> Options {
     } else {
         Setting::Quick
     };
-    let name = format!("{study:?}").to_lowercase();
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from(format!("runs/{name}-{}-seed{}", setting.name(), args.seed)));
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from(format!("runs/{}-{}-seed{}", study.command(), setting.name(), args.seed))
+    });
     Options {
-        setting,
-        seed: args.seed,
-        out,
-        threads: args.threads,
+        jobs: args.jobs,
+        matmul_threads: args.matmul_threads,
         resume: args.resume,
         shard: args.shard,
         mnist: args.mnist,
@@ -165,55 +150,104 @@ fn options(study: Study, args: RunArgs) -> Options {
         quiet: args.quiet,
         updates: args.updates,
         width: args.width,
+        ..Options::new(setting, args.seed, out)
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let (study, args) = match cli.command {
-        Command::Merge { inputs, out } => return finish(merge(&inputs, &out), &out),
-        Command::Bench { workload, threads, seconds, fused } => {
-            return bench(&workload, threads, seconds, fused)
-        }
-        Command::Fig2(a) => (Study::Fig2, a),
-        Command::Fig3(a) => (Study::Fig3, a),
-        Command::Fig4(a) => (Study::Fig4, a),
-        Command::Fig5(a) => (Study::Fig5, a),
-        Command::Fig6(a) => (Study::Fig6, a),
-        Command::Fig7(a) => (Study::Fig7, a),
-        Command::Fig8(a) => (Study::Fig8, a),
-        Command::Fig9(a) => (Study::Fig9, a),
-        Command::Fig10(a) => (Study::Fig10, a),
-        Command::Fig11(a) => (Study::Fig11, a),
-        Command::Fig12(a) => (Study::Fig12, a),
-        Command::Table1(a) => (Study::Table1, a),
-        Command::Jacobian(a) => (Study::Jacobian, a),
-        Command::Reproduce(a) => (Study::Reproduce, a),
-        Command::Nielsen(a) => (Study::Nielsen, a),
-        Command::InitDemo(a) => (Study::InitDemo, a),
-    };
-    let options = options(study, args);
-    finish(run(study, &options), &options.out)
+fn parse<T: FromArgMatches>(matches: &ArgMatches) -> T {
+    T::from_arg_matches(matches).unwrap_or_else(|e| e.exit())
 }
 
-fn bench(name: &str, threads: usize, seconds: f64, fused: bool) -> ExitCode {
+fn main() -> ExitCode {
+    let matches = cli().get_matches();
+    let (name, sub) = matches.subcommand().expect("a subcommand is required");
+    match name {
+        "merge" => {
+            let args: MergeArgs = parse(sub);
+            finish(merge(&args.inputs, &args.out), &args.out)
+        }
+        "bench" => {
+            let args: BenchArgs = parse(sub);
+            bench(&args)
+        }
+        command => {
+            let study = StudyId::from_command(command).expect("subcommands come from the registry");
+            let options = options(study, parse(sub));
+            let monitor = Bars::new(options.quiet);
+            finish(run(study, &options, &monitor), &options.out)
+        }
+    }
+}
+
+/// Progress bars on standard error, one per job.
+struct Bars {
+    multi: MultiProgress,
+    style: ProgressStyle,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let style =
+            ProgressStyle::with_template("{prefix:>34} [{bar:28}] {pos:>8}/{len:8} eta {eta:>4} {msg}")
+                .expect("valid template")
+                .progress_chars("=> ");
+        Bars { multi: MultiProgress::with_draw_target(target), style }
+    }
+}
+
+/// One job's bar.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn set_position(&self, done: u64) {
+        self.0.set_position(done);
+    }
+    fn message(&self, text: &str) {
+        self.0.set_message(text.to_string());
+    }
+    fn finish(&self) {
+        self.0.finish();
+    }
+}
+
+impl Monitor for Bars {
+    fn job(&self, key: &str) -> Box<dyn Progress + '_> {
+        let bar =
+            self.multi.add(ProgressBar::new(1).with_style(self.style.clone()).with_prefix(key.to_string()));
+        bar.set_message("waiting");
+        Box::new(Bar(bar))
+    }
+
+    fn warn(&self, text: &str) {
+        let _ = self.multi.println(format!("warning: {text}"));
+        if self.multi.is_hidden() {
+            eprintln!("warning: {text}");
+        }
+    }
+}
+
+fn bench(args: &BenchArgs) -> ExitCode {
     let Some(workload) =
-        experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(name))
+        experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(&args.workload))
     else {
-        eprintln!("error: unknown workload {name}; choose W1, W2 or W3");
+        eprintln!("error: unknown workload {}; choose W1, W2 or W3", args.workload);
         return ExitCode::FAILURE;
     };
-    let t = experiments::bench::time(&workload, threads, seconds, 10, fused);
-    let variant = if fused { " (fused)" } else { "" };
+    let t = experiments::bench::time(&workload, args.matmul_threads, args.seconds, 10, args.fused);
+    let variant = if args.fused { " (fused)" } else { "" };
     let allocations = t.allocations_per_step.map(|a| format!(" allocs/step={a:.0}")).unwrap_or_default();
     println!(
-        "gradlab/{} {threads} {:.1} min={:.1} max={:.1}{allocations}{variant}",
-        workload.name, t.median, t.min, t.max
+        "gradlab/{} {} {:.1} min={:.1} max={:.1}{allocations}{variant}",
+        workload.name, args.matmul_threads, t.median, t.min, t.max
     );
     ExitCode::SUCCESS
 }
 
-fn finish(result: Result<experiments::report::Report, String>, out: &std::path::Path) -> ExitCode {
+fn finish(result: experiments::Result<Report>, out: &std::path::Path) -> ExitCode {
     match result {
         Ok(report) => {
             let (passed, failed, na) = report.tally();

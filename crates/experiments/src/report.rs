@@ -22,20 +22,45 @@ pub struct Check {
 }
 
 impl Check {
-    /// A check with a verdict.
-    pub fn new(criterion: &str, paper: &str, measured: String, passed: bool) -> Self {
-        Check {
+    /// A check with a verdict. `values` are the numbers the verdict was computed
+    /// from: if any is NaN or infinite the check is FAIL whatever `passed` says,
+    /// with a note saying so, because comparisons with such numbers can come out
+    /// true for no good reason (∞ > 30, or a minimum over NaNs that is ∞).
+    pub fn new(criterion: &str, paper: &str, measured: String, values: &[f64], passed: bool) -> Self {
+        let mut check = Check {
             criterion: criterion.into(),
             paper: paper.into(),
             measured,
             passed: Some(passed),
             note: String::new(),
+        };
+        let bad: Vec<f64> = values.iter().copied().filter(|v| !v.is_finite()).collect();
+        if !bad.is_empty() {
+            check.passed = Some(false);
+            check.note = format!(
+                "not checkable: {} of the {} measured values {} NaN or infinite, so the run produced no usable number; counted as FAIL",
+                bad.len(),
+                values.len(),
+                if bad.len() == 1 { "is" } else { "are" }
+            );
+        }
+        check
+    }
+
+    /// A criterion this run cannot decide (too short, other data), and why.
+    pub fn not_checkable(criterion: &str, paper: &str, measured: String, reason: &str) -> Self {
+        Check {
+            criterion: criterion.into(),
+            paper: paper.into(),
+            measured,
+            passed: None,
+            note: reason.into(),
         }
     }
 
-    /// Adds an explanation.
+    /// Adds an explanation (after any note the check already has).
     pub fn note(mut self, note: &str) -> Self {
-        self.note = note.into();
+        self.note = if self.note.is_empty() { note.into() } else { format!("{}; {note}", self.note) };
         self
     }
 

@@ -4,13 +4,14 @@
 
 use std::time::Instant;
 
-use indicatif::ProgressBar;
 use nn::probe::{probe, ProbeConfig, ProbeRecord};
 use nn::{train_step, Loss, Mlp, Sgd};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Batch, BatchSource, Dataset};
+use crate::error::{Error, Result};
 use crate::models::Model;
+use crate::progress::Progress;
 
 /// One point of a learning curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,12 +46,31 @@ pub struct RunResult {
     pub diverged_at: Option<usize>,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Error rate on the test set of always answering its most frequent class
+    /// (absent in parts written before it was recorded).
+    #[serde(default)]
+    pub chance_error: Option<f64>,
+    /// Examples in the test set (absent in older parts).
+    #[serde(default)]
+    pub test_examples: Option<usize>,
 }
 
 impl RunResult {
     /// The last curve point.
     pub fn last(&self) -> &CurvePoint {
         self.curve.last().expect("a run records at least its initial point")
+    }
+
+    /// True when the network did not train: its final test error is no better
+    /// than always answering the most frequent class, within three standard
+    /// errors of that rate over the test examples (at least one point).
+    /// `false` when the part does not record the chance rate.
+    pub fn did_not_train(&self) -> bool {
+        let Some(chance) = self.chance_error else { return false };
+        let n = self.test_examples.unwrap_or(1).max(1) as f64;
+        let margin = (3.0 * (chance * (1.0 - chance) / n).sqrt()).max(0.01);
+        let error = self.last().test_error;
+        !error.is_finite() || error >= chance - margin
     }
 }
 
@@ -88,14 +108,24 @@ pub fn error_rate(mlp: &Mlp<f32>, data: &Dataset) -> f64 {
 }
 
 /// Trains one network, evaluating every `eval_every` updates (and at 0).
+/// A source that yields no minibatch at all is an error: a run that trained on
+/// nothing would report the untrained network's numbers as its result.
 pub fn train(
     spec: &TrainSpec<'_>,
     source: &mut dyn BatchSource,
     validation: &Dataset,
     test: &Dataset,
     probe_batch: &Batch<f32>,
-    progress: &ProgressBar,
-) -> RunResult {
+    progress: &dyn Progress,
+) -> Result<RunResult> {
+    if validation.is_empty() || test.is_empty() {
+        let empty = if test.is_empty() { test } else { validation };
+        return Err(Error::TooSmall {
+            data: empty.name.clone(),
+            examples: 0,
+            needed: "a training run evaluates on it".into(),
+        });
+    }
     let started = Instant::now();
     let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
     let mut mlp = Mlp::<f32>::builder(&widths)
@@ -114,6 +144,8 @@ pub fn train(
         probes: vec![],
         diverged_at: None,
         seconds: 0.0,
+        chance_error: Some(test.majority_class_error()),
+        test_examples: Some(test.len()),
     };
     let measure = |mlp: &Mlp<f32>, updates: usize, train_loss: Option<f64>, result: &mut RunResult| {
         result.curve.push(CurvePoint {
@@ -135,15 +167,22 @@ pub fn train(
         }
     };
     measure(&mlp, 0, None, &mut result);
-    progress.set_length(spec.updates as u64);
+    progress.start(spec.updates as u64);
     let (mut loss_sum, mut loss_count) = (0.0, 0);
     for update in 1..=spec.updates {
-        let Some(batch) = source.next_batch(spec.batch) else { break };
+        let Some(batch) = source.next_batch(spec.batch) else {
+            if update == 1 {
+                return Err(Error::EmptyTrainingSet {
+                    data: format!("{} training minibatches", result.data),
+                });
+            }
+            break;
+        };
         let loss = train_step(&mut mlp, &mut sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy);
         if !loss.is_finite() {
             result.diverged_at = Some(update);
             measure(&mlp, update, Some(loss), &mut result);
-            progress.set_message(format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
+            progress.message(&format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
             break;
         }
         loss_sum += loss;
@@ -152,7 +191,7 @@ pub fn train(
             measure(&mlp, update, Some(loss_sum / loss_count as f64), &mut result);
             (loss_sum, loss_count) = (0.0, 0);
             let last = result.last();
-            progress.set_message(format!(
+            progress.message(&format!(
                 "{} lr {} — test error {:.1}%",
                 spec.model.name,
                 spec.lr,
@@ -165,7 +204,7 @@ pub fn train(
     }
     progress.finish();
     result.seconds = started.elapsed().as_secs_f64();
-    result
+    Ok(result)
 }
 
 /// A batch of the first `count` examples of `data` (the fixed probe examples).

@@ -56,14 +56,12 @@ fn assert_full_report(dir: &Path) {
 fn reproduce_writes_a_complete_report_and_resumes() {
     let dir = scratch("reproduce");
     let d = dir.to_str().unwrap();
-    let stdout = ok(&["reproduce", "--tiny", "--out", d, "--quiet", "--threads", "2"]);
+    let stdout = ok(&["reproduce", "--tiny", "--out", d, "--quiet", "--jobs", "2"]);
     assert!(stdout.contains("criteria:"), "{stdout}");
     assert_full_report(&dir);
     let config = fs::read_to_string(dir.join("config.json")).unwrap();
     assert!(
-        config.contains("\"seed\":2010")
-            && config.contains("git_revision")
-            && config.contains("\"threads\":2")
+        config.contains("\"seed\":2010") && config.contains("git_revision") && config.contains("\"jobs\":2")
     );
 
     // Rerunning into the same folder refuses; --resume keeps the finished parts.

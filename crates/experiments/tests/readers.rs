@@ -2,13 +2,11 @@
 //! and on the real Fashion-MNIST files when they are installed.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use experiments::data::cifar::{load_cifar10, parse_cifar_batch};
-use experiments::data::idx::{load_idx_pair, load_mnist, parse_idx, MNIST_FILES};
+use experiments::data::idx::{load_idx_pair, load_mnist, parse_idx};
 use experiments::data::{BatchSource, DataError, Minibatches, Problem};
-use flate2::write::GzEncoder;
 use proptest::prelude::*;
 
 mod common;
@@ -19,50 +17,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        bytes.extend(d.to_be_bytes());
-    }
-    bytes.extend_from_slice(data);
-    bytes
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-/// A tiny MNIST-format folder: `n` 2×3 images with pixel values i+j and labels i % 10.
-fn write_mnist(folder: &Path, n: usize, gzipped: bool) {
-    let images: Vec<u8> = (0..n * 6).map(|v| (v % 256) as u8).collect();
-    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-    let files = [
-        (MNIST_FILES[0], idx_bytes(&[n as u32, 2, 3], &images)),
-        (MNIST_FILES[1], idx_bytes(&[n as u32], &labels)),
-        (MNIST_FILES[2], idx_bytes(&[n as u32, 2, 3], &images)),
-        (MNIST_FILES[3], idx_bytes(&[n as u32], &labels)),
-    ];
-    for (stem, bytes) in files {
-        if gzipped {
-            fs::write(folder.join(format!("{stem}.gz")), gzip(&bytes)).unwrap();
-        } else {
-            fs::write(folder.join(stem), bytes).unwrap();
-        }
-    }
-}
-
 #[test]
 fn idx_folders_load_raw_and_gzipped() {
     for gzipped in [false, true] {
         let folder = scratch(&format!("mnist-{gzipped}"));
-        write_mnist(&folder, 12, gzipped);
+        common::write_mnist(&folder, 12, gzipped);
         let mnist = load_mnist(&folder, "tiny").unwrap();
         assert_eq!((mnist.train.len(), mnist.train.n_features, mnist.train.classes), (12, 6, 10));
         assert_eq!(mnist.train.features[..3], [0.0, 1.0 / 255.0, 2.0 / 255.0]);
         assert_eq!(mnist.train.labels[11], 1);
-        let (train, valid) = mnist.train.split_last(4, "train", "valid");
+        let (train, valid) = mnist.train.split_last(4, "train", "valid").unwrap();
         assert_eq!((train.len(), valid.len()), (8, 4));
         assert_eq!(valid.labels, vec![8, 9, 0, 1], "validation is the last examples");
     }
@@ -83,7 +47,7 @@ fn idx_error(bytes: &[u8]) -> String {
 
 #[test]
 fn corrupt_idx_files_say_what_is_wrong() {
-    let good = idx_bytes(&[2, 2, 2], &[1; 8]);
+    let good = common::idx_bytes(&[2, 2, 2], &[1; 8]);
     assert!(idx_error(&good[..2]).contains("shorter than the 4-byte magic"));
     let mut bad_magic = good.clone();
     bad_magic[0] = 7;
@@ -95,7 +59,7 @@ fn corrupt_idx_files_say_what_is_wrong() {
     let msg = idx_error(&good[..good.len() - 3]);
     assert!(msg.contains("truncated") && msg.contains("some/file-idx3-ubyte"), "{msg}");
     assert!(idx_error(&[good.clone(), vec![0; 5]].concat()).contains("5 too many"));
-    let huge = idx_bytes(&[u32::MAX, u32::MAX, u32::MAX], &[]);
+    let huge = common::idx_bytes(&[u32::MAX, u32::MAX, u32::MAX], &[]);
     let msg = idx_error(&huge);
     assert!(msg.contains("overflow") || msg.contains("truncated"), "{msg}");
 }
@@ -105,10 +69,10 @@ fn inconsistent_pairs_and_bad_labels_name_the_file() {
     let folder = scratch("pairs");
     let (images, labels, short_labels, bad_labels) =
         (folder.join("img"), folder.join("lab"), folder.join("short"), folder.join("bad"));
-    fs::write(&images, idx_bytes(&[3, 2, 2], &[0; 12])).unwrap();
-    fs::write(&labels, idx_bytes(&[3], &[0, 1, 2])).unwrap();
-    fs::write(&short_labels, idx_bytes(&[2], &[0, 1])).unwrap();
-    fs::write(&bad_labels, idx_bytes(&[3], &[0, 12, 2])).unwrap();
+    fs::write(&images, common::idx_bytes(&[3, 2, 2], &[0; 12])).unwrap();
+    fs::write(&labels, common::idx_bytes(&[3], &[0, 1, 2])).unwrap();
+    fs::write(&short_labels, common::idx_bytes(&[2], &[0, 1])).unwrap();
+    fs::write(&bad_labels, common::idx_bytes(&[3], &[0, 12, 2])).unwrap();
     assert!(load_idx_pair(&images, &labels, 10, "ok").is_ok());
     let msg = load_idx_pair(&images, &short_labels, 10, "x").unwrap_err().to_string();
     assert!(msg.contains("short") && msg.contains("2 labels for 3 images"), "{msg}");
@@ -116,7 +80,7 @@ fn inconsistent_pairs_and_bad_labels_name_the_file() {
     assert!(msg.contains("bad") && msg.contains("label 12 at index 1"), "{msg}");
     // A truncated gzip stream.
     let gz = folder.join("truncated.gz");
-    let packed = gzip(&idx_bytes(&[3], &[0, 1, 2]));
+    let packed = common::gzip(&common::idx_bytes(&[3], &[0, 1, 2]));
     fs::write(&gz, &packed[..packed.len() / 2]).unwrap();
     let msg = load_idx_pair(&images, &gz, 10, "x").unwrap_err().to_string();
     assert!(msg.contains("truncated.gz") && msg.contains("gzip"), "{msg}");
@@ -149,7 +113,7 @@ fn cifar_batches_parse_and_reject_corruption() {
 #[test]
 fn minibatches_cover_each_example_once_per_pass_and_reshuffle() {
     let folder = scratch("batches");
-    write_mnist(&folder, 25, false);
+    common::write_mnist(&folder, 25, false);
     let data = load_mnist(&folder, "tiny").unwrap().train;
     let mut pass = Minibatches::one_pass(&data, 1);
     let mut seen = vec![];
@@ -211,10 +175,10 @@ proptest! {
     fn mutated_files_never_panic(m in mutation(), gzipped in any::<bool>(), mutate_labels in any::<bool>()) {
         let folder = scratch("fuzz");
         let n = 6;
-        let images = idx_bytes(&[n, 3, 3], &(0..54).map(|v| v as u8).collect::<Vec<_>>());
-        let labels = idx_bytes(&[n], &[0, 1, 2, 3, 4, 5]);
+        let images = common::idx_bytes(&[n, 3, 3], &(0..54).map(|v| v as u8).collect::<Vec<_>>());
+        let labels = common::idx_bytes(&[n], &[0, 1, 2, 3, 4, 5]);
         // Mutate one file, in the form it is stored (the compressed bytes when gzipped).
-        let stored = |raw: Vec<u8>| if gzipped { gzip(&raw) } else { raw };
+        let stored = |raw: Vec<u8>| if gzipped { common::gzip(&raw) } else { raw };
         let (img, lab) = if mutate_labels {
             (images, apply(&stored(labels), &m))
         } else {

@@ -1,8 +1,8 @@
 //! The teaching experiments' criteria (PAPER.md §5–6) on reduced forms with fixed seeds.
 
 use experiments::data::idx::load_mnist;
+use experiments::progress::Silent;
 use experiments::studies::{cs231n, nielsen};
-use indicatif::ProgressBar;
 
 mod common;
 
@@ -27,7 +27,7 @@ fn nielsen_gradients_vanish_towards_the_input() {
     };
     let train = load_mnist(folder, "fashion-mnist").unwrap().train;
     // 110 full-batch epochs: enough for the "after 100 epochs" criterion.
-    let g = nielsen::gradients(&train, 110, 2010, &ProgressBar::hidden());
+    let g = nielsen::gradients(&train, 110, 2010, &Silent).unwrap();
     let section = nielsen::section("fashion-mnist", &[], Some(&g), &std::env::temp_dir());
     let (low, high) = nielsen::nielsen_ratio_range();
     for norms in &g.init_norms {

@@ -76,8 +76,8 @@ pub use element::Element;
 pub use error::{Result, TensorError};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::TensorRng;
-pub use tensor::Tensor;
 pub use storage::{pooled_bytes, trim_pool};
+pub use tensor::Tensor;
 pub use threads::{set_threads, threads, ThreadsGuard};
 pub use unary::{sigmoid, softsign};
 #[cfg(feature = "proptest")]

@@ -4,6 +4,8 @@
 
 use tensor::{Element, Tensor, TensorRng};
 
+use crate::error::{Error, Result};
+
 /// Examples as rows of `features` (`len × n_features`, f32) with integer labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -58,22 +60,45 @@ impl Dataset {
     }
 
     /// Splits off the last `count` examples: `(first part, last count)` — the
-    /// paper's and Nielsen's validation split of MNIST's training set.
-    pub fn split_last(&self, count: usize, first_name: &str, last_name: &str) -> (Dataset, Dataset) {
-        let cut = self.len().saturating_sub(count);
-        let part = |range: std::ops::Range<usize>, name: &str| Dataset {
+    /// paper's and Nielsen's validation split of MNIST's training set. Both parts
+    /// must hold examples: a set of `count` examples or fewer is an error that
+    /// names its size, since training on the empty remainder would learn nothing
+    /// and say nothing.
+    pub fn split_last(&self, count: usize, first_name: &str, last_name: &str) -> Result<(Dataset, Dataset)> {
+        if count == 0 || self.len() <= count {
+            return Err(Error::TooSmall {
+                data: self.name.clone(),
+                examples: self.len(),
+                needed: format!(
+                    "the split keeps the last {count} as {last_name} and needs at least one more for {first_name}"
+                ),
+            });
+        }
+        let cut = self.len() - count;
+        Ok((self.part(0..cut, first_name), self.part(cut..self.len(), last_name)))
+    }
+
+    /// The examples in `range`, as a data set named `name`.
+    fn part(&self, range: std::ops::Range<usize>, name: &str) -> Dataset {
+        Dataset {
             name: name.to_string(),
             features: self.features[range.start * self.n_features..range.end * self.n_features].to_vec(),
             labels: self.labels[range].to_vec(),
             n_features: self.n_features,
             classes: self.classes,
-        };
-        (part(0..cut, first_name), part(cut..self.len(), last_name))
+        }
     }
 
-    /// The first `count` examples as a data set of their own.
+    /// The first `count` examples (all of them when there are fewer) as a data set of their own.
     pub fn take(&self, count: usize) -> Dataset {
-        self.split_last(self.len().saturating_sub(count), &self.name, "").0
+        self.part(0..count.min(self.len()), &self.name)
+    }
+
+    /// The error rate of always answering the most frequent class: what a
+    /// network that learned nothing but the priors scores (1 for an empty set).
+    pub fn majority_class_error(&self) -> f64 {
+        let most = self.class_counts().into_iter().max().unwrap_or(0);
+        1.0 - most as f64 / self.len().max(1) as f64
     }
 
     /// How many examples of each class.

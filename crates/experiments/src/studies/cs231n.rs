@@ -10,9 +10,63 @@ use nn::{Activation, Init};
 use serde::{Deserialize, Serialize};
 use tensor::{Tensor, TensorRng};
 
-use super::{figure, histogram_line, list};
+use super::{figure, histogram_line, list, missing, section as section_of, Context, Study};
+use crate::error::Result;
+use crate::job::{boxed, AnyJob, Inputs, Job};
+use crate::plan::Plan;
 use crate::plot::{Chart, Line};
+use crate::progress::Progress;
 use crate::report::{Check, Section, Table};
+
+/// The demo.
+pub struct InitDemoStudy;
+
+impl Study for InitDemoStudy {
+    fn command(&self) -> &'static str {
+        "init-demo"
+    }
+    fn about(&self) -> &'static str {
+        "The cs231n demo: activation statistics of a deep tanh/ReLU net under 0.01, 1.0, Xavier and He initialization."
+    }
+    fn title(&self) -> &'static str {
+        "cs231n: activation statistics of a deep net under different initializations"
+    }
+    fn report_title(&self) -> &'static str {
+        "The cs231n weight-initialization demo — reproduced with gradlab"
+    }
+    fn in_reproduction(&self) -> bool {
+        false
+    }
+    fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
+        vec![boxed(DemoJob)]
+    }
+    fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
+        let part = ctx.parts.load(&DemoJob);
+        vec![part.map_or_else(
+            || missing(self, "the demo's forward passes (part init-demo)"),
+            |d| section(&d, ctx.dir),
+        )]
+    }
+}
+
+/// The job: every configuration's forward pass (part `init-demo`).
+#[derive(Debug, Clone, Copy)]
+pub struct DemoJob;
+
+impl Job for DemoJob {
+    type Part = InitDemo;
+
+    fn key(&self) -> String {
+        "init-demo".into()
+    }
+
+    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<InitDemo> {
+        progress.message("forward passes of the cs231n demo");
+        let demo = run(inputs.seed, inputs.scale.init_demo_wide);
+        progress.finish();
+        Ok(demo)
+    }
+}
 
 /// One configuration's per-layer statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,10 +123,7 @@ fn forward(
         let fan_in = h.shape()[1];
         let w: Tensor<f32> = init.sample(&[fan_in, width], fan_in, width, rng);
         let s = h.matmul(&w);
-        h = match activation {
-            Activation::Relu => s.relu(),
-            _ => s.tanh(),
-        };
+        h = activation.forward(&s);
         let values = as_f64(&h);
         let (mean, std) = mean_std(&values);
         run.means.push(mean);
@@ -133,11 +184,7 @@ fn find<'a>(runs: &'a [DemoRun], name: &str) -> Option<&'a DemoRun> {
 
 /// The report section.
 pub fn section(demo: &InitDemo, dir: &Path) -> Section {
-    let mut s = Section {
-        id: "init-demo".into(),
-        title: "cs231n: activation statistics of a deep net under different initializations".into(),
-        ..Section::default()
-    };
+    let mut s = section_of(&InitDemoStudy);
     s.text.push("1000 unit-Gaussian examples of 500 values through 10 layers of 500 units, no biases (the 2016 lecture); below, 16 examples through 6 layers of 4096 (the 2019 version).".into());
     for (title, runs, stem) in
         [("10 × 500", &demo.classic, "init_demo"), ("6 × 4096", &demo.wide, "init_demo_wide")]
@@ -182,7 +229,8 @@ pub fn section(demo: &InitDemo, dir: &Path) -> Section {
             "0.01·N(0,1): std(l+1)/std(l) in [0.2, 0.25] for every layer",
             "\"all activations become zero\"; factor ≈ 0.01·√500 = 0.224",
             list(&ratios, 3),
-            ratios.iter().all(|q| (0.2..=0.25).contains(q)),
+            &ratios,
+            !ratios.is_empty() && ratios.iter().all(|q| (0.2..=0.25).contains(q)),
         ));
     }
     if let Some(r) = find(classic, "tanh, 1.0·N(0,1)") {
@@ -190,10 +238,11 @@ pub fn section(demo: &InitDemo, dir: &Path) -> Section {
             "1.0·N(0,1): std > 0.97 in every layer and > 90% of |a| > 0.9",
             "\"almost all neurons completely saturated, either −1 or 1\"",
             format!("stds {}; saturated {}", list(&r.stds, 3), list(&r.saturated, 3)),
+            &[r.stds.as_slice(), &r.saturated].concat(),
             r.stds.iter().all(|&v| v > 0.97) && r.saturated.iter().all(|&f| f > 0.9),
         ));
     }
-    let last = |name: &str| find(classic, name).map(|r| *r.stds.last().unwrap());
+    let last = |name: &str| find(classic, name).and_then(|r| r.stds.last().copied());
     let cases = [
         (
             "tanh, Xavier N(0,1/fan_in)",
@@ -224,6 +273,7 @@ pub fn section(demo: &InitDemo, dir: &Path) -> Section {
                 criterion,
                 paper,
                 format!("layer stds {}", list(&r.stds, 3)),
+                &r.stds,
                 decreasing && (low..=high).contains(&v),
             ));
         }

@@ -14,8 +14,54 @@ use nn::loss::{quadratic, sigmoid_cross_entropy, Quadratic};
 use serde::{Deserialize, Serialize};
 use tensor::{Tensor, TensorRng};
 
+use super::{missing, section, Context, Study};
+use crate::error::Result;
+use crate::job::{boxed, AnyJob, Inputs, Job};
+use crate::plan::Plan;
 use crate::plot::{save_heatmap, Heatmap};
+use crate::progress::Progress;
 use crate::report::{Check, Section, Table};
+
+/// The study.
+pub struct Fig5;
+
+impl Study for Fig5 {
+    fn command(&self) -> &'static str {
+        "fig5"
+    }
+    fn about(&self) -> &'static str {
+        "Fig. 5: cross-entropy vs quadratic cost over two weights."
+    }
+    fn title(&self) -> &'static str {
+        "Cross-entropy vs quadratic cost over two weights"
+    }
+    fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
+        vec![boxed(SurfaceJob)]
+    }
+    fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
+        let part = ctx.parts.load(&SurfaceJob);
+        vec![part.map_or_else(|| missing(self, "the cost surfaces (part surface)"), |s| fig5(&s, ctx.dir))]
+    }
+}
+
+/// The job: both costs over the grid (part `surface`).
+#[derive(Debug, Clone, Copy)]
+pub struct SurfaceJob;
+
+impl Job for SurfaceJob {
+    type Part = Surface;
+
+    fn key(&self) -> String {
+        "surface".into()
+    }
+
+    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Surface> {
+        progress.message("cost surfaces over two weights");
+        let surface = run(inputs.seed);
+        progress.finish();
+        Ok(surface)
+    }
+}
 
 /// Network and grid sizes (the paper does not give them).
 const INPUTS: usize = 4;
@@ -99,11 +145,7 @@ fn plateau_fraction(values: &[Vec<f64>], step: f64) -> f64 {
 
 /// The report section, with one heatmap per cost.
 pub fn fig5(surface: &Surface, dir: &Path) -> Section {
-    let mut s = Section {
-        id: "fig5".into(),
-        title: "Cross-entropy vs quadratic cost over two weights".into(),
-        ..Section::default()
-    };
+    let mut s = section(&Fig5);
     s.text.push(format!(
         "One-hidden-layer tanh network {INPUTS}-{HIDDEN}-{OUTPUTS} with sigmoid outputs, {EXAMPLES} random Gaussian inputs with random binary targets; W1[0][0] and W2[0][0] swept over [−{RANGE}, {RANGE}], other weights fixed (N(0, 1/fan-in))."
     ));
@@ -133,6 +175,7 @@ pub fn fig5(surface: &Surface, dir: &Path) -> Section {
         "plateau fraction larger for the quadratic cost",
         "\"clearly more severe plateaus with the quadratic cost\"",
         format!("quadratic {:.1}% vs cross-entropy {:.1}%", 100.0 * quad, 100.0 * ce),
+        &[&surface.quadratic[..], &surface.cross_entropy[..]].concat().concat(),
         quad > ce,
     ));
     s

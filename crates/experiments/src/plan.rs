@@ -1,0 +1,50 @@
+//! What a run will compute: its scale, its seed, and the image data at hand.
+//! Studies list their jobs from a plan, and find their parts again from the
+//! same plan when the report is rendered.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::DataId;
+use crate::job::ImageSource;
+use crate::setting::Scale;
+
+/// Where Debian's `dataset-fashion-mnist` puts its files.
+pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The run's numbers and data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The setting's numbers, overrides applied.
+    pub scale: Scale,
+    /// Seed of data, initial weights and shuffling.
+    pub seed: u64,
+    /// The image data sets to train on, in this order.
+    pub images: Vec<ImageSource>,
+}
+
+impl Plan {
+    /// The image sources for the given folders: MNIST and CIFAR-10 when given,
+    /// Fashion-MNIST when given or, unless MNIST is, from Debian's package when installed.
+    pub fn image_sources(
+        mnist: Option<PathBuf>,
+        cifar: Option<PathBuf>,
+        fashion_mnist: Option<PathBuf>,
+    ) -> Vec<ImageSource> {
+        let installed = || {
+            let default = PathBuf::from(FASHION_MNIST_DIR);
+            default.join("train-images-idx3-ubyte.gz").exists().then_some(default)
+        };
+        let fashion = fashion_mnist.or_else(|| if mnist.is_none() { installed() } else { None });
+        [(DataId::Mnist, mnist), (DataId::Cifar10, cifar), (DataId::FashionMnist, fashion)]
+            .into_iter()
+            .filter_map(|(data, folder)| folder.map(|folder| ImageSource { data, folder }))
+            .collect()
+    }
+
+    /// The first MNIST-format source (Nielsen's lessons need one).
+    pub fn mnist_format(&self) -> Option<&ImageSource> {
+        self.images.iter().find(|s| s.data.is_mnist_format())
+    }
+}

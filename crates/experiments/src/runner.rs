@@ -1,0 +1,338 @@
+//! Running a study into a run folder: list its jobs, compute those whose parts
+//! are missing (in parallel), save each part as it finishes, and render the
+//! report from the parts. Also resuming (`--resume`), sharding (`--shard i/n`)
+//! and merging shards (`merge`).
+//!
+//! ```text
+//! runs/<name>/config.json      the options, the plan, the git revision
+//! runs/<name>/parts/<key>.json one per job
+//! runs/<name>/report.md, report.html, *.csv, figures (.svg, .png)
+//! ```
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::csv::write_csvs;
+use crate::error::{Error, Result};
+use crate::job::{part_path, read_json, write_json, AnyJob, ImageSource, Inputs, PartState, Parts};
+use crate::plan::Plan;
+use crate::progress::Monitor;
+use crate::registry::StudyId;
+use crate::report::Report;
+use crate::setting::{Scale, Setting};
+use crate::studies::Context;
+
+/// How to run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Options {
+    /// Scale.
+    pub setting: Setting,
+    /// Seed of data, initial weights and shuffling.
+    pub seed: u64,
+    /// Run folder.
+    pub out: PathBuf,
+    /// Independent jobs run at once (default: all cores).
+    #[serde(default)]
+    pub jobs: Option<usize>,
+    /// Threads a matrix product may use when one job runs at a time (default 1).
+    #[serde(default = "one")]
+    pub matmul_threads: usize,
+    /// Keep finished parts of an earlier run in `out` and compute only the rest.
+    pub resume: bool,
+    /// Run only part `i` of `n` (1-based) of the job list.
+    pub shard: Option<(usize, usize)>,
+    /// MNIST folder (the four IDX files).
+    pub mnist: Option<PathBuf>,
+    /// CIFAR-10 folder (the binary version).
+    pub cifar: Option<PathBuf>,
+    /// Fashion-MNIST folder (default: Debian's, when installed).
+    pub fashion_mnist: Option<PathBuf>,
+    /// No progress bars.
+    pub quiet: bool,
+    /// Overrides the setting's updates per training run (Shapeset and image data).
+    pub updates: Option<usize>,
+    /// Overrides the setting's hidden width of the trained networks.
+    pub width: Option<usize>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Options {
+    /// Options for `setting` and `seed` writing to `out`, everything else default.
+    pub fn new(setting: Setting, seed: u64, out: impl Into<PathBuf>) -> Self {
+        Options {
+            setting,
+            seed,
+            out: out.into(),
+            jobs: None,
+            matmul_threads: 1,
+            resume: false,
+            shard: None,
+            mnist: None,
+            cifar: None,
+            fashion_mnist: None,
+            quiet: true,
+            updates: None,
+            width: None,
+        }
+    }
+
+    /// The setting's numbers with this run's overrides applied.
+    pub fn scale(&self) -> Scale {
+        let mut scale = self.setting.scale();
+        if let Some(updates) = self.updates {
+            scale.updates = updates;
+            scale.image_updates = updates;
+            scale.eval_every = scale.eval_every.min(updates.div_ceil(10).max(1));
+        }
+        if let Some(width) = self.width {
+            scale.width = width;
+        }
+        scale
+    }
+
+    /// The plan these options describe.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            scale: self.scale(),
+            seed: self.seed,
+            images: Plan::image_sources(self.mnist.clone(), self.cifar.clone(), self.fashion_mnist.clone()),
+        }
+    }
+}
+
+/// The run's configuration, saved as `config.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The study run.
+    pub study: StudyId,
+    /// The options given.
+    pub options: Options,
+    /// The numbers of the setting.
+    pub scale: Scale,
+    /// The image data the run used (absent in folders from before it was recorded).
+    #[serde(default)]
+    pub images: Option<Vec<ImageSource>>,
+    /// `git rev-parse HEAD` where the run started, if available.
+    pub git_revision: String,
+    /// Jobs run at once.
+    #[serde(alias = "threads")]
+    pub jobs: usize,
+    /// Threads per matrix product.
+    #[serde(default = "one")]
+    pub matmul_threads: usize,
+}
+
+impl RunConfig {
+    /// The plan the run was made from.
+    pub fn plan(&self) -> Plan {
+        let mut plan = self.options.plan();
+        plan.scale = self.scale.clone();
+        if let Some(images) = &self.images {
+            plan.images = images.clone();
+        }
+        plan
+    }
+}
+
+fn git_revision() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The jobs of `study` for `plan`, each key once, in the study's order.
+pub fn jobs_of(study: StudyId, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
+    let mut seen = BTreeSet::new();
+    study.study().jobs(plan).into_iter().filter(|job| seen.insert(job.key())).collect()
+}
+
+/// The jobs of shard `i` of `n` (1-based): every n-th job, starting at the i-th.
+fn shard(jobs: Vec<Box<dyn AnyJob>>, shard: Option<(usize, usize)>) -> Result<Vec<Box<dyn AnyJob>>> {
+    let Some((i, n)) = shard else { return Ok(jobs) };
+    if i == 0 || i > n {
+        return Err(Error::usage(format!("--shard {i}/{n}: i must be between 1 and n")));
+    }
+    Ok(jobs.into_iter().enumerate().filter(|(k, _)| k % n == i - 1).map(|(_, j)| j).collect())
+}
+
+/// The jobs whose parts are not saved yet; unreadable parts are reported
+/// through `monitor` and computed again.
+fn pending(jobs: Vec<Box<dyn AnyJob>>, parts_dir: &Path, monitor: &dyn Monitor) -> Vec<Box<dyn AnyJob>> {
+    jobs.into_iter()
+        .filter(|job| match job.state(parts_dir) {
+            PartState::Done => false,
+            PartState::Missing => true,
+            PartState::Unreadable(why) => {
+                monitor.warn(&format!("{why}; computing part {} again", job.key()));
+                true
+            }
+        })
+        .collect()
+}
+
+/// Refuses to overwrite a run folder that holds parts, unless resuming.
+fn check_folder(options: &Options, parts_dir: &Path) -> Result<()> {
+    let holds_parts = fs::read_dir(parts_dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if holds_parts && !options.resume {
+        return Err(Error::usage(format!(
+            "{} already holds a run: pass --resume to continue it, or choose another --out",
+            options.out.display()
+        )));
+    }
+    fs::create_dir_all(parts_dir).map_err(|e| Error::io(parts_dir, e))
+}
+
+/// Runs `study`: computes the parts it needs that are not in `options.out` yet
+/// (all of them unless resuming), then writes the report and returns it.
+///
+/// Several jobs at once (`options.jobs`, default all cores) keep every matrix
+/// product on one thread, so the cores are not oversubscribed; one job at a
+/// time may split its products over `options.matmul_threads`.
+pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<Report> {
+    let plan = options.plan();
+    let parts_dir = options.out.join("parts");
+    let selected = shard(jobs_of(study, &plan), options.shard)?;
+    check_folder(options, &parts_dir)?;
+    let todo = pending(selected, &parts_dir, monitor);
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = options.jobs.unwrap_or(cores).clamp(1, todo.len().max(1));
+    let matmul_threads = if jobs > 1 { 1 } else { options.matmul_threads.max(1) };
+    if jobs > 1 && options.matmul_threads > 1 {
+        monitor.warn(&format!(
+            "{jobs} jobs run at once, so each keeps its matrix products on one thread (--matmul-threads {} applies with --jobs 1)",
+            options.matmul_threads
+        ));
+    }
+    let config = RunConfig {
+        study,
+        options: options.clone(),
+        scale: plan.scale.clone(),
+        images: Some(plan.images.clone()),
+        git_revision: git_revision(),
+        jobs,
+        matmul_threads,
+    };
+    write_json(&options.out.join("config.json"), &config)?;
+
+    let _matmul = tensor::set_threads(matmul_threads);
+    let inputs = Inputs::new(plan.scale.clone(), plan.seed);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start {jobs} worker threads: {e}")))?;
+    let started = Instant::now();
+    let progress: Vec<_> = todo.iter().map(|job| monitor.job(&job.key())).collect();
+    let results: Vec<Result<()>> = pool.install(|| {
+        todo.par_iter()
+            .zip(progress.par_iter())
+            .map(|(job, p)| job.run_and_save(&inputs, &parts_dir, p.as_ref()))
+            .collect()
+    });
+    drop(progress);
+    if !options.quiet {
+        eprintln!("{} job(s) done in {:.0} s", todo.len(), started.elapsed().as_secs_f64());
+    }
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    render(&options.out)
+}
+
+/// Writes `report.md`, `report.html` and the CSV files of the run in `dir`,
+/// from its configuration and parts.
+pub fn render(dir: &Path) -> Result<Report> {
+    let config: RunConfig = read_json(&dir.join("config.json"))?;
+    let plan = config.plan();
+    let parts = Parts::new(dir);
+    let study = config.study.study();
+    let sections = study.sections(&Context { plan: &plan, parts: &parts, dir });
+    write_csvs(dir, &parts)?;
+    let mut preamble = preamble(&config);
+    for problem in parts.problems() {
+        preamble.push(format!("Unreadable part, left out of this report: {problem}."));
+    }
+    let report = Report { title: study.report_title().into(), preamble, sections };
+    let md = dir.join("report.md");
+    fs::write(&md, report.to_markdown()).map_err(|e| Error::io(&md, e))?;
+    let html = dir.join("report.html");
+    fs::write(&html, report.to_html(dir)).map_err(|e| Error::io(&html, e))?;
+    Ok(report)
+}
+
+fn preamble(config: &RunConfig) -> Vec<String> {
+    let s = &config.scale;
+    let overridden = if config.options.updates.is_some() || config.options.width.is_some() {
+        " (with overrides)"
+    } else {
+        ""
+    };
+    let mut lines = vec![format!(
+        "Setting `{}`{overridden}, seed {}, {} worker thread(s), git revision {}.",
+        s.setting.name(),
+        config.options.seed,
+        config.jobs,
+        config.git_revision
+    )];
+    if s.setting != Setting::Full || !overridden.is_empty() {
+        lines.push(format!(
+            "Scaled down from the paper: hidden width {} (paper 1000; initialization studies use {}), {} updates per Shapeset run (paper 5,000,000), {} per image-data run, learning rate{} {:?} (the paper picks it per model on validation after 5M updates), validation {} and test {} Shapeset images. Everything else is as the paper: minibatch {}, zero biases, plain SGD, softmax cross-entropy, statistics on {} fixed test examples.",
+            s.width,
+            s.init_width,
+            s.updates,
+            s.image_updates,
+            if s.learning_rates.len() > 1 { "s" } else { "" },
+            s.learning_rates,
+            s.validation_size,
+            s.test_size,
+            s.batch,
+            s.probe_examples
+        ));
+    }
+    lines.push("Shapeset-3x2 is gradlab's re-implementation of Glorot's generator (statistically, not pixel-, identical).".into());
+    lines
+}
+
+/// Combines the parts of several run folders (e.g. the shards of a full sweep)
+/// into `out` and renders the report. The folders must share setting and seed.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Report> {
+    let first = inputs.first().ok_or_else(|| Error::usage("merge needs at least one run folder"))?;
+    let config: RunConfig = read_json(&first.join("config.json"))?;
+    let parts_dir = out.join("parts");
+    fs::create_dir_all(&parts_dir).map_err(|e| Error::io(&parts_dir, e))?;
+    for input in inputs {
+        let other: RunConfig = read_json(&input.join("config.json"))?;
+        if other.scale != config.scale || other.options.seed != config.options.seed {
+            return Err(Error::usage(format!(
+                "{} was run with another setting or seed than {}",
+                input.display(),
+                first.display()
+            )));
+        }
+        let from = input.join("parts");
+        for entry in fs::read_dir(&from).map_err(|e| Error::io(&from, e))? {
+            let path = entry.map_err(|e| Error::io(&from, e))?.path();
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else { continue };
+            if path.extension().is_some_and(|x| x == "json") {
+                let to = part_path(&parts_dir, stem);
+                fs::copy(&path, &to).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    let merged = RunConfig {
+        options: Options { out: out.to_path_buf(), shard: None, ..config.options.clone() },
+        ..config
+    };
+    write_json(&out.join("config.json"), &merged)?;
+    render(out)
+}

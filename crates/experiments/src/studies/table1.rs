@@ -1,0 +1,85 @@
+//! Table 1: the final test errors beside the paper's.
+
+use super::errors::{ordering_checks, paper_row, run_of, PAPER_TABLE1};
+use super::runs::{best_image_runs, best_shapeset_runs, boxed_all, image_jobs, shapeset_jobs};
+use super::{section, Context, Study};
+use crate::job::AnyJob;
+use crate::models::{ModelId, SHAPESET_MODELS};
+use crate::plan::Plan;
+use crate::report::{Section, Table};
+use crate::training::RunResult;
+
+/// The study.
+pub struct Table1;
+
+impl Study for Table1 {
+    fn command(&self) -> &'static str {
+        "table1"
+    }
+    fn about(&self) -> &'static str {
+        "Table 1: final test errors beside the paper's."
+    }
+    fn title(&self) -> &'static str {
+        "Test error (%) beside the paper's Table 1"
+    }
+    fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
+        boxed_all([shapeset_jobs(plan, &SHAPESET_MODELS), image_jobs(plan)].concat())
+    }
+    fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
+        vec![table1(&best_shapeset_runs(ctx, &SHAPESET_MODELS), &best_image_runs(ctx))]
+    }
+}
+
+/// A table cell: the error in %, marked † when the network did not train.
+fn cell(run: Option<&RunResult>) -> String {
+    run.map_or("—".to_string(), |r| {
+        format!("{:.2}{}", 100.0 * r.last().test_error, if r.did_not_train() { " †" } else { "" })
+    })
+}
+
+/// The section, from the selected Shapeset runs and those of each image data set.
+pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> Section {
+    let mut s = section(&Table1);
+    let mut header = vec!["model".to_string(), "Shapeset (paper)".into(), "Shapeset (here)".into()];
+    for (data, _) in by_data {
+        let paper_column = if data.contains("cifar") { "CIFAR-10" } else { "MNIST" };
+        header.push(format!("{paper_column} (paper)"));
+        header.push(format!("{data} (here)"));
+    }
+    let mut table = Table { header, rows: vec![] };
+    let models: Vec<ModelId> = if shapeset.is_empty() {
+        PAPER_TABLE1.iter().map(|(m, _)| *m).collect()
+    } else {
+        SHAPESET_MODELS.into_iter().filter(|&m| run_of(shapeset, m).is_some()).collect()
+    };
+    for model in models {
+        let paper = paper_row(model);
+        let mut row = vec![
+            model.name(false).to_string(),
+            paper.map_or("—".into(), |p| format!("{:.2}", p[0])),
+            cell(run_of(shapeset, model)),
+        ];
+        for (data, runs) in by_data {
+            let column = if data.contains("cifar") { 2 } else { 1 };
+            // The image-data networks are all depth 5: Sigmoid depth 4 has no image column.
+            let on_images = model != ModelId::SigmoidDepth4;
+            row.push(paper.filter(|_| on_images).map_or("—".into(), |p| format!("{:.2}", p[column])));
+            row.push(if on_images { cell(run_of(runs, model)) } else { "—".into() });
+        }
+        table.row(row);
+    }
+    s.tables.push(table);
+    s.text.push(
+        "The paper's Shapeset numbers come from 5 million updates of 1000-unit networks with a learning rate chosen per model; a shorter run reports what it reached, not the paper's numbers. Small-ImageNet is not available anywhere and is left out."
+            .into(),
+    );
+    let untrained = shapeset.iter().chain(by_data.iter().flat_map(|(_, r)| r)).any(RunResult::did_not_train);
+    if untrained {
+        s.text.push(
+            "† did not train: the test error is no better than always answering the most frequent class."
+                .into(),
+        );
+    }
+    s.checks = ordering_checks(shapeset, "Shapeset (Table 1)");
+    s
+}
