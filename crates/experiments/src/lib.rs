@@ -14,6 +14,8 @@
 //! The library draws no progress bars: it reports through [`progress::Progress`],
 //! which the `experiments` binary (feature `cli`, on by default) implements.
 
+#![warn(missing_docs)]
+
 pub mod bench;
 pub mod csv;
 pub mod data;

@@ -61,13 +61,25 @@ impl RunResult {
         self.curve.last().expect("a run records at least its initial point")
     }
 
+    /// The error rate of always answering the most frequent class: recorded
+    /// from the test set, or for parts written before it was, the generator's
+    /// prior for Shapeset (1 − 1/6) and balanced classes for the image sets.
+    pub fn chance_error(&self) -> f64 {
+        self.chance_error.unwrap_or_else(|| {
+            if self.data.starts_with("shapeset") {
+                1.0 - crate::data::shapeset::PRIORS.iter().cloned().fold(0.0, f64::max)
+            } else {
+                1.0 - 1.0 / self.widths.last().copied().unwrap_or(1).max(1) as f64
+            }
+        })
+    }
+
     /// True when the network did not train: its final test error is no better
-    /// than always answering the most frequent class, within three standard
-    /// errors of that rate over the test examples (at least one point).
-    /// `false` when the part does not record the chance rate.
+    /// than [`Self::chance_error`], within three standard errors of that rate
+    /// over the test examples (and at least one point).
     pub fn did_not_train(&self) -> bool {
-        let Some(chance) = self.chance_error else { return false };
-        let n = self.test_examples.unwrap_or(1).max(1) as f64;
+        let chance = self.chance_error();
+        let n = self.test_examples.unwrap_or(usize::MAX).max(1) as f64;
         let margin = (3.0 * (chance * (1.0 - chance) / n).sqrt()).max(0.01);
         let error = self.last().test_error;
         !error.is_finite() || error >= chance - margin

@@ -103,3 +103,25 @@ fn full_setting_runs_on_a_tiny_override() {
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("with overrides"), "the report says the scale was overridden");
 }
+
+#[test]
+fn folders_written_before_the_registry_still_merge() {
+    // config.json as the earlier versions wrote it: worker count as "threads",
+    // no matmul thread count, no recorded image sources.
+    let (old, merged) = (scratch("old-format"), scratch("old-merged"));
+    ok(&["fig5", "--tiny", "--out", old.to_str().unwrap(), "--quiet", "--jobs", "1"]);
+    let config = fs::read_to_string(old.join("config.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("images");
+    object.remove("matmul_threads");
+    let jobs = object.remove("jobs").unwrap();
+    object.insert("threads".into(), jobs);
+    let options = object["options"].as_object_mut().unwrap();
+    options.remove("jobs");
+    options.remove("matmul_threads");
+    options.insert("threads".into(), serde_json::Value::Null);
+    fs::write(old.join("config.json"), serde_json::to_string(&value).unwrap()).unwrap();
+    let stdout = ok(&["merge", old.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    assert!(stdout.contains("PASS fig5"), "{stdout}");
+}

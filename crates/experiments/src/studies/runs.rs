@@ -170,13 +170,13 @@ pub fn run_text(run: &RunResult) -> String {
 
 /// `" — did not train (…)"` for a run at chance level, else nothing.
 pub fn did_not_train_text(run: &RunResult) -> String {
-    match run.chance_error {
-        Some(chance) if run.did_not_train() => format!(
-            " — did not train: no better than always answering the most frequent class ({:.1}%)",
-            100.0 * chance
-        ),
-        _ => String::new(),
+    if !run.did_not_train() {
+        return String::new();
     }
+    format!(
+        " — did not train: no better than always answering the most frequent class ({:.1}%)",
+        100.0 * run.chance_error()
+    )
 }
 
 /// One curve per layer of `value(layer probe)` against epochs, with optional error bars.
