@@ -41,6 +41,10 @@ pub enum Error {
     },
     /// The command line or the options contradict each other or the run folder.
     Usage(String),
+    /// A checkpoint could not be written or read back.
+    Checkpoint(String),
+    /// A stop was requested (Ctrl-C, SIGTERM): the runs in progress saved their checkpoints.
+    Interrupted,
     /// A job failed; `source` says why.
     Job {
         /// The job's part name, e.g. `shapeset-tanh-d5-lr0.05`.
@@ -83,6 +87,8 @@ impl fmt::Display for Error {
                 write!(f, "{data}: the training set is empty, so nothing can be trained")
             }
             Error::Usage(message) => write!(f, "{message}"),
+            Error::Checkpoint(message) => write!(f, "checkpoint: {message}"),
+            Error::Interrupted => write!(f, "interrupted; the runs in progress saved their checkpoints"),
             Error::Job { key, source } => write!(f, "job {key}: {source}"),
         }
     }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ use crate::data::{DataId, Dataset};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::setting::Scale;
+use crate::training::Checkpoints;
 
 /// A unit of work with a typed result.
 pub trait Job: Send + Sync + 'static {
@@ -30,6 +32,11 @@ pub trait Job: Send + Sync + 'static {
     fn key(&self) -> String;
     /// Computes the part.
     fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Self::Part>;
+    /// The checkpoint folders its training runs keep (under `checkpoints/`),
+    /// removed once the part is saved.
+    fn checkpoint_keys(&self) -> Vec<String> {
+        vec![]
+    }
 }
 
 /// Whether a job's part is in a run folder.
@@ -76,9 +83,20 @@ impl<J: Job> AnyJob for J {
 
     fn run_and_save(&self, inputs: &Inputs, parts: &Path, progress: &dyn Progress) -> Result<()> {
         let key = Job::key(self);
-        let part =
-            self.run(inputs, progress).map_err(|e| Error::Job { key: key.clone(), source: Box::new(e) })?;
-        write_json(&part_path(parts, &key), &part)
+        if crate::interrupt::stop_requested() {
+            return Err(Error::Interrupted);
+        }
+        let part = self.run(inputs, progress).map_err(|e| match e {
+            Error::Interrupted => Error::Interrupted,
+            e => Error::Job { key: key.clone(), source: Box::new(e) },
+        })?;
+        write_json(&part_path(parts, &key), &part)?;
+        if let Some(policy) = &inputs.checkpoints {
+            for checkpoint in self.checkpoint_keys() {
+                let _ = fs::remove_dir_all(policy.root.join(checkpoint));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +118,15 @@ pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::json(path, e))
+}
+
+/// Where the training runs of a run folder keep their checkpoints.
+#[derive(Debug, Clone)]
+pub struct CheckpointPolicy {
+    /// `<run folder>/checkpoints`; each training run has a folder inside, named by its key.
+    pub root: PathBuf,
+    /// Time between two checkpoints of a run.
+    pub every: Duration,
 }
 
 /// An image data set the user gave (or Debian's Fashion-MNIST), and its folder.
@@ -133,6 +160,8 @@ pub struct Inputs {
     pub scale: Scale,
     /// The run's seed.
     pub seed: u64,
+    /// Where training runs keep their checkpoints (`None`: they keep none).
+    pub checkpoints: Option<CheckpointPolicy>,
     shapeset: OnceLock<(Dataset, Dataset)>,
     images: Mutex<BTreeMap<DataId, Arc<ImageSets>>>,
 }
@@ -140,7 +169,18 @@ pub struct Inputs {
 impl Inputs {
     /// Inputs of a run at `scale` from `seed`.
     pub fn new(scale: Scale, seed: u64) -> Self {
-        Inputs { scale, seed, shapeset: OnceLock::new(), images: Mutex::new(BTreeMap::new()) }
+        Inputs {
+            scale,
+            seed,
+            checkpoints: None,
+            shapeset: OnceLock::new(),
+            images: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The checkpoint settings of the training run whose key is `key`, if runs keep checkpoints.
+    pub fn checkpoints_of(&self, key: &str) -> Option<Checkpoints> {
+        self.checkpoints.as_ref().map(|p| Checkpoints { dir: p.root.join(key), every: p.every })
     }
 
     /// The fixed Shapeset validation and test sets.
@@ -188,6 +228,8 @@ impl Inputs {
 /// unreadable one is also listed in [`Parts::problems`] for the report.
 pub struct Parts {
     dir: PathBuf,
+    /// `Some(checkpoints folder)` when runs still in progress may stand in for missing parts.
+    in_progress: Option<PathBuf>,
     loaded: Mutex<BTreeMap<String, Option<Arc<dyn Any + Send + Sync>>>>,
     problems: Mutex<Vec<String>>,
 }
@@ -195,7 +237,43 @@ pub struct Parts {
 impl Parts {
     /// The parts in `run_dir/parts`.
     pub fn new(run_dir: &Path) -> Self {
-        Parts { dir: run_dir.join("parts"), loaded: Mutex::default(), problems: Mutex::default() }
+        Parts {
+            dir: run_dir.join("parts"),
+            in_progress: None,
+            loaded: Mutex::default(),
+            problems: Mutex::default(),
+        }
+    }
+
+    /// The parts in `run_dir/parts`, and where a training run's part is missing,
+    /// its curves so far from its checkpoint in `run_dir/checkpoints` (a partial report).
+    pub fn with_runs_in_progress(run_dir: &Path) -> Self {
+        Parts { in_progress: Some(run_dir.join("checkpoints")), ..Parts::new(run_dir) }
+    }
+
+    /// True when runs in progress may stand in for missing parts.
+    pub fn is_partial(&self) -> bool {
+        self.in_progress.is_some()
+    }
+
+    /// The curves and probes so far of the training run `key`, from its
+    /// checkpoint, in a partial report (kept for the CSV files too).
+    pub fn in_progress(&self, key: &str) -> Option<crate::training::RunResult> {
+        let dir = self.in_progress.as_ref()?.join(key);
+        if !dir.join("state.json").exists() {
+            return None;
+        }
+        match crate::training::checkpoint_result(&dir) {
+            Ok(run) => {
+                let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+                loaded.insert(format!("in-progress {key}"), Some(Arc::new(run.clone())));
+                Some(run)
+            }
+            Err(e) => {
+                self.problems.lock().unwrap_or_else(|p| p.into_inner()).push(e.to_string());
+                None
+            }
+        }
     }
 
     /// The part of `job`, if saved and readable.

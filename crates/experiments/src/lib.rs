@@ -20,6 +20,7 @@ pub mod bench;
 pub mod csv;
 pub mod data;
 pub mod error;
+pub mod interrupt;
 pub mod job;
 pub mod models;
 pub mod plan;

@@ -27,8 +27,11 @@ static ALLOCATOR: experiments::bench::CountingAllocator = experiments::bench::Co
 #[derive(Args, Clone)]
 struct RunArgs {
     /// A few minutes on two cores: narrower nets, fewer updates (the default).
-    #[arg(long, conflicts_with_all = ["full", "tiny"])]
+    #[arg(long, conflicts_with_all = ["full", "tiny", "medium"])]
     quick: bool,
+    /// About 3 hours on two cores: width 300, 2.5M updates, learning rate by successive halving.
+    #[arg(long, conflicts_with_all = ["full", "tiny"])]
+    medium: bool,
     /// The paper's scale: 1000 units, 5M updates, learning rate chosen on validation.
     #[arg(long, conflicts_with = "tiny")]
     full: bool,
@@ -71,6 +74,9 @@ struct RunArgs {
     /// Override the hidden width of the trained networks (stated in the report).
     #[arg(long)]
     width: Option<usize>,
+    /// Seconds between two checkpoints of a training run (also written at the end and on Ctrl-C).
+    #[arg(long, default_value_t = 300.0)]
+    checkpoint_every: f64,
 }
 
 /// `bench`'s options.
@@ -87,6 +93,13 @@ struct BenchArgs {
     /// Time the fused step (each layer's SGD update applied during backward, no weight gradient stored).
     #[arg(long)]
     fused: bool,
+}
+
+/// `report`'s options.
+#[derive(Args)]
+struct ReportArgs {
+    /// The run folder, finished or still running.
+    dir: PathBuf,
 }
 
 /// `merge`'s options.
@@ -120,7 +133,10 @@ fn cli() -> Command {
     for &id in StudyId::ALL {
         cli = cli.subcommand(RunArgs::augment_args(Command::new(id.command()).about(id.study().about())));
     }
-    cli.subcommand(MergeArgs::augment_args(
+    cli.subcommand(ReportArgs::augment_args(Command::new("report").about(
+        "Render the report of a run folder, also while it runs: unfinished training runs show their curves up to their last checkpoint.",
+    )))
+    .subcommand(MergeArgs::augment_args(
         Command::new("merge").about("Combine run folders (e.g. the shards of a full sweep) and render the report."),
     ))
     .subcommand(BenchArgs::augment_args(Command::new("bench").about(
@@ -131,6 +147,8 @@ fn cli() -> Command {
 fn options(study: StudyId, args: RunArgs) -> Options {
     let setting = if args.full {
         Setting::Full
+    } else if args.medium {
+        Setting::Medium
     } else if args.tiny {
         Setting::Tiny
     } else {
@@ -150,6 +168,7 @@ fn options(study: StudyId, args: RunArgs) -> Options {
         quiet: args.quiet,
         updates: args.updates,
         width: args.width,
+        checkpoint_seconds: args.checkpoint_every,
         ..Options::new(setting, args.seed, out)
     }
 }
@@ -162,6 +181,10 @@ fn main() -> ExitCode {
     let matches = cli().get_matches();
     let (name, sub) = matches.subcommand().expect("a subcommand is required");
     match name {
+        "report" => {
+            let args: ReportArgs = parse(sub);
+            finish(experiments::runner::report_in_progress(&args.dir), &args.dir)
+        }
         "merge" => {
             let args: MergeArgs = parse(sub);
             finish(merge(&args.inputs, &args.out), &args.out)
@@ -174,6 +197,7 @@ fn main() -> ExitCode {
             let study = StudyId::from_command(command).expect("subcommands come from the registry");
             let options = options(study, parse(sub));
             let monitor = Bars::new(options.quiet);
+            stop_on_signals();
             finish(run(study, &options, &monitor), &options.out)
         }
     }
@@ -230,6 +254,32 @@ impl Monitor for Bars {
     }
 }
 
+/// Ctrl-C and SIGTERM ask the training runs to checkpoint and stop; a second
+/// Ctrl-C ends the program at once.
+fn stop_on_signals() {
+    let result = ctrlc::set_handler(|| {
+        if experiments::interrupt::stop_requested() {
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\nstopping: the runs in progress are saving their checkpoints (Ctrl-C again to quit at once)"
+        );
+        experiments::interrupt::request_stop();
+    });
+    if let Err(e) = result {
+        eprintln!("warning: Ctrl-C will not checkpoint: {e}");
+    }
+}
+
+/// The command line that continues this run: the same arguments with `--resume`.
+fn resume_command() -> String {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--resume") {
+        args.push("--resume".into());
+    }
+    format!("cargo run --release -p experiments -- {}", args.join(" "))
+}
+
 fn bench(args: &BenchArgs) -> ExitCode {
     let Some(workload) =
         experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(&args.workload))
@@ -268,6 +318,18 @@ fn finish(result: experiments::Result<Report>, out: &std::path::Path) -> ExitCod
             }
             println!("criteria: {passed} passed, {failed} failed, {na} not checkable at this scale");
             ExitCode::SUCCESS
+        }
+        Err(experiments::Error::Interrupted) => {
+            eprintln!(
+                "interrupted: {} holds the finished parts and a checkpoint of every run in progress.",
+                out.display()
+            );
+            eprintln!("continue with:\n  {}", resume_command());
+            eprintln!(
+                "look at it meanwhile with:\n  cargo run --release -p experiments -- report {}",
+                out.display()
+            );
+            ExitCode::from(130)
         }
         Err(e) => {
             eprintln!("error: {e}");

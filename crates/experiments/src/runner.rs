@@ -12,14 +12,16 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::csv::write_csvs;
 use crate::error::{Error, Result};
-use crate::job::{part_path, read_json, write_json, AnyJob, ImageSource, Inputs, PartState, Parts};
+use crate::job::{
+    part_path, read_json, write_json, AnyJob, CheckpointPolicy, ImageSource, Inputs, PartState, Parts,
+};
 use crate::plan::Plan;
 use crate::progress::Monitor;
 use crate::registry::StudyId;
@@ -58,6 +60,13 @@ pub struct Options {
     pub updates: Option<usize>,
     /// Overrides the setting's hidden width of the trained networks.
     pub width: Option<usize>,
+    /// Seconds between two checkpoints of a training run.
+    #[serde(default = "five_minutes")]
+    pub checkpoint_seconds: f64,
+}
+
+fn five_minutes() -> f64 {
+    300.0
 }
 
 fn one() -> usize {
@@ -81,6 +90,7 @@ impl Options {
             quiet: true,
             updates: None,
             width: None,
+            checkpoint_seconds: five_minutes(),
         }
     }
 
@@ -184,8 +194,8 @@ fn pending(jobs: Vec<Box<dyn AnyJob>>, parts_dir: &Path, monitor: &dyn Monitor) 
 
 /// Refuses to overwrite a run folder that holds parts, unless resuming.
 fn check_folder(options: &Options, parts_dir: &Path) -> Result<()> {
-    let holds_parts = fs::read_dir(parts_dir).map(|mut d| d.next().is_some()).unwrap_or(false);
-    if holds_parts && !options.resume {
+    let holds = |dir: &Path| fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if (holds(parts_dir) || holds(&options.out.join("checkpoints"))) && !options.resume {
         return Err(Error::usage(format!(
             "{} already holds a run: pass --resume to continue it, or choose another --out",
             options.out.display()
@@ -228,7 +238,11 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
     write_json(&options.out.join("config.json"), &config)?;
 
     let _matmul = tensor::set_threads(matmul_threads);
-    let inputs = Inputs::new(plan.scale.clone(), plan.seed);
+    let mut inputs = Inputs::new(plan.scale.clone(), plan.seed);
+    inputs.checkpoints = Some(CheckpointPolicy {
+        root: options.out.join("checkpoints"),
+        every: Duration::from_secs_f64(options.checkpoint_seconds.max(0.0)),
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -245,16 +259,29 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
     if !options.quiet {
         eprintln!("{} job(s) done in {:.0} s", todo.len(), started.elapsed().as_secs_f64());
     }
+    if results.iter().any(|r| matches!(r, Err(Error::Interrupted))) {
+        return Err(Error::Interrupted);
+    }
     results.into_iter().collect::<Result<Vec<()>>>()?;
     render(&options.out)
+}
+
+/// Renders the report of a run that may still be in progress: a training run
+/// whose part is missing shows its curves up to its last checkpoint, and the
+/// report says it is partial.
+pub fn report_in_progress(dir: &Path) -> Result<Report> {
+    render_with(dir, Parts::with_runs_in_progress(dir))
 }
 
 /// Writes `report.md`, `report.html` and the CSV files of the run in `dir`,
 /// from its configuration and parts.
 pub fn render(dir: &Path) -> Result<Report> {
+    render_with(dir, Parts::new(dir))
+}
+
+fn render_with(dir: &Path, parts: Parts) -> Result<Report> {
     let config: RunConfig = read_json(&dir.join("config.json"))?;
     let plan = config.plan();
-    let parts = Parts::new(dir);
     let study = config.study.study();
     let sections = study.sections(&Context { plan: &plan, parts: &parts, dir });
     write_csvs(dir, &parts)?;
@@ -262,7 +289,15 @@ pub fn render(dir: &Path) -> Result<Report> {
     for problem in parts.problems() {
         preamble.push(format!("Unreadable part, left out of this report: {problem}."));
     }
-    let report = Report { title: study.report_title().into(), preamble, sections };
+    let mut title = study.report_title().to_string();
+    if parts.is_partial() {
+        title.push_str(" (partial)");
+        preamble.insert(
+            0,
+            "**Partial report of a run in progress:** training runs that have not finished show their curves and probes up to their last checkpoint, and their verdicts may change.".into(),
+        );
+    }
+    let report = Report { title, preamble, sections };
     let md = dir.join("report.md");
     fs::write(&md, report.to_markdown()).map_err(|e| Error::io(&md, e))?;
     let html = dir.join("report.html");

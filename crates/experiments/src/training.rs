@@ -2,13 +2,15 @@
 //! measurements along the way: test and validation error, and probes of every
 //! layer on the fixed probe examples.
 
-use std::time::Instant;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nn::probe::{probe, ProbeConfig, ProbeRecord};
 use nn::{train_step, Loss, Mlp, Sgd};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Batch, BatchSource, Dataset};
+use crate::data::{Batch, BatchSource, Dataset, SourceState};
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::progress::Progress;
@@ -104,6 +106,8 @@ pub struct TrainSpec<'a> {
     pub seed: u64,
     /// Record probes at every evaluation.
     pub probes: bool,
+    /// Plain or fused training steps.
+    pub step: StepKind,
 }
 
 /// Error rate of `mlp` on `data`, evaluated without recording, in chunks.
@@ -119,6 +123,301 @@ pub fn error_rate(mlp: &Mlp<f32>, data: &Dataset) -> f64 {
     wrong as f64 / data.len().max(1) as f64
 }
 
+/// How a training step is computed. Both give the same network up to float
+/// rounding (tested in `nn`); a run keeps one kind from start to finish, and a
+/// checkpoint records which, so a resumed run continues bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum StepKind {
+    /// Forward, backward, then the SGD update ([`nn::train_step`]).
+    #[default]
+    Plain,
+    /// Each layer's SGD update applied during backward ([`nn::fused::train_step`]), plain SGD only.
+    Fused,
+}
+
+/// Everything a run is between two updates: what a checkpoint holds.
+pub struct RunState {
+    /// The network.
+    pub mlp: Mlp<f32>,
+    /// Curves and probes so far.
+    pub result: RunResult,
+    /// Updates done.
+    pub step: usize,
+    /// Sum of the training costs since the last evaluation.
+    pub loss_sum: f64,
+    /// Number of costs in `loss_sum`.
+    pub loss_count: usize,
+}
+
+/// Where a run keeps its checkpoint, and how often it writes it.
+#[derive(Debug, Clone)]
+pub struct Checkpoints {
+    /// The run's checkpoint folder (`state.json` and one weights file).
+    pub dir: PathBuf,
+    /// Time between two checkpoints while training.
+    pub every: Duration,
+}
+
+/// What a checkpoint's `state.json` holds besides the weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SavedState {
+    /// The settings the run was started with; a resumed run must match them.
+    spec: SpecRecord,
+    step: usize,
+    loss_sum: f64,
+    loss_count: usize,
+    /// The weights file, beside `state.json`.
+    weights: String,
+    source: SourceState,
+    result: RunResult,
+}
+
+/// The parts of a [`TrainSpec`] that decide the computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SpecRecord {
+    model: String,
+    widths: Vec<usize>,
+    lr: f64,
+    batch: usize,
+    updates: usize,
+    eval_every: usize,
+    seed: u64,
+    probes: bool,
+    step: StepKind,
+}
+
+fn check_inputs(validation: &Dataset, test: &Dataset) -> Result<()> {
+    if validation.is_empty() || test.is_empty() {
+        let empty = if test.is_empty() { test } else { validation };
+        return Err(Error::TooSmall {
+            data: empty.name.clone(),
+            examples: 0,
+            needed: "a training run evaluates on it".into(),
+        });
+    }
+    Ok(())
+}
+
+/// What a run measures at an evaluation point.
+struct Evaluation<'d> {
+    spec: &'d TrainSpec<'d>,
+    validation: &'d Dataset,
+    test: &'d Dataset,
+    probe_batch: &'d Batch<f32>,
+}
+
+impl Evaluation<'_> {
+    /// Appends a curve point (and a probe, unless the network diverged).
+    fn measure(&self, state: &mut RunState, train_loss: Option<f64>) {
+        state.result.curve.push(CurvePoint {
+            updates: state.step,
+            test_error: error_rate(&state.mlp, self.test),
+            validation_error: error_rate(&state.mlp, self.validation),
+            train_loss,
+        });
+        if self.spec.probes && state.result.diverged_at.is_none() {
+            let record = probe(
+                &state.mlp,
+                &self.probe_batch.x,
+                &self.probe_batch.labels,
+                Loss::SoftmaxCrossEntropy,
+                &ProbeConfig::default(),
+                state.step as u64,
+            );
+            state.result.probes.push(record);
+        }
+    }
+}
+
+impl RunState {
+    /// A new network, measured at update 0.
+    fn start(spec: &TrainSpec<'_>, source: &dyn BatchSource, eval: &Evaluation<'_>) -> Self {
+        let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
+        let mlp = Mlp::<f32>::builder(&widths)
+            .hidden(spec.model.activation)
+            .init(spec.model.init)
+            .seed(spec.seed)
+            .build();
+        let result = RunResult {
+            model: spec.model.clone(),
+            widths,
+            lr: spec.lr,
+            data: eval.test.name.clone(),
+            curve: vec![],
+            probes: vec![],
+            diverged_at: None,
+            seconds: 0.0,
+            chance_error: Some(eval.test.majority_class_error()),
+            test_examples: Some(eval.test.len()),
+        };
+        let mut state = RunState { mlp, result, step: 0, loss_sum: 0.0, loss_count: 0 };
+        eval.measure(&mut state, None);
+        state
+    }
+
+    /// True when training is over: all updates done, or the cost diverged.
+    fn finished(&self, spec: &TrainSpec<'_>) -> bool {
+        self.step >= spec.updates || self.result.diverged_at.is_some()
+    }
+}
+
+fn record(spec: &TrainSpec<'_>, widths: &[usize]) -> SpecRecord {
+    SpecRecord {
+        model: spec.model.key(),
+        widths: widths.to_vec(),
+        lr: spec.lr,
+        batch: spec.batch,
+        updates: spec.updates,
+        eval_every: spec.eval_every,
+        seed: spec.seed,
+        probes: spec.probes,
+        step: spec.step,
+    }
+}
+
+/// Saves the run's state into `dir`: the weights under a name of their own,
+/// then `state.json` (written and renamed), then the older weights are removed,
+/// so a kill at any moment leaves a consistent checkpoint.
+fn save(dir: &Path, spec: &TrainSpec<'_>, state: &RunState, source: &dyn BatchSource) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let weights = format!("weights-{}.safetensors", state.step);
+    nn::checkpoint::save(&state.mlp, dir.join(&weights)).map_err(|e| Error::Checkpoint(e.to_string()))?;
+    let saved = SavedState {
+        spec: record(spec, &state.result.widths),
+        step: state.step,
+        loss_sum: state.loss_sum,
+        loss_count: state.loss_count,
+        weights: weights.clone(),
+        source: source.state(),
+        result: state.result.clone(),
+    };
+    crate::job::write_json(&dir.join("state.json"), &saved)?;
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("weights-") && name != weights {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// The run saved in `dir`, if any, with `source` moved to where it was.
+fn load(dir: &Path, spec: &TrainSpec<'_>, source: &mut dyn BatchSource) -> Result<Option<RunState>> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let saved: SavedState = crate::job::read_json(&path)?;
+    let expected = record(spec, &saved.result.widths);
+    if saved.spec != expected {
+        return Err(Error::usage(format!(
+            "{}: the checkpoint was made with other settings ({:?}) than this run ({:?}); remove it or use another --out",
+            path.display(),
+            saved.spec,
+            expected
+        )));
+    }
+    let mut mlp = Mlp::<f32>::builder(&saved.result.widths)
+        .hidden(spec.model.activation)
+        .init(spec.model.init)
+        .seed(spec.seed)
+        .build();
+    nn::checkpoint::load_into(&mut mlp, dir.join(&saved.weights))
+        .map_err(|e| Error::Checkpoint(e.to_string()))?;
+    source.restore(&saved.source).map_err(|e| Error::Checkpoint(format!("{}: {e}", path.display())))?;
+    Ok(Some(RunState {
+        mlp,
+        result: saved.result,
+        step: saved.step,
+        loss_sum: saved.loss_sum,
+        loss_count: saved.loss_count,
+    }))
+}
+
+/// One update of `state` with the run's kind of step; returns the cost.
+fn step(spec: &TrainSpec<'_>, state: &mut RunState, sgd: &mut Sgd<f32>, batch: &Batch<f32>) -> Result<f64> {
+    match spec.step {
+        StepKind::Plain => {
+            Ok(train_step(&mut state.mlp, sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy))
+        }
+        StepKind::Fused => {
+            nn::fused::train_step(&mut state.mlp, sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy)
+                .map_err(|e| Error::usage(e.to_string()))
+        }
+    }
+}
+
+/// Trains `state` up to update `until` (at most `spec.updates`), evaluating
+/// every `eval_every` updates and at the last. With `checkpoints`, saves the
+/// state every so often, and when a stop is requested ([`crate::interrupt`])
+/// saves it and returns [`Error::Interrupted`].
+#[allow(clippy::too_many_arguments)]
+fn advance(
+    spec: &TrainSpec<'_>,
+    state: &mut RunState,
+    source: &mut dyn BatchSource,
+    eval: &Evaluation<'_>,
+    until: usize,
+    checkpoints: Option<&Checkpoints>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let started = Instant::now();
+    let mut saved_at = Instant::now();
+    let mut sgd = Sgd::new(spec.lr);
+    progress.start(spec.updates as u64);
+    progress.set_position(state.step as u64);
+    let end = until.min(spec.updates);
+    while state.step < end && !state.finished(spec) {
+        if crate::interrupt::stop_requested() {
+            state.result.seconds += started.elapsed().as_secs_f64();
+            if let Some(c) = checkpoints {
+                save(&c.dir, spec, state, source)?;
+            }
+            return Err(Error::Interrupted);
+        }
+        let Some(batch) = source.next_batch(spec.batch) else {
+            if state.step == 0 {
+                return Err(Error::EmptyTrainingSet {
+                    data: format!("{} training minibatches", state.result.data),
+                });
+            }
+            break;
+        };
+        let loss = step(spec, state, &mut sgd, &batch)?;
+        state.step += 1;
+        let update = state.step;
+        if !loss.is_finite() {
+            state.result.diverged_at = Some(update);
+            eval.measure(state, Some(loss));
+            progress.message(&format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
+            break;
+        }
+        state.loss_sum += loss;
+        state.loss_count += 1;
+        if update % spec.eval_every == 0 || update == spec.updates {
+            let mean = state.loss_sum / state.loss_count as f64;
+            eval.measure(state, Some(mean));
+            (state.loss_sum, state.loss_count) = (0.0, 0);
+            let last = state.result.last();
+            progress.message(&format!(
+                "{} lr {} — test error {:.1}%",
+                spec.model.name,
+                spec.lr,
+                100.0 * last.test_error
+            ));
+        }
+        if update % 100 == 0 {
+            progress.set_position(update as u64);
+        }
+        if let Some(c) = checkpoints.filter(|c| saved_at.elapsed() >= c.every) {
+            save(&c.dir, spec, state, source)?;
+            saved_at = Instant::now();
+        }
+    }
+    state.result.seconds += started.elapsed().as_secs_f64();
+    Ok(())
+}
+
 /// Trains one network, evaluating every `eval_every` updates (and at 0).
 /// A source that yields no minibatch at all is an error: a run that trained on
 /// nothing would report the untrained network's numbers as its result.
@@ -130,93 +429,57 @@ pub fn train(
     probe_batch: &Batch<f32>,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
-    if validation.is_empty() || test.is_empty() {
-        let empty = if test.is_empty() { test } else { validation };
-        return Err(Error::TooSmall {
-            data: empty.name.clone(),
-            examples: 0,
-            needed: "a training run evaluates on it".into(),
-        });
-    }
-    let started = Instant::now();
-    let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
-    let mut mlp = Mlp::<f32>::builder(&widths)
-        .hidden(spec.model.activation)
-        .init(spec.model.init)
-        .seed(spec.seed)
-        .build();
-    let mut sgd = Sgd::new(spec.lr);
-    let probe_config = ProbeConfig::default();
-    let mut result = RunResult {
-        model: spec.model.clone(),
-        widths: widths.clone(),
-        lr: spec.lr,
-        data: test.name.clone(),
-        curve: vec![],
-        probes: vec![],
-        diverged_at: None,
-        seconds: 0.0,
-        chance_error: Some(test.majority_class_error()),
-        test_examples: Some(test.len()),
-    };
-    let measure = |mlp: &Mlp<f32>, updates: usize, train_loss: Option<f64>, result: &mut RunResult| {
-        result.curve.push(CurvePoint {
-            updates,
-            test_error: error_rate(mlp, test),
-            validation_error: error_rate(mlp, validation),
-            train_loss,
-        });
-        if spec.probes && result.diverged_at.is_none() {
-            let record = probe(
-                mlp,
-                &probe_batch.x,
-                &probe_batch.labels,
-                Loss::SoftmaxCrossEntropy,
-                &probe_config,
-                updates as u64,
-            );
-            result.probes.push(record);
-        }
-    };
-    measure(&mlp, 0, None, &mut result);
-    progress.start(spec.updates as u64);
-    let (mut loss_sum, mut loss_count) = (0.0, 0);
-    for update in 1..=spec.updates {
-        let Some(batch) = source.next_batch(spec.batch) else {
-            if update == 1 {
-                return Err(Error::EmptyTrainingSet {
-                    data: format!("{} training minibatches", result.data),
-                });
-            }
-            break;
-        };
-        let loss = train_step(&mut mlp, &mut sgd, &batch.x, &batch.labels, Loss::SoftmaxCrossEntropy);
-        if !loss.is_finite() {
-            result.diverged_at = Some(update);
-            measure(&mlp, update, Some(loss), &mut result);
-            progress.message(&format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
-            break;
-        }
-        loss_sum += loss;
-        loss_count += 1;
-        if update % spec.eval_every == 0 || update == spec.updates {
-            measure(&mlp, update, Some(loss_sum / loss_count as f64), &mut result);
-            (loss_sum, loss_count) = (0.0, 0);
-            let last = result.last();
-            progress.message(&format!(
-                "{} lr {} — test error {:.1}%",
-                spec.model.name,
-                spec.lr,
-                100.0 * last.test_error
-            ));
-        }
-        if update % 100 == 0 {
-            progress.set_position(update as u64);
-        }
-    }
+    check_inputs(validation, test)?;
+    let eval = Evaluation { spec, validation, test, probe_batch };
+    let mut state = RunState::start(spec, source, &eval);
+    advance(spec, &mut state, source, &eval, spec.updates, None, progress)?;
     progress.finish();
-    result.seconds = started.elapsed().as_secs_f64();
-    Ok(result)
+    Ok(state.result)
+}
+
+/// [`train`] up to update `until`, continuing from the checkpoint in
+/// `checkpoints.dir` if there is one, and leaving a checkpoint there at the end
+/// (also when interrupted). Trained to the end in one go or in several pieces,
+/// with kills in between, a run gives the same curves, probes and weights, bit
+/// for bit; only `seconds` differs.
+#[allow(clippy::too_many_arguments)]
+pub fn train_resumable(
+    spec: &TrainSpec<'_>,
+    source: &mut dyn BatchSource,
+    validation: &Dataset,
+    test: &Dataset,
+    probe_batch: &Batch<f32>,
+    until: usize,
+    checkpoints: &Checkpoints,
+    progress: &dyn Progress,
+) -> Result<RunResult> {
+    check_inputs(validation, test)?;
+    let eval = Evaluation { spec, validation, test, probe_batch };
+    let mut state = match load(&checkpoints.dir, spec, source)? {
+        Some(state) => state,
+        None => RunState::start(spec, source, &eval),
+    };
+    let result = advance(spec, &mut state, source, &eval, until, Some(checkpoints), progress);
+    if !matches!(result, Err(Error::Interrupted)) {
+        save(&checkpoints.dir, spec, &state, source)?;
+    }
+    result?;
+    if state.finished(spec) {
+        progress.finish();
+    }
+    Ok(state.result)
+}
+
+/// The weights saved in a checkpoint folder (to compare runs, or to inspect one).
+pub fn checkpoint_weights(dir: &Path) -> Result<Mlp<f32>> {
+    let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
+    nn::checkpoint::load(dir.join(&saved.weights)).map_err(|e| Error::Checkpoint(e.to_string()))
+}
+
+/// The curves and probes so far of the run checkpointed in `dir`.
+pub fn checkpoint_result(dir: &Path) -> Result<RunResult> {
+    let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
+    Ok(saved.result)
 }
 
 /// A batch of the first `count` examples of `data` (the fixed probe examples).

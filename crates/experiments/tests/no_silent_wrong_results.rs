@@ -18,7 +18,7 @@ use experiments::studies::{
     cs231n, errors, fig10, fig11, fig12, fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9, init, jacobian,
     table1,
 };
-use experiments::training::{train, RunResult, TrainSpec};
+use experiments::training::{train, RunResult, StepKind, TrainSpec};
 use experiments::Error;
 use nn::probe::{ProbeRecord, Summary};
 
@@ -78,6 +78,7 @@ fn training_on_an_empty_set_is_an_error() {
         eval_every: 5,
         seed: 1,
         probes: false,
+        step: StepKind::Plain,
     };
     let test = Shapeset::dataset(20, 1, streams::TEST, "test");
     let nothing = empty("nothing");
@@ -160,6 +161,7 @@ fn short_runs() -> Vec<RunResult> {
                 eval_every: 20,
                 seed: 3,
                 probes: true,
+                step: StepKind::Plain,
             };
             train(&spec, &mut Shapeset::new(3, streams::TRAIN), &validation, &test, &test.head(30), &Silent)
                 .unwrap()

@@ -8,7 +8,7 @@ use experiments::progress::Silent;
 use experiments::report::Section;
 use experiments::setting::Setting;
 use experiments::studies::{fig2, fig5, fig6, fig7, fig8, init, jacobian};
-use experiments::training::{train, RunResult, TrainSpec};
+use experiments::training::{train, RunResult, StepKind, TrainSpec};
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("gradlab-criteria-{}-{name}", std::process::id()));
@@ -64,6 +64,7 @@ fn shortened_run(model: ModelId, updates: usize, eval_every: usize) -> RunResult
         eval_every,
         seed: 2010,
         probes: true,
+        step: StepKind::Plain,
     };
     let validation = Shapeset::dataset(200, 2010, streams::VALIDATION, "validation");
     let test = Shapeset::dataset(300, 2010, streams::TEST, "test");

@@ -75,7 +75,7 @@ mod view;
 pub use element::Element;
 pub use error::{Result, TensorError};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
-pub use random::TensorRng;
+pub use random::{RngPosition, TensorRng};
 pub use storage::{pooled_bytes, trim_pool};
 pub use tensor::Tensor;
 pub use threads::{set_threads, threads, ThreadsGuard};

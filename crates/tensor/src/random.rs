@@ -28,6 +28,17 @@ pub struct TensorRng {
     rng: ChaCha8Rng,
 }
 
+/// The position of a [`TensorRng`] stream, to save and restore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RngPosition {
+    /// ChaCha's 256-bit key (derived from the seed).
+    pub key: [u8; 32],
+    /// The stream number.
+    pub stream: u64,
+    /// 32-bit words consumed so far.
+    pub word: u128,
+}
+
 impl TensorRng {
     /// A stream determined entirely by `seed`.
     pub fn new(seed: u64) -> Self {
@@ -62,6 +73,21 @@ impl TensorRng {
             })
             .collect();
         Tensor::from_contiguous(data, shape)
+    }
+
+    /// Where the stream is: its key, stream number and word position. With
+    /// [`TensorRng::at_position`] a stream saved in a checkpoint continues
+    /// exactly where it stopped.
+    pub fn position(&self) -> RngPosition {
+        RngPosition { key: self.rng.get_seed(), stream: self.rng.get_stream(), word: self.rng.get_word_pos() }
+    }
+
+    /// The stream at a saved position.
+    pub fn at_position(position: &RngPosition) -> Self {
+        let mut rng = ChaCha8Rng::from_seed(position.key);
+        rng.set_stream(position.stream);
+        rng.set_word_pos(position.word);
+        TensorRng { rng }
     }
 
     /// A uniformly random integer in `0..n` (for shuffling and sampling indices).

@@ -2,7 +2,8 @@
 //! experiments train from: finite sets in seeded shuffled minibatches, or an
 //! endless generator such as the online Shapeset stream.
 
-use tensor::{Element, Tensor, TensorRng};
+use serde::{Deserialize, Serialize};
+use tensor::{Element, RngPosition, Tensor, TensorRng};
 
 use crate::error::{Error, Result};
 
@@ -121,6 +122,52 @@ pub trait BatchSource {
     fn n_features(&self) -> usize;
     /// Number of classes.
     fn classes(&self) -> usize;
+    /// Where the source is, to save in a checkpoint.
+    fn state(&self) -> SourceState;
+    /// Continues from a saved state; an error when the state is of another kind
+    /// of source or does not fit this one (another data set size).
+    fn restore(&mut self, state: &SourceState) -> Result<(), String>;
+}
+
+/// A random stream's position, as saved in checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPosition {
+    /// ChaCha's key.
+    pub key: [u8; 32],
+    /// Stream number.
+    pub stream: u64,
+    /// Words consumed.
+    pub word: u128,
+}
+
+impl From<RngPosition> for StreamPosition {
+    fn from(p: RngPosition) -> Self {
+        StreamPosition { key: p.key, stream: p.stream, word: p.word }
+    }
+}
+
+impl From<&StreamPosition> for RngPosition {
+    fn from(p: &StreamPosition) -> Self {
+        RngPosition { key: p.key, stream: p.stream, word: p.word }
+    }
+}
+
+/// A batch source's position, as saved in checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SourceState {
+    /// An endless generator: the position of its random stream.
+    Generator(StreamPosition),
+    /// Shuffled passes over a finite set.
+    Shuffled {
+        /// The current pass's order.
+        order: Vec<usize>,
+        /// Examples of this pass already served.
+        position: usize,
+        /// Passes completed.
+        epochs: usize,
+        /// The shuffling stream.
+        rng: StreamPosition,
+    },
 }
 
 /// Minibatches of a finite data set in an order shuffled from a seed: one pass,
@@ -193,5 +240,34 @@ impl BatchSource for Minibatches<'_> {
 
     fn classes(&self) -> usize {
         self.data.classes
+    }
+
+    fn state(&self) -> SourceState {
+        SourceState::Shuffled {
+            order: self.order.clone(),
+            position: self.position,
+            epochs: self.epochs,
+            rng: self.rng.position().into(),
+        }
+    }
+
+    fn restore(&mut self, state: &SourceState) -> Result<(), String> {
+        let SourceState::Shuffled { order, position, epochs, rng } = state else {
+            return Err("the checkpoint is of a generator, not of minibatches over a data set".into());
+        };
+        if order.len() != self.data.len()
+            || *position > order.len()
+            || order.iter().any(|&i| i >= order.len())
+        {
+            return Err(format!(
+                "the checkpoint shuffles {} examples, the data set {} holds {}",
+                order.len(),
+                self.data.name,
+                self.data.len()
+            ));
+        }
+        (self.order, self.position, self.epochs) = (order.clone(), *position, *epochs);
+        self.rng = TensorRng::at_position(&rng.into());
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@ mod error;
 pub mod idx;
 pub mod shapeset;
 
-pub use dataset::{Batch, BatchSource, Dataset, Minibatches};
+pub use dataset::{Batch, BatchSource, Dataset, Minibatches, SourceState, StreamPosition};
 pub use error::{DataError, Problem};
 
 /// The data sets the studies train on.

@@ -16,7 +16,7 @@ use std::f64::consts::PI;
 
 use tensor::TensorRng;
 
-use super::dataset::{Batch, BatchSource, Dataset};
+use super::dataset::{Batch, BatchSource, Dataset, SourceState};
 
 /// Image side in pixels.
 pub const SIDE: usize = 32;
@@ -281,6 +281,20 @@ impl BatchSource for Shapeset {
 
     fn classes(&self) -> usize {
         CLASSES
+    }
+
+    fn state(&self) -> SourceState {
+        SourceState::Generator(self.rng.position().into())
+    }
+
+    fn restore(&mut self, state: &SourceState) -> Result<(), String> {
+        let SourceState::Generator(position) = state else {
+            return Err(
+                "the checkpoint is of minibatches over a data set, not of the Shapeset generator".into()
+            );
+        };
+        self.rng = TensorRng::at_position(&position.into());
+        Ok(())
     }
 }
 

@@ -1,9 +1,7 @@
 //! Fig. 10: tanh with the normalized initialization during training: its
 //! layers' 98th percentiles stay together, as softsign's do in Fig. 3.
 
-use super::runs::{
-    band_check, best_shapeset_runs, boxed_all, find, percentile_chart, run_text, shapeset_jobs,
-};
+use super::runs::{band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
 use super::{missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;
@@ -25,7 +23,7 @@ impl Study for Fig10 {
         "Tanh with normalized initialization during training"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &[ModelId::TanhN]))
+        shapeset_jobs(plan, &[ModelId::TanhN])
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig10(&best_shapeset_runs(ctx, &[ModelId::TanhN]), ctx.dir)]

@@ -1,7 +1,7 @@
 //! Fig. 11: test error during online training on Shapeset-3x2, the six networks.
 
 use super::errors::{curves, error_of, final_table, ordering_checks};
-use super::runs::{best_shapeset_runs, boxed_all, shapeset_jobs};
+use super::runs::{best_shapeset_runs, shapeset_jobs};
 use super::{figure, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::{ModelId, SHAPESET_MODELS};
@@ -23,7 +23,7 @@ impl Study for Fig11 {
         "Test error during online training on Shapeset-3x2"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &SHAPESET_MODELS))
+        shapeset_jobs(plan, &SHAPESET_MODELS)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig11(&best_shapeset_runs(ctx, &SHAPESET_MODELS), ctx.dir)]

@@ -2,7 +2,7 @@
 //! Fashion-MNIST standing in for MNIST), one chart per data set.
 
 use super::errors::{curves, final_table, ordering_checks};
-use super::runs::{best_image_runs, boxed_all, image_jobs};
+use super::runs::{best_image_runs, image_jobs};
 use super::{figure, section, Context, Study};
 use crate::job::AnyJob;
 use crate::plan::Plan;
@@ -23,7 +23,7 @@ impl Study for Fig12 {
         "Test error during training on image data"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(image_jobs(plan))
+        image_jobs(plan)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig12(&best_image_runs(ctx), ctx.dir)]

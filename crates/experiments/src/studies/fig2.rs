@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nn::probe::LayerProbe;
 
-use super::runs::{best_shapeset_runs, boxed_all, find, per_layer_lines, run_text, shapeset_jobs};
+use super::runs::{best_shapeset_runs, find, per_layer_lines, run_text, shapeset_jobs};
 use super::{figure, list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;
@@ -32,7 +32,7 @@ impl Study for Fig2 {
         "Sigmoid activations during training (mean ± std per layer)"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &MODELS))
+        shapeset_jobs(plan, &MODELS)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig2(&best_shapeset_runs(ctx, &MODELS), ctx.dir)]

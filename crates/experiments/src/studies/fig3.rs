@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use super::runs::{
-    abs_p98, band_check, best_shapeset_runs, boxed_all, find, percentile_chart, run_text, shapeset_jobs,
-};
+use super::runs::{abs_p98, band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
 use super::{list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;
@@ -30,7 +28,7 @@ impl Study for Fig3 {
         "Saturation during training: tanh vs softsign (standard init)"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &MODELS))
+        shapeset_jobs(plan, &MODELS)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig3(&best_shapeset_runs(ctx, &MODELS), ctx.dir)]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use nn::probe::LayerProbe;
 
-use super::runs::{best_shapeset_runs, boxed_all, find, shapeset_jobs};
+use super::runs::{best_shapeset_runs, find, shapeset_jobs};
 use super::{figure, histogram_line, list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;
@@ -30,7 +30,7 @@ impl Study for Fig4 {
         "Activation histograms at the end of training"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &MODELS))
+        shapeset_jobs(plan, &MODELS)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig4(&best_shapeset_runs(ctx, &MODELS), ctx.dir)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::runs::{best_shapeset_runs, boxed_all, find, per_layer_lines, shapeset_jobs};
+use super::runs::{best_shapeset_runs, find, per_layer_lines, shapeset_jobs};
 use super::{figure, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;
@@ -28,7 +28,7 @@ impl Study for Fig9 {
         "Weight-gradient standard deviation during training (tanh)"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all(shapeset_jobs(plan, &MODELS))
+        shapeset_jobs(plan, &MODELS)
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
         vec![fig9(&best_shapeset_runs(ctx, &MODELS), ctx.dir)]

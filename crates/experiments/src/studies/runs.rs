@@ -1,23 +1,24 @@
-//! The training runs that several studies share: one job per network, data set
-//! and learning rate; the paper's learning-rate selection (lowest final
-//! validation error); and the small pieces the training-run studies draw with.
+//! The training runs that several studies share: per network and data set,
+//! one job per learning rate, or one successive-halving search over the rates;
+//! the paper's learning-rate selection (lowest validation error); and the small
+//! pieces the training-run studies draw with.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use nn::probe::LayerProbe;
+use serde::{Deserialize, Serialize};
 
 use super::Context;
 use crate::data::shapeset::{streams, Shapeset};
-use crate::data::{DataId, Minibatches};
-use crate::error::Result;
+use crate::data::{Batch, BatchSource, DataId, Minibatches};
+use crate::error::{Error, Result};
 use crate::job::{boxed, AnyJob, ImageSource, Inputs, Job};
-use crate::models::{ModelId, IMAGE_MODELS};
+use crate::models::{ModelId, IMAGE_MODELS, SHAPESET_MODELS};
 use crate::plan::Plan;
 use crate::plot::Line;
 use crate::progress::Progress;
-use crate::setting::PAPER_EPOCH;
-use crate::training::{train, RunResult, TrainSpec};
+use crate::setting::{LrSearch, Scale, PAPER_EPOCH};
+use crate::training::{train, train_resumable, RunResult, TrainSpec};
 
 /// One network trained on Shapeset (online) or on an image data set.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,117 +31,297 @@ pub struct TrainingJob {
     pub lr: f64,
 }
 
+/// The key of a training run: `shapeset-tanh-d5-lr0.05`, `fashion-mnist-tanh-n-d5-lr0.01`.
+fn run_key(model: ModelId, images: Option<&ImageSource>, lr: f64) -> String {
+    let data = images.map_or(DataId::Shapeset, |s| s.data);
+    format!("{}-{}-lr{lr}", data.name(), model.model(images.is_some()).key())
+}
+
+/// Updates per run of the data set: Shapeset's or the image data's.
+fn budget(scale: &Scale, images: Option<&ImageSource>) -> usize {
+    if images.is_some() {
+        scale.image_updates
+    } else {
+        scale.updates
+    }
+}
+
+/// Trains `model` at `lr` up to update `until`, through its checkpoint when the
+/// inputs keep checkpoints (so it resumes where it stopped).
+fn train_one(
+    inputs: &Inputs,
+    model: ModelId,
+    images: Option<&ImageSource>,
+    lr: f64,
+    until: usize,
+    progress: &dyn Progress,
+) -> Result<RunResult> {
+    let scale = &inputs.scale;
+    let network = model.model(images.is_some());
+    let updates = budget(scale, images);
+    let spec = TrainSpec {
+        model: &network,
+        width: scale.width,
+        lr,
+        batch: scale.batch,
+        updates,
+        eval_every: scale.eval_every.min(updates.max(1)),
+        seed: inputs.seed,
+        probes: images.is_none(),
+        step: scale.step,
+    };
+    let checkpoints = inputs.checkpoints_of(&run_key(model, images, lr));
+    let go = |source: &mut dyn BatchSource, validation, test, probe: &Batch<f32>| match &checkpoints {
+        Some(c) => train_resumable(&spec, source, validation, test, probe, until, c, progress),
+        None if until >= updates => train(&spec, source, validation, test, probe, progress),
+        None => {
+            Err(Error::usage("a run trained in pieces keeps checkpoints: give the inputs a CheckpointPolicy"))
+        }
+    };
+    match images {
+        None => {
+            let (validation, test) = inputs.shapeset();
+            let probe = test.head(scale.probe_examples);
+            go(&mut Shapeset::new(inputs.seed, streams::TRAIN), validation, test, &probe)
+        }
+        Some(source) => {
+            let sets = inputs.images(source)?;
+            let probe = sets.test.head(scale.probe_examples);
+            go(&mut Minibatches::endless(&sets.train, inputs.seed), &sets.validation, &sets.test, &probe)
+        }
+    }
+}
+
 impl Job for TrainingJob {
     type Part = RunResult;
 
     fn key(&self) -> String {
-        let data = self.images.as_ref().map_or(DataId::Shapeset, |s| s.data);
-        format!("{}-{}-lr{}", data.name(), self.model.model(self.images.is_some()).key(), self.lr)
+        run_key(self.model, self.images.as_ref(), self.lr)
     }
 
     fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<RunResult> {
-        let scale = &inputs.scale;
-        let model = self.model.model(self.images.is_some());
-        let mut spec = TrainSpec {
-            model: &model,
-            width: scale.width,
-            lr: self.lr,
-            batch: scale.batch,
-            updates: scale.updates,
-            eval_every: scale.eval_every.min(scale.updates.max(1)),
-            seed: inputs.seed,
-            probes: true,
-        };
-        match &self.images {
-            None => {
-                let (validation, test) = inputs.shapeset();
-                let probe = test.head(scale.probe_examples);
-                let mut stream = Shapeset::new(inputs.seed, streams::TRAIN);
-                train(&spec, &mut stream, validation, test, &probe, progress)
-            }
-            Some(source) => {
-                let sets = inputs.images(source)?;
-                spec.updates = scale.image_updates;
-                spec.eval_every = scale.eval_every.min(scale.image_updates.max(1));
-                spec.probes = false;
-                let probe = sets.test.head(scale.probe_examples);
-                let mut batches = Minibatches::endless(&sets.train, inputs.seed);
-                train(&spec, &mut batches, &sets.validation, &sets.test, &probe, progress)
-            }
-        }
+        train_one(inputs, self.model, self.images.as_ref(), self.lr, usize::MAX, progress)
+    }
+
+    fn checkpoint_keys(&self) -> Vec<String> {
+        vec![Job::key(self)]
     }
 }
 
-/// The Shapeset jobs of `models`, at every learning rate of the plan.
-pub fn shapeset_jobs(plan: &Plan, models: &[ModelId]) -> Vec<TrainingJob> {
-    models
-        .iter()
-        .flat_map(|&model| {
-            plan.scale.learning_rates.iter().map(move |&lr| TrainingJob { model, images: None, lr })
+/// One rung of a successive-halving search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rung {
+    /// Updates every surviving rate had done at this rung.
+    pub updates: usize,
+    /// (learning rate, validation error there) of each rate that reached it.
+    pub validation: Vec<(f64, f64)>,
+    /// The rates kept for the next rung (the last rung keeps one).
+    pub kept: Vec<f64>,
+}
+
+/// A learning-rate search for one network: every run as far as it went, and the rate kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// The rungs, first to last.
+    pub rungs: Vec<Rung>,
+    /// Each rate's run, up to the rung where it was dropped (the kept one to the end).
+    pub runs: Vec<RunResult>,
+    /// The learning rate kept.
+    pub kept: f64,
+}
+
+impl SearchResult {
+    /// The kept rate's run.
+    pub fn selected(&self) -> Option<&RunResult> {
+        self.runs.iter().find(|r| r.lr == self.kept)
+    }
+}
+
+/// Successive halving over the plan's learning rates for one network (part
+/// `<data>-<model>-search`): every rate trains to the first rung, the better
+/// half by validation error goes on to the next rung at twice the updates, and
+/// so on until one rate trains to the whole budget. Each rate's run lives in its
+/// checkpoint between rungs, so a killed search resumes where it stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchJob {
+    /// The network.
+    pub model: ModelId,
+    /// `None` for Shapeset, else the image data set.
+    pub images: Option<ImageSource>,
+    /// The rates tried.
+    pub rates: Vec<f64>,
+}
+
+/// The rung ends for `rates` rates and a budget: B/2^h, …, B/2, B with h
+/// halvings, each a multiple of `eval_every` (a rung ends at an evaluation).
+pub fn rung_updates(rates: usize, budget: usize, eval_every: usize) -> Vec<usize> {
+    let halvings = rates.max(1).next_power_of_two().trailing_zeros();
+    (0..=halvings)
+        .map(|i| {
+            let target = budget >> (halvings - i);
+            (target / eval_every).max(1) * eval_every
         })
+        .map(|t| t.min(budget))
         .collect()
 }
 
-/// The image-data jobs: every image source × the image models × every learning rate.
-pub fn image_jobs(plan: &Plan) -> Vec<TrainingJob> {
+impl Job for SearchJob {
+    type Part = SearchResult;
+
+    fn key(&self) -> String {
+        let data = self.images.as_ref().map_or(DataId::Shapeset, |s| s.data);
+        format!("{}-{}-search", data.name(), self.model.model(self.images.is_some()).key())
+    }
+
+    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<SearchResult> {
+        let scale = &inputs.scale;
+        let updates = budget(scale, self.images.as_ref());
+        let targets = rung_updates(self.rates.len(), updates, scale.eval_every.min(updates.max(1)));
+        let mut alive = self.rates.clone();
+        let mut latest: Vec<(f64, RunResult)> = vec![];
+        let mut rungs = vec![];
+        for (r, &target) in targets.iter().enumerate() {
+            let mut validation = vec![];
+            for &lr in &alive {
+                let run = train_one(inputs, self.model, self.images.as_ref(), lr, target, progress)?;
+                validation.push((lr, run.last().validation_error));
+                latest.retain(|(l, _)| *l != lr);
+                latest.push((lr, run));
+            }
+            let mut ranked = validation.clone();
+            // NaN (a diverged network) ranks last; ties keep the grid's order.
+            ranked.sort_by(|a, b| a.1.is_nan().cmp(&b.1.is_nan()).then(a.1.total_cmp(&b.1)));
+            let keep = if r + 1 == targets.len() { 1 } else { alive.len().div_ceil(2) };
+            alive = ranked.iter().take(keep).map(|(lr, _)| *lr).collect();
+            rungs.push(Rung { updates: target, validation, kept: alive.clone() });
+        }
+        let runs = self
+            .rates
+            .iter()
+            .filter_map(|lr| latest.iter().find(|(l, _)| l == lr).map(|(_, r)| r.clone()))
+            .collect();
+        Ok(SearchResult { rungs, runs, kept: alive[0] })
+    }
+
+    fn checkpoint_keys(&self) -> Vec<String> {
+        self.rates.iter().map(|&lr| run_key(self.model, self.images.as_ref(), lr)).collect()
+    }
+}
+
+/// How the plan trains one network on one data set and picks its learning rate.
+struct Selection<'p> {
+    plan: &'p Plan,
+    model: ModelId,
+    images: Option<ImageSource>,
+}
+
+impl Selection<'_> {
+    fn search(&self) -> Option<SearchJob> {
+        let rates = &self.plan.scale.learning_rates;
+        (self.plan.scale.lr_search == LrSearch::Halving && rates.len() > 1).then(|| SearchJob {
+            model: self.model,
+            images: self.images.clone(),
+            rates: rates.clone(),
+        })
+    }
+
+    fn each(&self) -> Vec<TrainingJob> {
+        let rates = &self.plan.scale.learning_rates;
+        rates.iter().map(|&lr| TrainingJob { model: self.model, images: self.images.clone(), lr }).collect()
+    }
+
+    fn jobs(&self) -> Vec<Box<dyn AnyJob>> {
+        match self.search() {
+            Some(search) => vec![boxed(search)],
+            None => self.each().into_iter().map(boxed).collect(),
+        }
+    }
+
+    /// The selected run: the search's kept rate, or the rate with the lowest
+    /// final validation error. In a partial report, runs still in progress
+    /// stand in, from their checkpoints.
+    fn selected(&self, ctx: &Context<'_>) -> Option<RunResult> {
+        let lowest = |runs: Vec<RunResult>| {
+            runs.into_iter().min_by(|a, b| a.last().validation_error.total_cmp(&b.last().validation_error))
+        };
+        if let Some(search) = self.search() {
+            if let Some(done) = ctx.parts.load(&search) {
+                return done.selected().cloned();
+            }
+            let in_progress: Vec<RunResult> =
+                search.checkpoint_keys().iter().filter_map(|k| ctx.parts.in_progress(k)).collect();
+            let furthest = in_progress.iter().map(|r| r.last().updates).max()?;
+            return lowest(in_progress.into_iter().filter(|r| r.last().updates == furthest).collect());
+        }
+        let runs: Vec<RunResult> = self
+            .each()
+            .iter()
+            .filter_map(|job| {
+                ctx.parts.load(job).map(|r| (*r).clone()).or_else(|| ctx.parts.in_progress(&Job::key(job)))
+            })
+            .collect();
+        lowest(runs)
+    }
+}
+
+/// The Shapeset jobs of `models`: a search each, or one run per learning rate.
+pub fn shapeset_jobs(plan: &Plan, models: &[ModelId]) -> Vec<Box<dyn AnyJob>> {
+    models.iter().flat_map(|&model| Selection { plan, model, images: None }.jobs()).collect()
+}
+
+/// The image-data jobs: every image source × the image models.
+pub fn image_jobs(plan: &Plan) -> Vec<Box<dyn AnyJob>> {
     plan.images
         .iter()
         .flat_map(|source| {
-            IMAGE_MODELS.iter().flat_map(move |&model| {
-                plan.scale.learning_rates.iter().map(move |&lr| TrainingJob {
-                    model,
-                    images: Some(source.clone()),
-                    lr,
-                })
-            })
+            IMAGE_MODELS
+                .iter()
+                .flat_map(move |&model| Selection { plan, model, images: Some(source.clone()) }.jobs())
         })
         .collect()
 }
 
-/// Boxes training jobs for a study's job list.
-pub fn boxed_all(jobs: Vec<TrainingJob>) -> Vec<Box<dyn AnyJob>> {
-    jobs.into_iter().map(boxed).collect()
-}
-
-/// For each model of `jobs` (in their order), the run with the lowest final
-/// validation error among its learning rates: the paper's selection.
-pub fn best_runs(ctx: &Context<'_>, jobs: &[TrainingJob]) -> Vec<RunResult> {
-    let mut models: Vec<ModelId> = vec![];
-    for job in jobs {
-        if !models.contains(&job.model) {
-            models.push(job.model);
-        }
-    }
-    models
-        .into_iter()
-        .filter_map(|model| {
-            jobs.iter()
-                .filter(|j| j.model == model)
-                .filter_map(|j| ctx.parts.load(j))
-                .min_by(|a, b| a.last().validation_error.total_cmp(&b.last().validation_error))
-                .map(|run: Arc<RunResult>| (*run).clone())
-        })
-        .collect()
-}
-
-/// The selected Shapeset runs of `models`.
+/// The selected Shapeset run of each of `models` that has one.
 pub fn best_shapeset_runs(ctx: &Context<'_>, models: &[ModelId]) -> Vec<RunResult> {
-    best_runs(ctx, &shapeset_jobs(ctx.plan, models))
+    models
+        .iter()
+        .filter_map(|&model| Selection { plan: ctx.plan, model, images: None }.selected(ctx))
+        .collect()
 }
 
 /// The selected runs of every image data set of the plan, by data set name.
 pub fn best_image_runs(ctx: &Context<'_>) -> Vec<(String, Vec<RunResult>)> {
-    let jobs = image_jobs(ctx.plan);
     ctx.plan
         .images
         .iter()
         .map(|source| {
-            let of_source: Vec<TrainingJob> =
-                jobs.iter().filter(|j| j.images.as_ref() == Some(source)).cloned().collect();
-            (source.data.name().to_string(), best_runs(ctx, &of_source))
+            let runs = IMAGE_MODELS
+                .iter()
+                .filter_map(|&model| {
+                    Selection { plan: ctx.plan, model, images: Some(source.clone()) }.selected(ctx)
+                })
+                .collect();
+            (source.data.name().to_string(), runs)
         })
-        .filter(|(_, runs)| !runs.is_empty())
+        .filter(|(_, runs): &(String, Vec<RunResult>)| !runs.is_empty())
         .collect()
+}
+
+/// The learning-rate searches of the plan that are done, as (data set, model, search).
+pub fn searches(ctx: &Context<'_>) -> Vec<(String, ModelId, std::sync::Arc<SearchResult>)> {
+    let sources = std::iter::once(None).chain(ctx.plan.images.iter().cloned().map(Some));
+    let mut found = vec![];
+    for images in sources {
+        let models: &[ModelId] = if images.is_some() { &IMAGE_MODELS } else { &SHAPESET_MODELS };
+        for &model in models {
+            let selection = Selection { plan: ctx.plan, model, images: images.clone() };
+            if let Some(result) = selection.search().and_then(|job| ctx.parts.load(&job)) {
+                let data = images.as_ref().map_or(DataId::Shapeset, |s| s.data).name().to_string();
+                found.push((data, model, result));
+            }
+        }
+    }
+    found
 }
 
 /// The run of `model` among `runs`, if it recorded probes.

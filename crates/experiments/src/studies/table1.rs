@@ -1,7 +1,7 @@
 //! Table 1: the final test errors beside the paper's.
 
 use super::errors::{ordering_checks, paper_row, run_of, PAPER_TABLE1};
-use super::runs::{best_image_runs, best_shapeset_runs, boxed_all, image_jobs, shapeset_jobs};
+use super::runs::{best_image_runs, best_shapeset_runs, image_jobs, searches, shapeset_jobs, SearchResult};
 use super::{section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::{ModelId, SHAPESET_MODELS};
@@ -23,11 +23,44 @@ impl Study for Table1 {
         "Test error (%) beside the paper's Table 1"
     }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
-        boxed_all([shapeset_jobs(plan, &SHAPESET_MODELS), image_jobs(plan)].concat())
+        let mut jobs = shapeset_jobs(plan, &SHAPESET_MODELS);
+        jobs.extend(image_jobs(plan));
+        jobs
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
-        vec![table1(&best_shapeset_runs(ctx, &SHAPESET_MODELS), &best_image_runs(ctx))]
+        let mut section = table1(&best_shapeset_runs(ctx, &SHAPESET_MODELS), &best_image_runs(ctx));
+        let searches = searches(ctx);
+        if !searches.is_empty() {
+            section.text.push(
+                "Learning rates chosen by successive halving on the validation set: every rate starts, and at each rung the better half (by validation error) goes on to twice the updates, until one trains to the end.".into(),
+            );
+            section.tables.push(search_table(&searches));
+        }
+        vec![section]
     }
+}
+
+/// Which rates each search tried, how far each ran, and which it kept.
+fn search_table(searches: &[(String, ModelId, std::sync::Arc<SearchResult>)]) -> Table {
+    let mut table = Table::new(&["data", "model", "rung: updates — validation error per rate", "kept"]);
+    for (data, model, search) in searches {
+        let rungs: Vec<String> = search
+            .rungs
+            .iter()
+            .map(|rung| {
+                let rates: Vec<String> =
+                    rung.validation.iter().map(|(lr, e)| format!("{lr}: {:.2}%", 100.0 * e)).collect();
+                format!("{} — {}", rung.updates, rates.join(", "))
+            })
+            .collect();
+        table.row(vec![
+            data.clone(),
+            model.name(data != "shapeset").into(),
+            rungs.join("; "),
+            search.kept.to_string(),
+        ]);
+    }
+    table
 }
 
 /// A table cell: the error in %, marked † when the network did not train.

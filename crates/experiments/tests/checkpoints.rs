@@ -1,0 +1,123 @@
+//! Runs that survive a kill: a run interrupted after k updates and resumed
+//! gives the same curves, probes and weights, bit for bit, as one that never
+//! stopped — on the Shapeset stream and on a finite data set; and a
+//! learning-rate search resumes the same way.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use experiments::data::shapeset::{streams, Shapeset};
+use experiments::data::{BatchSource, Dataset, Minibatches};
+use experiments::models::ModelId;
+use experiments::progress::Silent;
+use experiments::studies::runs::rung_updates;
+use experiments::training::{
+    checkpoint_weights, train, train_resumable, Checkpoints, RunResult, StepKind, TrainSpec,
+};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradlab-ckpt-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+}
+
+fn spec(model: &experiments::models::Model, step: StepKind) -> TrainSpec<'_> {
+    TrainSpec {
+        model,
+        width: 12,
+        lr: 0.05,
+        batch: 10,
+        updates: 120,
+        eval_every: 40,
+        seed: 9,
+        probes: true,
+        step,
+    }
+}
+
+/// The run's numbers without its wall-clock time.
+fn timeless(mut run: RunResult) -> RunResult {
+    run.seconds = 0.0;
+    run
+}
+
+/// Trains uninterrupted, and in three pieces through a checkpoint (stopping at
+/// updates that are not evaluation points), with a fresh source each piece, as
+/// after a kill; returns both runs and both final networks' checkpoints.
+fn both_ways<'d>(step: StepKind, source: &dyn Fn() -> Box<dyn BatchSource + 'd>, name: &str) {
+    let model = ModelId::Tanh.model(false);
+    let spec = spec(&model, step);
+    let validation = Shapeset::dataset(40, 9, streams::VALIDATION, "validation");
+    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
+    let probe = test.head(20);
+
+    let whole_dir = scratch(&format!("{name}-whole"));
+    let whole = Checkpoints { dir: whole_dir.clone(), every: Duration::from_secs(3600) };
+    let uninterrupted =
+        train_resumable(&spec, source().as_mut(), &validation, &test, &probe, usize::MAX, &whole, &Silent)
+            .unwrap();
+    let plain = train(&spec, source().as_mut(), &validation, &test, &probe, &Silent).unwrap();
+    assert_eq!(timeless(plain), timeless(uninterrupted.clone()), "a checkpointed run = a plain run");
+
+    let pieces_dir = scratch(&format!("{name}-pieces"));
+    let pieces = Checkpoints { dir: pieces_dir.clone(), every: Duration::from_secs(3600) };
+    for until in [37, 81, usize::MAX] {
+        let run =
+            train_resumable(&spec, source().as_mut(), &validation, &test, &probe, until, &pieces, &Silent)
+                .unwrap();
+        if until == 37 {
+            assert_eq!(run.curve.len(), 1, "stopping between evaluations adds no point");
+        }
+    }
+    let resumed = experiments::training::checkpoint_result(&pieces_dir).unwrap();
+    assert_eq!(timeless(resumed), timeless(uninterrupted), "curves and probes bit for bit");
+    assert_eq!(
+        checkpoint_weights(&pieces_dir).unwrap(),
+        checkpoint_weights(&whole_dir).unwrap(),
+        "weights bit for bit"
+    );
+}
+
+#[test]
+fn an_interrupted_shapeset_run_resumes_bit_for_bit() {
+    both_ways(StepKind::Plain, &|| Box::new(Shapeset::new(9, streams::TRAIN)), "shapeset");
+}
+
+#[test]
+fn an_interrupted_run_on_a_finite_set_resumes_bit_for_bit() {
+    // 35 examples: a pass ends every 3.5 minibatches, so pieces end mid-pass and reshuffles happen in between.
+    let data: Dataset = Shapeset::dataset(35, 4, streams::TRAIN, "finite train");
+    both_ways(StepKind::Plain, &|| Box::new(Minibatches::endless(&data, 5)), "finite");
+}
+
+#[test]
+fn fused_steps_resume_bit_for_bit_too() {
+    both_ways(StepKind::Fused, &|| Box::new(Shapeset::new(9, streams::TRAIN)), "fused");
+}
+
+#[test]
+fn a_checkpoint_of_other_settings_is_refused() {
+    let model = ModelId::Tanh.model(false);
+    let spec = spec(&model, StepKind::Plain);
+    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
+    let dir = scratch("other-settings");
+    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
+    let mut source = Shapeset::new(9, streams::TRAIN);
+    train_resumable(&spec, &mut source, &test, &test, &test.head(5), 30, &checkpoints, &Silent).unwrap();
+    let other = TrainSpec { lr: 0.1, ..spec };
+    let result = train_resumable(&other, &mut source, &test, &test, &test.head(5), 60, &checkpoints, &Silent);
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("other settings") && message.contains("state.json"), "{message}");
+}
+
+#[test]
+fn successive_halving_rungs_double_up_to_the_budget() {
+    assert_eq!(rung_updates(1, 1000, 10), vec![1000]);
+    assert_eq!(rung_updates(2, 1000, 10), vec![500, 1000]);
+    assert_eq!(rung_updates(4, 1000, 10), vec![250, 500, 1000]);
+    assert_eq!(rung_updates(5, 1000, 100), vec![100, 200, 500, 1000]); // 125 and 250 rounded to evaluations
+    let rates = 4.0;
+    let cost: f64 = 250.0 * rates + 250.0 * 2.0 + 500.0; // each rung continues the survivors' runs
+    assert_eq!(cost, 2.0 * 1000.0, "about 2B updates for 4 rates");
+}
