@@ -30,6 +30,7 @@ pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod setting;
+pub mod stats;
 pub mod studies;
 pub mod training;
 

@@ -361,7 +361,12 @@ fn advance(
     checkpoints: Option<&Checkpoints>,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let started = Instant::now();
+    // Wall-clock time is added to the result whenever it is saved or returned.
+    let mut accounted = Instant::now();
+    let mut clock = |state: &mut RunState| {
+        state.result.seconds += accounted.elapsed().as_secs_f64();
+        accounted = Instant::now();
+    };
     let mut saved_at = Instant::now();
     let mut sgd = Sgd::new(spec.lr);
     progress.start(spec.updates as u64);
@@ -369,7 +374,7 @@ fn advance(
     let end = until.min(spec.updates);
     while state.step < end && !state.finished(spec) {
         if crate::interrupt::stop_requested() {
-            state.result.seconds += started.elapsed().as_secs_f64();
+            clock(state);
             if let Some(c) = checkpoints {
                 save(&c.dir, spec, state, source)?;
             }
@@ -410,11 +415,12 @@ fn advance(
             progress.set_position(update as u64);
         }
         if let Some(c) = checkpoints.filter(|c| saved_at.elapsed() >= c.every) {
+            clock(state);
             save(&c.dir, spec, state, source)?;
             saved_at = Instant::now();
         }
     }
-    state.result.seconds += started.elapsed().as_secs_f64();
+    clock(state);
     Ok(())
 }
 

@@ -98,9 +98,32 @@ fn full_setting_runs_on_a_tiny_override() {
     ok(&["fig11", "--full", "--updates", "20", "--width", "8", "--out", dir.to_str().unwrap(), "--quiet"]);
     let config = fs::read_to_string(dir.join("config.json")).unwrap();
     assert!(config.contains("\"setting\":\"Full\""));
-    // The full setting tries its learning-rate grid for each of the six models.
-    assert_eq!(fs::read_dir(dir.join("parts")).unwrap().count(), 6 * 5);
+    // The full setting searches its five learning rates for each of the six
+    // models by successive halving: one part per model, every rate in its table.
+    let parts: Vec<String> = fs::read_dir(dir.join("parts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(parts.len(), 6, "{parts:?}");
+    assert!(parts.iter().all(|p| p.ends_with("-search.json")), "{parts:?}");
+    assert!(
+        !dir.join("checkpoints/shapeset-tanh-d5-lr0.1").exists(),
+        "checkpoints go once the part is saved"
+    );
+    ok(&[
+        "table1",
+        "--full",
+        "--updates",
+        "20",
+        "--width",
+        "8",
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+        "--resume",
+    ]);
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("successive halving") && md.contains("0.001: ") && md.contains("0.1: "), "{md}");
     assert!(md.contains("with overrides"), "the report says the scale was overridden");
 }
 
@@ -124,4 +147,56 @@ fn folders_written_before_the_registry_still_merge() {
     fs::write(old.join("config.json"), serde_json::to_string(&value).unwrap()).unwrap();
     let stdout = ok(&["merge", old.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
     assert!(stdout.contains("PASS fig5"), "{stdout}");
+}
+
+/// Runs `args`, interrupting it with SIGINT once a training run has written a
+/// checkpoint, then resumes it; returns whether the kill landed before the end.
+fn killed_once_and_resumed(args: &[&str], dir: &Path) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_experiments"))
+        .args(args)
+        .args(["--out", dir.to_str().unwrap(), "--quiet", "--jobs", "1", "--checkpoint-every", "0.05"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let checkpointed = || {
+        fs::read_dir(dir.join("checkpoints"))
+            .is_ok_and(|d| d.flatten().any(|e| e.path().join("state.json").exists()))
+    };
+    while !checkpointed() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let interrupted = !out.status.success();
+    if interrupted {
+        assert!(
+            stderr.contains("--resume") && stderr.contains("interrupted"),
+            "says how to resume: {stderr}"
+        );
+    }
+    let mut resume: Vec<&str> = args.to_vec();
+    resume.extend(["--out", dir.to_str().unwrap(), "--quiet", "--jobs", "1", "--resume"]);
+    ok(&resume);
+    interrupted
+}
+
+#[test]
+fn shards_killed_once_and_resumed_merge_into_the_unsharded_report() {
+    let args = ["fig11", "--tiny", "--updates", "3000"];
+    let whole = scratch("unsharded");
+    let mut plain: Vec<&str> = args.to_vec();
+    plain.extend(["--out", whole.to_str().unwrap(), "--quiet", "--jobs", "1"]);
+    ok(&plain);
+    let (a, b, merged) = (scratch("killed1"), scratch("killed2"), scratch("killed-merged"));
+    let first = killed_once_and_resumed(&[&args[..], &["--shard", "1/2"]].concat(), &a);
+    let second = killed_once_and_resumed(&[&args[..], &["--shard", "2/2"]].concat(), &b);
+    assert!(first || second, "at least one shard was stopped mid-run (each has 3 runs of 3000 updates)");
+    ok(&["merge", a.to_str().unwrap(), b.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    let report = |dir: &Path| {
+        let md = fs::read_to_string(dir.join("report.md")).unwrap();
+        md.lines().filter(|l| !l.starts_with("Setting `")).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(report(&merged), report(&whole), "same report, bit for bit, after kills and a merge");
 }

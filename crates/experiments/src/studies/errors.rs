@@ -5,6 +5,7 @@ use super::runs::did_not_train_text;
 use crate::models::ModelId;
 use crate::plot::{Chart, Line};
 use crate::report::{Check, Table};
+use crate::stats::{self, Ordering};
 use crate::training::RunResult;
 
 /// The paper's Table 1 (test error %), by model: Shapeset, MNIST, CIFAR-10, Small-ImageNet.
@@ -43,7 +44,8 @@ pub fn curves(runs: &[RunResult], title: &str) -> Chart {
 
 /// Final errors of each run, saying which networks did not train.
 pub fn final_table(runs: &[RunResult]) -> Table {
-    let mut table = Table::new(&["model", "learning rate", "updates", "test error", "validation error"]);
+    let mut table =
+        Table::new(&["model", "learning rate", "updates", "test error", "95% interval", "validation error"]);
     for r in runs {
         let last = r.last();
         let diverged = r.diverged_at.map_or(String::new(), |u| format!(" (diverged at {u})"));
@@ -52,6 +54,7 @@ pub fn final_table(runs: &[RunResult]) -> Table {
             r.lr.to_string(),
             format!("{}{diverged}", last.updates),
             format!("{:.2}%{}", 100.0 * last.test_error, did_not_train_text(r)),
+            interval(r),
             format!("{:.2}%", 100.0 * last.validation_error),
         ]);
     }
@@ -73,14 +76,60 @@ fn untrained_note(runs: &[&RunResult]) -> Option<String> {
     Some(format!("{} {verb} not train (test error at the majority-class rate): {meaning}", names.join(", ")))
 }
 
-/// An ordering check `err(a) < err(b)`, noting a side that did not train.
+/// An ordering check `err(a) < err(b)`, decided by a two-proportion z-test at
+/// the paper's p = 0.005: PASS when it holds significantly, FAIL when it is
+/// significantly reversed, not checkable when the difference is within the
+/// noise of the test set. A side that did not train is noted.
 fn less_check(criterion: &str, paper: &str, a: &RunResult, b: &RunResult) -> Check {
     let (ea, eb) = (a.last().test_error, b.last().test_error);
-    let check =
-        Check::new(criterion, paper, format!("{:.1}% vs {:.1}%", 100.0 * ea, 100.0 * eb), &[ea, eb], ea < eb);
+    let measured = format!("{:.1}% vs {:.1}%", 100.0 * ea, 100.0 * eb);
+    let check = match (a.test_examples, b.test_examples) {
+        (Some(na), Some(nb)) => significance_check(criterion, paper, measured, (ea, na), (eb, nb)),
+        _ => Check::new(criterion, paper, measured, &[ea, eb], ea < eb)
+            .note("compared without a test: the part records no test-set size"),
+    };
     match untrained_note(&[a, b]) {
         Some(note) => check.note(&note),
         None => check,
+    }
+}
+
+/// "error a < error b", each (rate, test examples), by the two-proportion z-test.
+fn significance_check(
+    criterion: &str,
+    paper: &str,
+    measured: String,
+    a: (f64, usize),
+    b: (f64, usize),
+) -> Check {
+    let test = "two-proportion z-test, two-sided";
+    match stats::ordering(a.0, a.1, b.0, b.1) {
+        Ordering::Holds(p) => Check::new(criterion, paper, measured, &[a.0, b.0], true)
+            .note(&format!("holds: {test} p = {p:.1e} < {}", stats::ALPHA)),
+        Ordering::Reversed(p) => Check::new(criterion, paper, measured, &[a.0, b.0], false)
+            .note(&format!("reversed: {test} p = {p:.1e} < {}", stats::ALPHA)),
+        Ordering::NotSignificant(p) => Check::not_checkable(
+            criterion,
+            paper,
+            measured,
+            &format!(
+                "not significant: {test} p = {p:.3} ≥ {} on {} and {} test examples",
+                stats::ALPHA,
+                a.1,
+                b.1
+            ),
+        ),
+    }
+}
+
+/// The 95% interval of a run's final test error, as "a–b%" (empty when the size is not recorded).
+pub fn interval(run: &RunResult) -> String {
+    match run.test_examples {
+        Some(n) => {
+            let (lo, hi) = stats::wilson_interval(run.last().test_error, n);
+            format!("{:.2}–{:.2}%", 100.0 * lo, 100.0 * hi)
+        }
+        None => "—".into(),
     }
 }
 
@@ -103,10 +152,10 @@ pub fn ordering_checks(runs: &[RunResult], data: &str) -> Vec<Check> {
                 s,
                 t,
             );
-            if data.contains("mnist") && check.passed == Some(false) && check.note.is_empty() {
-                check.note =
-                    "on MNIST the paper's non-sigmoid errors (1.64–1.76%) differ by less than their noise"
-                        .into();
+            if data.contains("mnist") && check.passed == Some(false) {
+                check = check.note(
+                    "on MNIST the paper's non-sigmoid errors (1.64–1.76%) differ by less than their noise",
+                );
             }
             checks.push(check);
         }
@@ -117,13 +166,17 @@ pub fn ordering_checks(runs: &[RunResult], data: &str) -> Vec<Check> {
     let (sigmoid, other) = (worst(&sigmoids), worst(&others));
     if !sigmoids.is_empty() && !others.is_empty() {
         let errors: Vec<f64> = runs.iter().map(|r| r.last().test_error).collect();
-        let check = Check::new(
-            &format!("{data}: a sigmoid network has the highest error"),
-            "sigmoid worst",
-            format!("worst sigmoid {:.1}% vs worst other {:.1}%", 100.0 * sigmoid, 100.0 * other),
-            &errors,
-            sigmoid > other,
-        );
+        let criterion = format!("{data}: a sigmoid network has the highest error");
+        let measured = format!("worst sigmoid {:.1}% vs worst other {:.1}%", 100.0 * sigmoid, 100.0 * other);
+        let size = |set: &[&RunResult], worst: f64| {
+            set.iter().find(|r| r.last().test_error == worst).and_then(|r| r.test_examples)
+        };
+        let check = match (size(&others, other), size(&sigmoids, sigmoid)) {
+            (Some(no), Some(ns)) if errors.iter().all(|e| e.is_finite()) => {
+                significance_check(&criterion, "sigmoid worst", measured, (other, no), (sigmoid, ns))
+            }
+            _ => Check::new(&criterion, "sigmoid worst", measured, &errors, sigmoid > other),
+        };
         let all: Vec<&RunResult> = runs.iter().collect();
         checks.push(match untrained_note(&all) {
             Some(note) => check.note(&note),

@@ -63,10 +63,16 @@ fn search_table(searches: &[(String, ModelId, std::sync::Arc<SearchResult>)]) ->
     table
 }
 
-/// A table cell: the error in %, marked † when the network did not train.
+/// A table cell: the error in %, ± the larger side of its 95% interval when the
+/// test-set size is recorded, marked † when the network did not train.
 fn cell(run: Option<&RunResult>) -> String {
     run.map_or("—".to_string(), |r| {
-        format!("{:.2}{}", 100.0 * r.last().test_error, if r.did_not_train() { " †" } else { "" })
+        let error = r.last().test_error;
+        let spread = r.test_examples.map_or(String::new(), |n| {
+            let (lo, hi) = crate::stats::wilson_interval(error, n);
+            format!(" ±{:.2}", 100.0 * (hi - error).max(error - lo))
+        });
+        format!("{:.2}{spread}{}", 100.0 * error, if r.did_not_train() { " †" } else { "" })
     })
 }
 
@@ -106,6 +112,7 @@ pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> S
         "The paper's Shapeset numbers come from 5 million updates of 1000-unit networks with a learning rate chosen per model; a shorter run reports what it reached, not the paper's numbers. Small-ImageNet is not available anywhere and is left out."
             .into(),
     );
+    s.text.push("± is the larger side of the 95% Wilson interval over the test examples (one seed; the paper's intervals are over its test set too). Orderings are decided by a two-proportion z-test at the paper's p = 0.005: a difference within the noise is reported as not checkable, not as a verdict.".into());
     let untrained = shapeset.iter().chain(by_data.iter().flat_map(|(_, r)| r)).any(RunResult::did_not_train);
     if untrained {
         s.text.push(
