@@ -152,7 +152,7 @@ fn folders_written_before_the_registry_still_merge() {
 /// Runs `args`, interrupting it with SIGINT once a training run has written a
 /// checkpoint, then resumes it; returns whether the kill landed before the end.
 fn killed_once_and_resumed(args: &[&str], dir: &Path) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_experiments"))
+    let child = Command::new(env!("CARGO_BIN_EXE_experiments"))
         .args(args)
         .args(["--out", dir.to_str().unwrap(), "--quiet", "--jobs", "1", "--checkpoint-every", "0.05"])
         .stderr(std::process::Stdio::piped())
