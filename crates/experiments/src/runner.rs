@@ -204,6 +204,26 @@ fn check_folder(options: &Options, parts_dir: &Path) -> Result<()> {
     fs::create_dir_all(parts_dir).map_err(|e| Error::io(parts_dir, e))
 }
 
+/// On `--resume`, refuses a plan whose image data differ from the run's (say,
+/// Fashion-MNIST was installed then and is not now): the resumed run would
+/// quietly leave those studies out.
+fn check_same_data(options: &Options, plan: &Plan) -> Result<()> {
+    let path = options.out.join("config.json");
+    if !options.resume || !path.exists() {
+        return Ok(());
+    }
+    let before: RunConfig = read_json(&path)?;
+    match before.images {
+        Some(images) if images != plan.images => Err(Error::usage(format!(
+            "{}: the run used the image data {:?}, this resume finds {:?}; give the same folders (--mnist, --cifar, --fashion-mnist) or install Debian's dataset-fashion-mnist",
+            path.display(),
+            images,
+            plan.images
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `study`: computes the parts it needs that are not in `options.out` yet
 /// (all of them unless resuming), then writes the report and returns it.
 ///
@@ -215,6 +235,7 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
     let parts_dir = options.out.join("parts");
     let selected = shard(jobs_of(study, &plan), options.shard)?;
     check_folder(options, &parts_dir)?;
+    check_same_data(options, &plan)?;
     let todo = pending(selected, &parts_dir, monitor);
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

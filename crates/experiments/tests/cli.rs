@@ -200,3 +200,16 @@ fn shards_killed_once_and_resumed_merge_into_the_unsharded_report() {
     };
     assert_eq!(report(&merged), report(&whole), "same report, bit for bit, after kills and a merge");
 }
+
+#[test]
+fn a_resume_that_finds_other_image_data_is_refused() {
+    let dir = scratch("other-data");
+    let mnist = scratch("other-data-mnist");
+    fs::create_dir_all(&mnist).unwrap();
+    let d = dir.to_str().unwrap();
+    ok(&["fig5", "--tiny", "--out", d, "--quiet", "--mnist", mnist.to_str().unwrap()]);
+    let out = experiments(&["fig5", "--tiny", "--out", d, "--quiet", "--resume"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "without --mnist the resumed run would leave MNIST out: {stderr}");
+    assert!(stderr.contains("image data") && stderr.contains(mnist.to_str().unwrap()), "{stderr}");
+}
