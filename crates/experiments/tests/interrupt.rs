@@ -59,30 +59,16 @@ fn a_stop_request_saves_a_checkpoint_that_resumes_bit_for_bit() {
 
     let dir = scratch("stop-request");
     let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
-    let stopped = train_resumable(
-        &spec,
-        &mut Shapeset::new(9, streams::TRAIN),
-        &validation,
-        &test,
-        &probe,
-        usize::MAX,
-        &checkpoints,
-        &StopAt(200),
-    );
+    // A fresh generator each time, as in a new process after the kill.
+    let run = |progress: &dyn Progress| {
+        let mut source = Shapeset::new(9, streams::TRAIN);
+        train_resumable(&spec, &mut source, &validation, &test, &probe, usize::MAX, &checkpoints, progress)
+    };
+    let stopped = run(&StopAt(200));
     interrupt::clear();
     assert!(matches!(stopped, Err(Error::Interrupted)), "{stopped:?}");
     let saved = experiments::training::checkpoint_result(&dir).unwrap();
     assert!(saved.curve.len() == 2, "stopped after update 200, before the end: {:?}", saved.curve);
-    let resumed = train_resumable(
-        &spec,
-        &mut Shapeset::new(9, streams::TRAIN),
-        &validation,
-        &test,
-        &probe,
-        usize::MAX,
-        &checkpoints,
-        &Silent,
-    )
-    .unwrap();
+    let resumed = run(&Silent).unwrap();
     assert_eq!(timeless(resumed), timeless(reference));
 }
