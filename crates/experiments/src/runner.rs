@@ -26,8 +26,9 @@ use crate::plan::Plan;
 use crate::progress::Monitor;
 use crate::registry::StudyId;
 use crate::report::Report;
-use crate::setting::{Scale, Setting};
+use crate::setting::{LrSearch, Scale, Setting};
 use crate::studies::Context;
+use crate::training::StepKind;
 
 /// How to run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -315,7 +316,7 @@ fn render_with(dir: &Path, parts: Parts) -> Result<Report> {
         title.push_str(" (partial)");
         preamble.insert(
             0,
-            "**Partial report of a run in progress:** training runs that have not finished show their curves and probes up to their last checkpoint, and their verdicts may change.".into(),
+            "Partial report of a run in progress: training runs that have not finished show their curves and probes up to their last checkpoint, and their verdicts may change.".into(),
         );
     }
     let report = Report { title, preamble, sections };
@@ -340,20 +341,37 @@ fn preamble(config: &RunConfig) -> Vec<String> {
         config.jobs,
         config.git_revision
     )];
+    let rates = if s.learning_rates.len() > 1 && s.lr_search == LrSearch::Halving {
+        format!(
+            "learning rate chosen per model on validation among {:?} by successive halving (the paper: its grid, each rate for 5M updates)",
+            s.learning_rates
+        )
+    } else if s.learning_rates.len() > 1 {
+        format!(
+            "learning rate chosen per model on validation among {:?}, each trained to the end",
+            s.learning_rates
+        )
+    } else {
+        format!(
+            "learning rate {} for every model (the paper picks it per model on validation after 5M updates)",
+            s.learning_rates[0]
+        )
+    };
     if s.setting != Setting::Full || !overridden.is_empty() {
         lines.push(format!(
-            "Scaled down from the paper: hidden width {} (paper 1000; initialization studies use {}), {} updates per Shapeset run (paper 5,000,000), {} per image-data run, learning rate{} {:?} (the paper picks it per model on validation after 5M updates), validation {} and test {} Shapeset images. Everything else is as the paper: minibatch {}, zero biases, plain SGD, softmax cross-entropy, statistics on {} fixed test examples.",
+            "Scaled down from the paper: hidden width {} (paper 1000; initialization studies use {}), {} updates per Shapeset run (paper 5,000,000), {} per image-data run, {rates}, validation {} and test {} Shapeset images. Everything else is as the paper: minibatch {}, zero biases, plain SGD{}, softmax cross-entropy, statistics on {} fixed test examples.",
             s.width,
             s.init_width,
             s.updates,
             s.image_updates,
-            if s.learning_rates.len() > 1 { "s" } else { "" },
-            s.learning_rates,
             s.validation_size,
             s.test_size,
             s.batch,
+            if s.step == StepKind::Fused { " (each layer updated during backward: the fused step)" } else { "" },
             s.probe_examples
         ));
+    } else {
+        lines.push(format!("The paper's scale: {rates}."));
     }
     lines.push("Shapeset-3x2 is gradlab's re-implementation of Glorot's generator (statistically, not pixel-, identical).".into());
     lines
