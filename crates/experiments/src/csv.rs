@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::job::Parts;
 use crate::models::SHAPESET_MODELS;
 use crate::studies::init::InitStudy;
+use crate::studies::runs::SearchResult;
 use crate::training::RunResult;
 
 fn write_csv(path: &Path, header: &str, rows: Vec<String>) -> Result<()> {
@@ -22,15 +23,19 @@ fn is_shapeset(run: &RunResult) -> bool {
     run.data.starts_with("shapeset")
 }
 
-/// For each Shapeset model, the run with the lowest final validation error.
-fn selected_shapeset(runs: &[Arc<RunResult>]) -> Vec<&RunResult> {
+/// For each Shapeset model, its selected run: the kept rate of its search, or
+/// the run with the lowest final validation error.
+fn selected_shapeset<'r>(
+    runs: &'r [Arc<RunResult>],
+    searches: &'r [Arc<SearchResult>],
+) -> Vec<&'r RunResult> {
     SHAPESET_MODELS
         .iter()
         .filter_map(|&model| {
-            runs.iter()
-                .filter(|r| is_shapeset(r) && r.model.id() == Some(model))
-                .min_by(|a, b| a.last().validation_error.total_cmp(&b.last().validation_error))
-                .map(|r| r.as_ref())
+            let of_model = |r: &&RunResult| is_shapeset(r) && r.model.id() == Some(model);
+            let searched = searches.iter().filter_map(|s| s.selected()).find(of_model);
+            searched
+                .or_else(|| RunResult::lowest_validation(runs.iter().map(|r| r.as_ref()).filter(of_model)))
         })
         .collect()
 }
@@ -92,7 +97,10 @@ fn init_rows(init: &InitStudy) -> Vec<String> {
 
 /// Writes the CSV files of `dir` from the parts read so far.
 pub fn write_csvs(dir: &Path, parts: &Parts) -> Result<()> {
-    let runs = parts.loaded::<RunResult>();
+    let searches = parts.loaded::<SearchResult>();
+    // Single runs, and every rate's run of each learning-rate search.
+    let mut runs = parts.loaded::<RunResult>();
+    runs.extend(searches.iter().flat_map(|s| s.runs.iter().cloned().map(Arc::new)));
     write_csv(
         &dir.join("curves.csv"),
         "data,model,lr,updates,test_error,validation_error,train_loss",
@@ -101,7 +109,7 @@ pub fn write_csvs(dir: &Path, parts: &Parts) -> Result<()> {
     write_csv(
         &dir.join("probes.csv"),
         "model,updates,layer,activation_mean,activation_std,activation_p98,activation_abs_p98,grad_s_std,grad_w_std,saturated_0.9",
-        probe_rows(&selected_shapeset(&runs)),
+        probe_rows(&selected_shapeset(&runs, &searches)),
     )?;
     if let Some(init) = parts.loaded::<InitStudy>().first() {
         write_csv(

@@ -63,6 +63,12 @@ impl RunResult {
         self.curve.last().expect("a run records at least its initial point")
     }
 
+    /// Among `runs`, the one with the lowest final validation error: the paper's
+    /// choice of learning rate.
+    pub fn lowest_validation<'r>(runs: impl IntoIterator<Item = &'r RunResult>) -> Option<&'r RunResult> {
+        runs.into_iter().min_by(|a, b| a.last().validation_error.total_cmp(&b.last().validation_error))
+    }
+
     /// The error rate of always answering the most frequent class: recorded
     /// from the test set, or for parts written before it was, the generator's
     /// prior for Shapeset (1 − 1/6) and balanced classes for the image sets.

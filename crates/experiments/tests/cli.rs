@@ -124,6 +124,12 @@ fn full_setting_runs_on_a_tiny_override() {
     ]);
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("successive halving") && md.contains("0.001: ") && md.contains("0.1: "), "{md}");
+    let curves = fs::read_to_string(dir.join("curves.csv")).unwrap();
+    assert!(
+        curves.lines().filter(|l| l.starts_with("shapeset")).count() >= 6 * 5,
+        "every rate's curve: {curves}"
+    );
+    assert!(fs::read_to_string(dir.join("probes.csv")).unwrap().lines().count() > 1, "the kept runs' probes");
     assert!(md.contains("with overrides"), "the report says the scale was overridden");
 }
 

@@ -241,9 +241,7 @@ impl Selection<'_> {
     /// final validation error. In a partial report, runs still in progress
     /// stand in, from their checkpoints.
     fn selected(&self, ctx: &Context<'_>) -> Option<RunResult> {
-        let lowest = |runs: Vec<RunResult>| {
-            runs.into_iter().min_by(|a, b| a.last().validation_error.total_cmp(&b.last().validation_error))
-        };
+        let lowest = |runs: Vec<RunResult>| RunResult::lowest_validation(&runs).cloned();
         if let Some(search) = self.search() {
             if let Some(done) = ctx.parts.load(&search) {
                 return done.selected().cloned();
