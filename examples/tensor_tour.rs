@@ -21,7 +21,7 @@ fn main() {
     let flipped = x.flip(1);
     println!("x.flip(1) walks the row backwards with stride {:?}:\n{flipped:.1}\n", flipped.strides());
 
-    let column_means = x.mean(&[0], true);
+    let column_means = x.mean([0], true);
     println!("column means (keepdim) {:?}: {column_means:.2}", column_means.shape());
     let centered = &x - &column_means;
     println!("x - means broadcasts [2, 3] with [1, 3]:\n{centered:.2}\n");

@@ -17,6 +17,11 @@ pub enum AutogradError {
         op: String,
         /// Its index on the tape.
         index: usize,
+        /// The label of the op's output, if it was [named](crate::Var::named) (in
+        /// forward the output is not named yet: `None`).
+        label: Option<String>,
+        /// Where the op was recorded in the caller's code.
+        location: &'static std::panic::Location<'static>,
         /// The shapes of the op's inputs.
         input_shapes: Vec<Vec<usize>>,
     },
@@ -45,10 +50,13 @@ impl fmt::Display for AutogradError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AutogradError::Tensor(e) => e.fmt(f),
-            AutogradError::Anomaly { phase, op, index, input_shapes } => write!(
-                f,
-                "anomaly: NaN or infinity produced in {phase} by op `{op}` (tape index {index}, input shapes {input_shapes:?})"
-            ),
+            AutogradError::Anomaly { phase, op, index, label, location, input_shapes } => {
+                let named = label.as_ref().map(|l| format!(" (output `{l}`)")).unwrap_or_default();
+                write!(
+                    f,
+                    "anomaly: NaN or infinity produced in {phase} by op `{op}`{named} recorded at {location} (tape index {index}, input shapes {input_shapes:?})"
+                )
+            }
             AutogradError::NotScalar { shape } => write!(
                 f,
                 "backward: output has shape {shape:?}; only a one-element output can seed backward by itself (use backward_with a seed gradient)"

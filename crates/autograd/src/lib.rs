@@ -41,6 +41,7 @@
 
 mod error;
 mod gradcheck;
+mod jacobian;
 mod op;
 pub mod ops;
 mod print;
@@ -50,7 +51,8 @@ pub mod strategies;
 mod tape;
 
 pub use error::{AutogradError, Result};
-pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
+pub use gradcheck::{gradcheck, GradcheckError, GradcheckOptions, GradcheckReport};
+pub use jacobian::jacobian;
 pub use op::{BackwardContext, InputGrads, Op};
 /// Builds an op's [`InputGrads`] like `vec!` (re-exported from `smallvec`).
 pub use smallvec::smallvec;

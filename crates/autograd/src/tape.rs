@@ -5,6 +5,7 @@
 //! topological order by construction and backward is one sweep from the end.
 
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 
 use smallvec::SmallVec;
 use tensor::{Element, Tensor};
@@ -24,6 +25,8 @@ pub(crate) struct Node<E: Element> {
     /// Keep this node's gradient after backward (parameters always; others on request).
     pub(crate) keep_grad: bool,
     pub(crate) label: Option<String>,
+    /// Where in the user's code the value was recorded (`None` for leaves).
+    pub(crate) location: Option<&'static Location<'static>>,
 }
 
 /// A recording of a computation, from which [`backward`](Tape::backward) computes
@@ -125,6 +128,7 @@ impl<E: Element> Tape<E> {
             requires_grad,
             keep_grad: requires_grad,
             label: None,
+            location: None,
         };
         Var { tape: self, index: self.push(node), value }
     }
@@ -139,9 +143,12 @@ impl<E: Element> Tape<E> {
         self.leaf(value, false)
     }
 
-    /// Runs `op` forward on `inputs` and records it. The error is the op's shape
-    /// error, or an anomaly when anomaly mode is on.
+    /// Runs `op` forward on `inputs` and records it, with the caller's source
+    /// location (shown by anomaly errors). The error is the op's shape error, or
+    /// an anomaly when anomaly mode is on.
+    #[track_caller]
     pub fn apply<'t>(&'t self, op: impl Op<E>, inputs: &[&Var<'t, E>]) -> Result<Var<'t, E>> {
+        let location = Location::caller();
         let values: SmallVec<[&Tensor<E>; 2]> = inputs.iter().map(|v| &v.value).collect();
         let value = op.forward(&values)?;
         if self.anomaly_detection.get() && !all_finite(&value) {
@@ -149,6 +156,8 @@ impl<E: Element> Tape<E> {
                 phase: "forward",
                 op: op.name(),
                 index: self.len(),
+                label: None,
+                location,
                 input_shapes: values.iter().map(|v| v.shape().to_vec()).collect(),
             });
         }
@@ -168,6 +177,7 @@ impl<E: Element> Tape<E> {
             requires_grad,
             keep_grad: false,
             label: None,
+            location: Some(location),
         };
         Ok(Var { tape: self, index: self.push(node), value })
     }
@@ -253,6 +263,8 @@ impl<E: Element> Tape<E> {
                     phase: "backward",
                     op: op.name(),
                     index,
+                    label: node.label.clone(),
+                    location: node.location.unwrap_or(Location::caller()),
                     input_shapes: inputs.iter().map(|v| v.shape().to_vec()).collect(),
                 });
             }

@@ -2,7 +2,8 @@
 //! anomaly mode, printing, errors — and backprop checked against closed forms.
 
 use autograd::{
-    gradcheck, smallvec, AutogradError, BackwardContext, GradcheckOptions, InputGrads, Op, Tape, Var,
+    gradcheck, smallvec, AutogradError, BackwardContext, GradcheckError, GradcheckOptions, InputGrads, Op,
+    Tape, Var,
 };
 use tensor::{sigmoid, Element, Tensor};
 
@@ -93,17 +94,22 @@ fn anomaly_mode_names_the_op_in_forward() {
     tape.set_anomaly_detection(true);
     let x = tape.param(Tensor::from_vec(vec![1.0, -1.0], &[2]));
     let y = x.exp(); // fine
-    let err = tape.apply(autograd::ops::unary::LnOp, &[&(-&y)]).err().unwrap();
+    let minus_y = -&y;
+    let line = line!() + 1;
+    let err = tape.apply(autograd::ops::unary::LnOp, &[&minus_y]).err().unwrap();
     match &err {
-        AutogradError::Anomaly { phase, op, index, input_shapes } => {
+        AutogradError::Anomaly { phase, op, index, label, location, input_shapes } => {
             assert_eq!(
-                (*phase, op.as_str(), *index, input_shapes.clone()),
-                ("forward", "ln", 3, vec![vec![2]])
+                (*phase, op.as_str(), *index, label.clone(), input_shapes.clone()),
+                ("forward", "ln", 3, None, vec![vec![2]])
             );
+            assert_eq!((location.file(), location.line()), (file!(), line), "the caller's line");
         }
         other => panic!("expected an anomaly, got {other}"),
     }
-    assert!(err.to_string().contains("`ln`") && err.to_string().contains("tape index 3"));
+    let message = err.to_string();
+    assert!(message.contains("`ln`") && message.contains("tape index 3"), "{message}");
+    assert!(message.contains(&format!("{}:{line}", file!())), "{message}");
 }
 
 #[test]
@@ -111,11 +117,18 @@ fn anomaly_mode_names_the_op_in_backward() {
     let tape = Tape::<f64>::new();
     tape.set_anomaly_detection(true);
     let x = tape.param(Tensor::from_vec(vec![0.0, 4.0], &[2]));
-    let y = x.sqrt().sum_all(); // √0 = 0 is finite, but its derivative 1/(2√0) is not
-    match tape.backward(&y).unwrap_err() {
-        AutogradError::Anomaly { phase: "backward", op, index: 1, .. } => assert_eq!(op, "sqrt"),
+    let line = line!() + 1;
+    let root = x.sqrt().named("root"); // √0 = 0 is finite, but its derivative 1/(2√0) is not
+    let y = root.sum_all();
+    let err = tape.backward(&y).unwrap_err();
+    match &err {
+        AutogradError::Anomaly { phase: "backward", op, index: 1, label, location, .. } => {
+            assert_eq!((op.as_str(), label.as_deref()), ("sqrt", Some("root")));
+            assert_eq!(location.line(), line, "recorded where the user wrote x.sqrt()");
+        }
         other => panic!("expected a backward anomaly in sqrt, got {other}"),
     }
+    assert!(err.to_string().contains("(output `root`)"), "{err}");
     // Without anomaly mode the infinity simply flows through.
     tape.set_anomaly_detection(false);
     assert!(tape.backward(&y).unwrap().wrt(&x).get(&[0]).is_infinite());
@@ -159,8 +172,9 @@ impl<E: Element> Op<E> for WrongCube {
 #[test]
 fn gradcheck_catches_a_wrong_backward_and_locates_it() {
     let x = Tensor::from_vec(vec![0.0, 0.5, -2.0], &[3]);
-    let report =
+    let err =
         gradcheck(|_, v| v[0].apply(WrongCube).sum_all(), &[x], &GradcheckOptions::default()).unwrap_err();
+    let GradcheckError::Mismatch(report) = err else { panic!("expected a mismatch, got {err}") };
     assert!(!report.passed);
     assert_eq!(report.worst_index, vec![2], "the largest error is at x = -2");
     assert!((report.analytic - 8.0).abs() < 1e-12 && (report.numeric - 12.0).abs() < 1e-6, "{report}");
@@ -189,6 +203,62 @@ fn a_custom_op_with_a_misshapen_gradient_is_reported() {
     let y = x.apply(BadShape).sum_all();
     let err = tape.backward(&y).unwrap_err().to_string();
     assert!(err.contains("bad_shape") && err.contains("[1]") && err.contains("[2, 2]"), "{err}");
+    // gradcheck reports it as an error too, rather than panicking.
+    let err = gradcheck(|_, v| v[0].apply(BadShape), &[Tensor::ones(&[2, 2])], &GradcheckOptions::default())
+        .unwrap_err();
+    match &err {
+        GradcheckError::Backward(AutogradError::GradientShape { op, input: 0, expected, got }) => {
+            assert_eq!(
+                (op.as_str(), expected.as_slice(), got.as_slice()),
+                ("bad_shape", &[2, 2][..], &[1][..])
+            );
+        }
+        other => panic!("expected GradientShape, got {other}"),
+    }
+}
+
+/// A backward that sends each gradient to the wrong place (here: reversed) but
+/// keeps the sum: sum_all() seeds every output with 1 and cannot see it; the
+/// random cotangent can.
+struct SwappedIdentity;
+
+impl<E: Element> Op<E> for SwappedIdentity {
+    fn name(&self) -> String {
+        "swapped_identity".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(x[0].clone())
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(ctx.grad_output.flip(0).contiguous())]
+    }
+}
+
+#[test]
+fn a_misplaced_gradient_is_caught_through_a_random_cotangent() {
+    let x = Tensor::from_vec(vec![0.5, -1.0, 2.0, 0.25], &[4]);
+    let options = GradcheckOptions::default();
+    let blind = gradcheck(|_, v| v[0].apply(SwappedIdentity).sum_all(), std::slice::from_ref(&x), &options);
+    assert!(blind.is_ok(), "all-ones seeding cannot see a misplaced gradient");
+    let err = gradcheck(|_, v| v[0].apply(SwappedIdentity), &[x], &options).unwrap_err();
+    assert!(matches!(err, GradcheckError::Mismatch(_)), "{err}");
+    assert!(err.to_string().contains("output [4], through a random cotangent"), "{err}");
+}
+
+#[test]
+fn jacobian_matches_the_closed_form_of_a_layer() {
+    // y = tanh(x·W): ∂yⱼ/∂xᵢ = (1 − yⱼ²)·Wᵢⱼ.
+    let w = Tensor::<f64>::rand_uniform(&[3, 2], -1.0, 1.0, 7);
+    let x = Tensor::<f64>::rand_uniform(&[1, 3], -1.0, 1.0, 8);
+    let j = autograd::jacobian(|tape, x| x.matmul(&tape.constant(w.clone())).tanh(), &x).unwrap();
+    assert_eq!(j.shape(), &[1, 2, 1, 3]);
+    let y = x.matmul(&w).tanh();
+    for out in 0..2 {
+        for i in 0..3 {
+            let expected = (1.0 - y.get(&[0, out]).powi(2)) * w.get(&[i, out]);
+            assert!((j.get(&[0, out, 0, i]) - expected).abs() < 1e-14);
+        }
+    }
 }
 
 #[test]

@@ -123,8 +123,8 @@ pub fn error_rate(mlp: &Mlp<f32>, data: &Dataset) -> f64 {
     for start in (0..data.len()).step_by(chunk) {
         let indices: Vec<usize> = (start..(start + chunk).min(data.len())).collect();
         let batch: Batch<f32> = data.batch(&indices);
-        let predicted = mlp.predict(&batch.x).argmax(1, false).to_vec();
-        wrong += predicted.iter().zip(&batch.labels).filter(|(&p, &l)| p as usize != l).count();
+        let predicted = mlp.predict(&batch.x).argmax(-1);
+        wrong += predicted.iter().zip(&batch.labels).filter(|(p, l)| p != l).count();
     }
     wrong as f64 / data.len().max(1) as f64
 }

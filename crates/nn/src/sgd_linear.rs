@@ -60,7 +60,7 @@ impl<E: Element> Op<E> for SgdLinear<E> {
         // With the old weight, before the update below.
         let grad_z = ctx.needs(0).then(|| grad_s.matmul(&layer.weight.t()));
         layer.weight.addmm_assign(&z.t(), grad_s, -self.lr, E::ONE);
-        let grad_b = grad_s.sum(&[0], false);
+        let grad_b = grad_s.sum([0], false);
         let lr = self.lr;
         layer.bias.zip_assign(&grad_b, |b, g| b - lr * g);
         smallvec![grad_z, Some(grad_b)]

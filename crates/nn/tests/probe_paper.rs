@@ -116,3 +116,42 @@ fn percentiles_interpolate_like_numpy() {
     assert_eq!(nn::probe::percentile(&sorted, 100.0), 4.0);
     assert!((nn::probe::percentile(&sorted, 98.0) - 3.94).abs() < 1e-12);
 }
+
+/// Eq. 17's layer Jacobians, as the probe computes them by hand
+/// (W·diag(f'(s))), against the Jacobian the tape builds by backward passes.
+#[test]
+fn probe_jacobians_equal_the_tapes_jacobians() {
+    let mlp =
+        Mlp::<f64>::builder(&[6, 5, 4, 4, 3]).hidden(Activation::Tanh).init(Init::Normalized).seed(3).build();
+    let x = Tensor::<f64>::rand_uniform(&[3, 6], -1.0, 1.0, 4);
+    let config = ProbeConfig { jacobian_examples: 3, ..ProbeConfig::default() };
+    let record = probe(&mlp, &x, &[0, 1, 2], Loss::SoftmaxCrossEntropy, &config, 0);
+    let tape = autograd::Tape::no_grad();
+    let trace = mlp.on(&tape).forward_traced(&tape.constant(x.clone()));
+    assert_eq!(record.jacobians.len(), mlp.depth() - 1);
+    for probe in &record.jacobians {
+        let l = probe.from_layer; // z^l feeds layer index l, whose output is z^{l+1}
+        for (e, &hand_mean) in probe.per_example_mean.iter().enumerate() {
+            let z = trace.activations[l - 1].value().narrow(0, e, 1).contiguous();
+            let layer = &mlp.layers[l];
+            let tape_jacobian =
+                autograd::jacobian(|tape, z| Activation::Tanh.apply(&layer.on(tape).forward(z)), &z).unwrap();
+            let (n_in, n_out) = (layer.n_in(), layer.n_out());
+            assert_eq!(tape_jacobian.shape(), &[1, n_out, 1, n_in]);
+            // Element [0, j, 0, i] is ∂z^{l+1}_j/∂z^l_i = W[i, j]·f'(s_j).
+            let slopes = Activation::Tanh.derivative(&trace.pre_activations[l].value().narrow(0, e, 1));
+            for i in 0..n_in {
+                for j in 0..n_out {
+                    let hand = layer.weight.get(&[i, j]) * slopes.get(&[0, j]);
+                    assert!((tape_jacobian.get(&[0, j, 0, i]) - hand).abs() < 1e-14);
+                }
+            }
+            let values = nn::probe::singular_values(&tape_jacobian.reshape(&[n_out, n_in]));
+            let tape_mean = values.iter().sum::<f64>() / values.len() as f64;
+            assert!(
+                (tape_mean - hand_mean).abs() < 1e-12,
+                "layer {l} example {e}: {tape_mean} vs {hand_mean}"
+            );
+        }
+    }
+}

@@ -21,8 +21,8 @@ pub enum TensorError {
     InvalidAxis {
         /// The operation that failed.
         op: &'static str,
-        /// The axis that was asked for.
-        axis: usize,
+        /// The axis as it was asked for (negative counts from the back).
+        axis: isize,
         /// The tensor's shape.
         shape: Vec<usize>,
     },
@@ -45,7 +45,7 @@ impl TensorError {
     }
 
     /// An [`InvalidAxis`](TensorError::InvalidAxis) of `op`.
-    pub fn axis(op: &'static str, axis: usize, shape: &[usize]) -> Self {
+    pub fn axis(op: &'static str, axis: isize, shape: &[usize]) -> Self {
         TensorError::InvalidAxis { op, axis, shape: shape.to_vec() }
     }
 

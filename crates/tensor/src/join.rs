@@ -1,5 +1,6 @@
 //! Joining tensors: `concat` along an existing axis, `stack` along a new one.
 
+use crate::axis::Axis;
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::walk;
@@ -7,13 +8,11 @@ use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
     /// Joins tensors along `axis`; all other axes must agree.
-    pub fn try_concat(tensors: &[Tensor<E>], axis: usize) -> Result<Self> {
+    pub fn try_concat(tensors: &[Tensor<E>], axis: impl Axis) -> Result<Self> {
         let op = "concat";
         let first =
             tensors.first().ok_or_else(|| TensorError::invalid(op, &[], "needs at least one tensor"))?;
-        if axis >= first.ndim() {
-            return Err(TensorError::axis(op, axis, first.shape()));
-        }
+        let axis = axis.resolve(op, first.shape())?;
         for t in tensors {
             let fits = t.ndim() == first.ndim()
                 && t.shape().iter().zip(first.shape()).enumerate().all(|(d, (a, b))| d == axis || a == b);
@@ -44,12 +43,14 @@ impl<E: Element> Tensor<E> {
 
     /// Joins tensors along `axis`; panics if their shapes disagree.
     #[track_caller]
-    pub fn concat(tensors: &[Tensor<E>], axis: usize) -> Self {
+    pub fn concat(tensors: &[Tensor<E>], axis: impl Axis) -> Self {
         or_panic(Self::try_concat(tensors, axis))
     }
 
     /// Stacks same-shaped tensors along a new axis inserted at `axis`.
-    pub fn try_stack(tensors: &[Tensor<E>], axis: usize) -> Result<Self> {
+    pub fn try_stack(tensors: &[Tensor<E>], axis: impl Axis) -> Result<Self> {
+        let shape = tensors.first().map_or(&[][..], |t| t.shape());
+        let axis = axis.resolve_insertion("stack", shape)?;
         let expanded = tensors.iter().map(|t| t.try_unsqueeze(axis)).collect::<Result<Vec<_>>>()?;
         if let Some(first) = tensors.first() {
             if let Some(other) = tensors.iter().find(|t| t.shape() != first.shape()) {
@@ -66,7 +67,7 @@ impl<E: Element> Tensor<E> {
 
     /// Stacks same-shaped tensors along a new axis; panics if their shapes differ.
     #[track_caller]
-    pub fn stack(tensors: &[Tensor<E>], axis: usize) -> Self {
+    pub fn stack(tensors: &[Tensor<E>], axis: impl Axis) -> Self {
         or_panic(Self::try_stack(tensors, axis))
     }
 

@@ -52,10 +52,12 @@
 //! fixed by its specification: the same seed gives the same tensor on every run
 //! and every machine.
 
+mod axis;
 mod binary;
 mod display;
 mod element;
 mod error;
+pub mod index;
 mod join;
 mod layout;
 mod math;
@@ -72,8 +74,10 @@ mod threads;
 mod unary;
 mod view;
 
+pub use axis::{Axes, Axis};
 pub use element::Element;
 pub use error::{Result, TensorError};
+pub use index::{IndexPlan, IntoSpan, Span, Spans};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::{RngPosition, TensorRng};
 pub use storage::{pooled_bytes, trim_pool};

@@ -7,6 +7,7 @@
 
 use smallvec::SmallVec;
 
+use crate::axis::{Axes, Axis};
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{contiguous_strides, walk, Shape, Strides};
@@ -25,7 +26,7 @@ impl<E: Element> Tensor<E> {
         let mut reduced: SmallVec<[bool; 6]> = SmallVec::from_elem(false, self.ndim());
         for &axis in axes {
             if axis >= self.ndim() {
-                return Err(TensorError::axis(op, axis, self.shape()));
+                return Err(TensorError::axis(op, axis as isize, self.shape()));
             }
             if std::mem::replace(&mut reduced[axis], true) {
                 return Err(TensorError::invalid(op, self.shape(), format!("axis {axis} is listed twice")));
@@ -77,30 +78,33 @@ impl<E: Element> Tensor<E> {
     }
 
     /// Sum over `axes`; `keepdim` keeps them as size-1 axes.
-    pub fn try_sum(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+    pub fn try_sum(&self, axes: impl Axes, keepdim: bool) -> Result<Self> {
+        let axes = &axes.resolve("sum", self.shape())?[..];
         self.fold_axes("sum", axes, keepdim, E::ZERO, |acc, v| acc + v)
     }
 
     /// Sum over `axes`; panics on a bad axis.
     #[track_caller]
-    pub fn sum(&self, axes: &[usize], keepdim: bool) -> Self {
+    pub fn sum(&self, axes: impl Axes, keepdim: bool) -> Self {
         or_panic(self.try_sum(axes, keepdim))
     }
 
     /// Mean over `axes`.
-    pub fn try_mean(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+    pub fn try_mean(&self, axes: impl Axes, keepdim: bool) -> Result<Self> {
+        let axes = &axes.resolve("mean", self.shape())?[..];
         let count = E::from_usize(self.reduced_count(axes));
         Ok(self.try_sum(axes, keepdim)? / count)
     }
 
     /// Mean over `axes`; panics on a bad axis.
     #[track_caller]
-    pub fn mean(&self, axes: &[usize], keepdim: bool) -> Self {
+    pub fn mean(&self, axes: impl Axes, keepdim: bool) -> Self {
         or_panic(self.try_mean(axes, keepdim))
     }
 
     /// Maximum over `axes` (NaN if any element of a group is NaN).
-    pub fn try_max(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+    pub fn try_max(&self, axes: impl Axes, keepdim: bool) -> Result<Self> {
+        let axes = &axes.resolve("max", self.shape())?[..];
         self.check_nonempty("max", axes)?;
         self.fold_axes("max", axes, keepdim, E::from_f64(f64::NEG_INFINITY), |acc, v| {
             if v > acc || v.is_nan() {
@@ -113,12 +117,13 @@ impl<E: Element> Tensor<E> {
 
     /// Maximum over `axes`; panics on a bad or empty axis.
     #[track_caller]
-    pub fn max(&self, axes: &[usize], keepdim: bool) -> Self {
+    pub fn max(&self, axes: impl Axes, keepdim: bool) -> Self {
         or_panic(self.try_max(axes, keepdim))
     }
 
     /// Minimum over `axes` (NaN if any element of a group is NaN).
-    pub fn try_min(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+    pub fn try_min(&self, axes: impl Axes, keepdim: bool) -> Result<Self> {
+        let axes = &axes.resolve("min", self.shape())?[..];
         self.check_nonempty("min", axes)?;
         self.fold_axes("min", axes, keepdim, E::from_f64(f64::INFINITY), |acc, v| {
             if v < acc || v.is_nan() {
@@ -131,27 +136,37 @@ impl<E: Element> Tensor<E> {
 
     /// Minimum over `axes`; panics on a bad or empty axis.
     #[track_caller]
-    pub fn min(&self, axes: &[usize], keepdim: bool) -> Self {
+    pub fn min(&self, axes: impl Axes, keepdim: bool) -> Self {
         or_panic(self.try_min(axes, keepdim))
     }
 
     /// Population variance (divides by the count, NumPy's default `ddof = 0`) over
     /// `axes`, computed in two passes (mean first) for accuracy.
-    pub fn try_var(&self, axes: &[usize], keepdim: bool) -> Result<Self> {
+    pub fn try_var(&self, axes: impl Axes, keepdim: bool) -> Result<Self> {
+        let axes = &axes.resolve("var", self.shape())?[..];
         let mean = self.try_mean(axes, true)?;
         self.try_sub(&mean)?.square().try_mean(axes, keepdim)
     }
 
     /// Population variance over `axes`; panics on a bad axis.
     #[track_caller]
-    pub fn var(&self, axes: &[usize], keepdim: bool) -> Self {
+    pub fn var(&self, axes: impl Axes, keepdim: bool) -> Self {
         or_panic(self.try_var(axes, keepdim))
     }
 
-    /// Index of the largest element along `axis` (the first one on ties), as a
-    /// tensor of whole numbers in the element type (exact below 2^24 for f32).
-    pub fn try_argmax(&self, axis: usize, keepdim: bool) -> Result<Self> {
+    /// Index of the largest element along `axis` (the first one on ties; a NaN
+    /// wins), one per position of the other axes, in row-major order: on a
+    /// `[batch, classes]` tensor, `argmax(-1)` is the predicted class of each row.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let scores = Tensor::<f32>::from_vec(vec![0.1, 0.7, 0.2, 0.5, 0.3, 0.9], &[2, 3]);
+    /// assert_eq!(scores.argmax(-1), vec![1, 2]);
+    /// assert_eq!(scores.argmax(0), vec![1, 0, 1]);
+    /// ```
+    pub fn try_argmax(&self, axis: impl Axis) -> Result<Vec<usize>> {
         let op = "argmax";
+        let axis = axis.resolve(op, self.shape())?;
         let plan = self.plan_reduction(op, &[axis])?;
         self.check_nonempty(op, &[axis])?;
         // A third walked "layout" whose offset is the position along `axis`.
@@ -173,14 +188,13 @@ impl<E: Element> Tensor<E> {
                 }
             },
         );
-        let indices = best_at.into_iter().map(E::from_usize).collect();
-        Ok(Tensor::from_contiguous(indices, &plan.final_shape(keepdim)))
+        Ok(best_at)
     }
 
     /// Index of the largest element along `axis`; panics on a bad or empty axis.
     #[track_caller]
-    pub fn argmax(&self, axis: usize, keepdim: bool) -> Self {
-        or_panic(self.try_argmax(axis, keepdim))
+    pub fn argmax(&self, axis: impl Axis) -> Vec<usize> {
+        or_panic(self.try_argmax(axis))
     }
 
     /// Sums a broadcast result back to `shape`: adds over the leading axes that
@@ -224,29 +238,29 @@ impl<E: Element> Tensor<E> {
 
     /// Sum of all elements.
     pub fn sum_all(&self) -> E {
-        self.sum(&self.all_axes(), false).item()
+        self.sum(self.all_axes(), false).item()
     }
 
     /// Mean of all elements (NaN for an empty tensor).
     pub fn mean_all(&self) -> E {
-        self.mean(&self.all_axes(), false).item()
+        self.mean(self.all_axes(), false).item()
     }
 
     /// Largest element; panics on an empty tensor.
     #[track_caller]
     pub fn max_all(&self) -> E {
-        self.max(&self.all_axes(), false).item()
+        self.max(self.all_axes(), false).item()
     }
 
     /// Smallest element; panics on an empty tensor.
     #[track_caller]
     pub fn min_all(&self) -> E {
-        self.min(&self.all_axes(), false).item()
+        self.min(self.all_axes(), false).item()
     }
 
     /// Population variance of all elements.
     pub fn var_all(&self) -> E {
-        self.var(&self.all_axes(), false).item()
+        self.var(self.all_axes(), false).item()
     }
 
     /// Flat row-major index of the largest element; panics on an empty tensor.

@@ -5,22 +5,16 @@
 
 use smallvec::SmallVec;
 
+use crate::axis::{Axes, Axis};
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{Layout, Shape, Strides};
 use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
-    fn check_axis(&self, op: &'static str, axis: usize) -> Result<()> {
-        if axis < self.ndim() {
-            Ok(())
-        } else {
-            Err(TensorError::axis(op, axis, self.shape()))
-        }
-    }
-
     /// Reorders the axes: axis `d` of the result is axis `axes[d]` of `self`.
-    pub fn try_permute(&self, axes: &[usize]) -> Result<Self> {
+    pub fn try_permute(&self, axes: impl Axes) -> Result<Self> {
+        let axes = &axes.resolve("permute", self.shape())?[..];
         let mut seen = vec![false; self.ndim()];
         let valid = axes.len() == self.ndim()
             && axes.iter().all(|&a| a < self.ndim() && !std::mem::replace(&mut seen[a], true));
@@ -38,14 +32,13 @@ impl<E: Element> Tensor<E> {
 
     /// Reorders the axes; panics unless `axes` is a permutation of `0..ndim`.
     #[track_caller]
-    pub fn permute(&self, axes: &[usize]) -> Self {
+    pub fn permute(&self, axes: impl Axes) -> Self {
         or_panic(self.try_permute(axes))
     }
 
     /// Swaps two axes.
-    pub fn try_transpose(&self, a: usize, b: usize) -> Result<Self> {
-        self.check_axis("transpose", a)?;
-        self.check_axis("transpose", b)?;
+    pub fn try_transpose(&self, a: impl Axis, b: impl Axis) -> Result<Self> {
+        let (a, b) = (a.resolve("transpose", self.shape())?, b.resolve("transpose", self.shape())?);
         let mut layout = self.layout.clone();
         layout.shape.swap(a, b);
         layout.strides.swap(a, b);
@@ -54,7 +47,7 @@ impl<E: Element> Tensor<E> {
 
     /// Swaps two axes; panics if either is out of range.
     #[track_caller]
-    pub fn transpose(&self, a: usize, b: usize) -> Self {
+    pub fn transpose(&self, a: impl Axis, b: impl Axis) -> Self {
         or_panic(self.try_transpose(a, b))
     }
 
@@ -67,20 +60,20 @@ impl<E: Element> Tensor<E> {
     }
 
     /// Elements `start .. start + len` along `axis`.
-    pub fn try_narrow(&self, axis: usize, start: usize, len: usize) -> Result<Self> {
+    pub fn try_narrow(&self, axis: impl Axis, start: usize, len: usize) -> Result<Self> {
         self.try_slice(axis, start, start + len, 1)
     }
 
     /// Elements `start .. start + len` along `axis`; panics when out of range.
     #[track_caller]
-    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Self {
+    pub fn narrow(&self, axis: impl Axis, start: usize, len: usize) -> Self {
         or_panic(self.try_narrow(axis, start, len))
     }
 
     /// Elements `start, start + step, ...` below `end` along `axis` (Python's
     /// `start:end:step` with a positive step).
-    pub fn try_slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Result<Self> {
-        self.check_axis("slice", axis)?;
+    pub fn try_slice(&self, axis: impl Axis, start: usize, end: usize, step: usize) -> Result<Self> {
+        let axis = axis.resolve("slice", self.shape())?;
         let size = self.shape()[axis];
         if step == 0 || start > end || end > size {
             return Err(TensorError::invalid(
@@ -101,13 +94,13 @@ impl<E: Element> Tensor<E> {
 
     /// Strided slice along `axis`; panics when out of range or `step` is 0.
     #[track_caller]
-    pub fn slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Self {
+    pub fn slice(&self, axis: impl Axis, start: usize, end: usize, step: usize) -> Self {
         or_panic(self.try_slice(axis, start, end, step))
     }
 
     /// Reverses the order along `axis` (a negative stride, no copy).
-    pub fn try_flip(&self, axis: usize) -> Result<Self> {
-        self.check_axis("flip", axis)?;
+    pub fn try_flip(&self, axis: impl Axis) -> Result<Self> {
+        let axis = axis.resolve("flip", self.shape())?;
         let mut layout = self.layout.clone();
         let (size, stride) = (layout.shape[axis], layout.strides[axis]);
         if size > 0 {
@@ -119,7 +112,7 @@ impl<E: Element> Tensor<E> {
 
     /// Reverses the order along `axis`; panics if the axis is out of range.
     #[track_caller]
-    pub fn flip(&self, axis: usize) -> Self {
+    pub fn flip(&self, axis: impl Axis) -> Self {
         or_panic(self.try_flip(axis))
     }
 
@@ -142,8 +135,8 @@ impl<E: Element> Tensor<E> {
     }
 
     /// Removes `axis`, which must have size 1.
-    pub fn try_squeeze(&self, axis: usize) -> Result<Self> {
-        self.check_axis("squeeze", axis)?;
+    pub fn try_squeeze(&self, axis: impl Axis) -> Result<Self> {
+        let axis = axis.resolve("squeeze", self.shape())?;
         if self.shape()[axis] != 1 {
             return Err(TensorError::invalid(
                 "squeeze",
@@ -159,15 +152,13 @@ impl<E: Element> Tensor<E> {
 
     /// Removes a size-1 axis; panics otherwise.
     #[track_caller]
-    pub fn squeeze(&self, axis: usize) -> Self {
+    pub fn squeeze(&self, axis: impl Axis) -> Self {
         or_panic(self.try_squeeze(axis))
     }
 
-    /// Inserts an axis of size 1 before position `axis` (`axis == ndim` appends).
-    pub fn try_unsqueeze(&self, axis: usize) -> Result<Self> {
-        if axis > self.ndim() {
-            return Err(TensorError::axis("unsqueeze", axis, self.shape()));
-        }
+    /// Inserts an axis of size 1 before position `axis` (`axis == ndim`, or `-1`, appends).
+    pub fn try_unsqueeze(&self, axis: impl Axis) -> Result<Self> {
+        let axis = axis.resolve_insertion("unsqueeze", self.shape())?;
         let mut layout = self.layout.clone();
         layout.shape.insert(axis, 1);
         layout.strides.insert(axis, 0);
@@ -176,7 +167,7 @@ impl<E: Element> Tensor<E> {
 
     /// Inserts a size-1 axis; panics if `axis > ndim`.
     #[track_caller]
-    pub fn unsqueeze(&self, axis: usize) -> Self {
+    pub fn unsqueeze(&self, axis: impl Axis) -> Self {
         or_panic(self.try_unsqueeze(axis))
     }
 

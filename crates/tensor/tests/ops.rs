@@ -67,10 +67,10 @@ fn transpose_permute_and_t_are_views() {
     assert_eq!(at.to_vec(), vec![1., 4., 2., 5., 3., 6.]);
     assert!(!at.is_contiguous());
     let b = Tensor::<f64>::arange(0.0, 24.0, 1.0).reshape(&[2, 3, 4]);
-    let p = b.permute(&[2, 0, 1]);
+    let p = b.permute([2, 0, 1]);
     assert_eq!(p.shape(), &[4, 2, 3]);
     assert_eq!(p.get(&[3, 1, 2]), b.get(&[1, 2, 3]));
-    assert!(b.try_permute(&[0, 0, 1]).is_err());
+    assert!(b.try_permute([0, 0, 1]).is_err());
 }
 
 #[test]
@@ -198,25 +198,26 @@ fn comparisons_give_masks_and_select_uses_them() {
 #[test]
 fn reductions() {
     let a = t(&[1., 2., 3., 4., 5., 6.], &[2, 3]);
-    assert_eq!(a.sum(&[0], false).to_vec(), vec![5., 7., 9.]);
-    assert_eq!(a.sum(&[1], true).shape(), &[2, 1]);
-    assert_eq!(a.sum(&[1], true).to_vec(), vec![6., 15.]);
-    assert_eq!(a.sum(&[0, 1], false).shape(), &[] as &[usize]);
+    assert_eq!(a.sum([0], false).to_vec(), vec![5., 7., 9.]);
+    assert_eq!(a.sum([1], true).shape(), &[2, 1]);
+    assert_eq!(a.sum([1], true).to_vec(), vec![6., 15.]);
+    assert_eq!(a.sum([0, 1], false).shape(), &[] as &[usize]);
     assert_eq!(a.sum_all(), 21.0);
-    assert_eq!(a.mean(&[1], false).to_vec(), vec![2., 5.]);
-    assert_eq!(a.max(&[0], false).to_vec(), vec![4., 5., 6.]);
-    assert_eq!(a.min(&[1], false).to_vec(), vec![1., 4.]);
-    assert_eq!(a.var(&[1], false).to_vec(), vec![2.0 / 3.0, 2.0 / 3.0]);
+    assert_eq!(a.mean([1], false).to_vec(), vec![2., 5.]);
+    assert_eq!(a.max([0], false).to_vec(), vec![4., 5., 6.]);
+    assert_eq!(a.min([1], false).to_vec(), vec![1., 4.]);
+    assert_eq!(a.var([1], false).to_vec(), vec![2.0 / 3.0, 2.0 / 3.0]);
     assert_eq!(a.var_all(), 35.0 / 12.0);
     let b = t(&[3., 9., 9., 1., 0., 2.], &[2, 3]);
-    assert_eq!(b.argmax(1, false).to_vec(), vec![1., 2.], "ties go to the first index");
-    assert_eq!(b.argmax(0, true).to_vec(), vec![0., 0., 0.]);
-    assert_eq!(b.argmax(0, true).shape(), &[1, 3]);
+    assert_eq!(b.argmax(1), vec![1, 2], "ties go to the first index");
+    assert_eq!(b.argmax(0), vec![0, 0, 0]);
+    assert_eq!(b.argmax(-1), vec![1, 2]);
+    assert!(b.try_argmax(2).is_err() && b.try_argmax(-3).is_err());
     assert_eq!(b.argmax_all(), 1);
     assert_eq!((b.max_all(), b.min_all()), (9.0, 0.0));
-    assert!(a.try_sum(&[2], false).is_err());
-    assert!(a.try_sum(&[1, 1], false).is_err());
-    assert!(Tensor::<f64>::zeros(&[0, 3]).try_max(&[0], false).is_err());
+    assert!(a.try_sum([2], false).is_err());
+    assert!(a.try_sum([1, 1], false).is_err());
+    assert!(Tensor::<f64>::zeros(&[0, 3]).try_max([0], false).is_err());
     assert!(t(&[1.0, f64::NAN], &[2]).max_all().is_nan(), "NaN propagates through max");
 }
 

@@ -105,12 +105,12 @@ proptest! {
 
     #[test]
     fn reductions_equal_naive_loops((t, axis) in strided_with_axis()) {
-        let sum = t.sum(&[axis], false);
-        let mean = t.mean(&[axis], true);
-        let max = t.max(&[axis], false);
-        let min = t.min(&[axis], false);
-        let var = t.var(&[axis], false);
-        let argmax = t.argmax(axis, false);
+        let sum = t.sum([axis], false);
+        let mean = t.mean([axis], true);
+        let max = t.max([axis], false);
+        let min = t.min([axis], false);
+        let var = t.var([axis], false);
+        let argmax = t.argmax(axis);
         let n = t.shape()[axis];
         for out in indices(sum.shape()) {
             let group: Vec<f64> = (0..n).map(|i| { let mut idx = out.clone(); idx.insert(axis, i); t.get(&idx) }).collect();
@@ -125,8 +125,13 @@ proptest! {
             prop_assert!((var.get(&out) - naive_var).abs() < 1e-12);
             prop_assert_eq!(max.get(&out), naive_max);
             prop_assert_eq!(min.get(&out), group.iter().cloned().fold(f64::INFINITY, f64::min));
-            prop_assert_eq!(group[argmax.get(&out) as usize], naive_max);
+            let flat = out.iter().zip(sum.shape()).fold(0, |flat, (&i, &n)| flat * n + i);
+            prop_assert_eq!(group[argmax[flat]], naive_max);
         }
+        // A negative axis counts from the back.
+        let from_back = axis as isize - t.ndim() as isize;
+        prop_assert_eq!(t.sum([from_back], false).to_vec(), sum.to_vec());
+        prop_assert_eq!(t.argmax(from_back), argmax);
         // Reducing several axes at once equals reducing them one at a time.
         let all: Vec<usize> = (0..t.ndim()).collect();
         prop_assert!((t.sum(&all, false).item() - t.to_vec().iter().sum::<f64>()).abs() < 1e-10);

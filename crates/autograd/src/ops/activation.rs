@@ -214,26 +214,32 @@ impl<E: Element, A: ActivationFn<E>> Op<E> for ActivationOp<A> {
 
 impl<'t, E: Element> Var<'t, E> {
     /// Applies an activation, recording it on the tape.
+    #[track_caller]
     pub fn activate<A: ActivationFn<E>>(&self, activation: A) -> Var<'t, E> {
         self.apply(ActivationOp(activation))
     }
     /// Logistic sigmoid.
+    #[track_caller]
     pub fn sigmoid(&self) -> Var<'t, E> {
         self.activate(Sigmoid)
     }
     /// Hyperbolic tangent.
+    #[track_caller]
     pub fn tanh(&self) -> Var<'t, E> {
         self.activate(Tanh)
     }
     /// Softsign x/(1+|x|).
+    #[track_caller]
     pub fn softsign(&self) -> Var<'t, E> {
         self.activate(Softsign)
     }
     /// Rectified linear unit.
+    #[track_caller]
     pub fn relu(&self) -> Var<'t, E> {
         self.activate(Relu)
     }
     /// Leaky rectifier with the given negative slope.
+    #[track_caller]
     pub fn leaky_relu(&self, slope: E) -> Var<'t, E> {
         self.activate(LeakyRelu(slope))
     }

@@ -1,4 +1,5 @@
-//! Arithmetic: `+ - * /`, power, negation, and the scalar forms.
+//! Arithmetic: `+ - * /`, powers, negation, and the scalar forms (`v * 0.5` and
+//! `0.5 * v`, `1.0 - v`, `10.0 / v`).
 //!
 //! Binary ops broadcast; in backward, each input's gradient is summed back to the
 //! input's shape (`sum_to_shape`), because an element broadcast to many places
@@ -163,24 +164,81 @@ impl<E: Element> Op<E> for PowScalarOp<E> {
     }
 }
 
+/// a^n for a constant integer exponent n. ∂/∂a = n·a^(n−1) (exact for negative a,
+/// where `powf` would need a real exponent).
+pub struct PowiOp(pub i32);
+
+impl<E: Element> Op<E> for PowiOp {
+    fn name(&self) -> String {
+        format!("powi({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(x[0].powi(self.0))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        let n = self.0;
+        smallvec![
+            Some(super::chain(ctx.grad_output, ctx.input(0), |a| E::from_f64(n as f64) * a.powi(n - 1)))
+        ]
+    }
+}
+
+/// c − a for a constant c (`1.0 - v`). ∂/∂a = −1.
+pub struct ScalarSubOp<E>(pub E);
+
+impl<E: Element> Op<E> for ScalarSubOp<E> {
+    fn name(&self) -> String {
+        format!("scalar_sub({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        let c = self.0;
+        Ok(x[0].map(|a| c - a))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        smallvec![Some(-ctx.grad_output)]
+    }
+}
+
+/// c / a for a constant c (`10.0 / v`). ∂/∂a = −c/a² = −(c/a)/a.
+pub struct ScalarDivOp<E>(pub E);
+
+impl<E: Element> Op<E> for ScalarDivOp<E> {
+    fn name(&self) -> String {
+        format!("scalar_div({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        let c = self.0;
+        Ok(x[0].map(|a| c / a))
+    }
+    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
+        let (a, out, g) = (ctx.input(0), ctx.output, ctx.grad_output);
+        smallvec![Some(-(g * out) / a)]
+    }
+}
+
 impl<'t, E: Element> Var<'t, E> {
     /// self + rhs, broadcasting (the `+` operator panics where this returns the error).
+    #[track_caller]
     pub fn try_add(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(AddOp, &[self, rhs])
     }
     /// self − rhs, broadcasting.
+    #[track_caller]
     pub fn try_sub(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(SubOp, &[self, rhs])
     }
     /// self · rhs element-wise, broadcasting.
+    #[track_caller]
     pub fn try_mul(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(MulOp, &[self, rhs])
     }
     /// self / rhs element-wise, broadcasting.
+    #[track_caller]
     pub fn try_div(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(DivOp, &[self, rhs])
     }
     /// self ^ rhs element-wise, broadcasting.
+    #[track_caller]
     pub fn try_pow(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(PowOp, &[self, rhs])
     }
@@ -193,6 +251,11 @@ impl<'t, E: Element> Var<'t, E> {
     #[track_caller]
     pub fn powf(&self, p: E) -> Var<'t, E> {
         self.apply(PowScalarOp(p))
+    }
+    /// self ^ n for a constant integer exponent.
+    #[track_caller]
+    pub fn powi(&self, n: i32) -> Var<'t, E> {
+        self.apply(PowiOp(n))
     }
     /// self².
     #[track_caller]
@@ -280,3 +343,36 @@ impl<'t, E: Element> Neg for Var<'t, E> {
         self.apply(NegOp)
     }
 }
+
+/// `0.5 * v`, `1.0 - v`, `10.0 / v`: a scalar on the left. Rust's orphan rule
+/// wants one impl per concrete float type (as for `Tensor`), hence the macro.
+macro_rules! scalar_lhs_var_operator {
+    ($t:ty) => {
+        scalar_lhs_var_operator!($t, Add, add, |c, v| v.apply(AddScalarOp(c)));
+        scalar_lhs_var_operator!($t, Sub, sub, |c, v| v.apply(ScalarSubOp(c)));
+        scalar_lhs_var_operator!($t, Mul, mul, |c, v| v.apply(MulScalarOp(c)));
+        scalar_lhs_var_operator!($t, Div, div, |c, v| v.apply(ScalarDivOp(c)));
+    };
+    ($t:ty, $trait:ident, $method:ident, |$c:ident, $v:ident| $body:expr) => {
+        impl<'t> $trait<&Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            #[track_caller]
+            fn $method(self, $v: &Var<'t, $t>) -> Var<'t, $t> {
+                let $c = self;
+                $body
+            }
+        }
+        impl<'t> $trait<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            #[track_caller]
+            fn $method(self, $v: Var<'t, $t>) -> Var<'t, $t> {
+                let $c = self;
+                let $v = &$v;
+                $body
+            }
+        }
+    };
+}
+
+scalar_lhs_var_operator!(f32);
+scalar_lhs_var_operator!(f64);

@@ -3,7 +3,7 @@
 //! All shift by the maximum before exponentiating (log-sum-exp), so logits of
 //! ±10⁴ give finite values and finite gradients.
 
-use tensor::{Element, Tensor, TensorError};
+use tensor::{Axis, Element, Tensor, TensorError};
 
 use crate::error::{or_panic, Result};
 use smallvec::smallvec;
@@ -13,8 +13,8 @@ use crate::tape::Var;
 
 /// log softmax along `axis`: x − max − ln Σ e^(x − max).
 fn log_softmax<E: Element>(x: &Tensor<E>, axis: usize) -> tensor::Result<Tensor<E>> {
-    let shifted = x.try_sub(&x.try_max(&[axis], true)?)?;
-    let log_sum = shifted.exp().try_sum(&[axis], true)?.ln();
+    let shifted = x.try_sub(&x.try_max([axis], true)?)?;
+    let log_sum = shifted.exp().try_sum([axis], true)?.ln();
     shifted.try_sub(&log_sum)
 }
 
@@ -30,7 +30,7 @@ impl<E: Element> Op<E> for SoftmaxOp {
     }
     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (y, g) = (ctx.output, ctx.grad_output);
-        let dot = (g * y).sum(&[self.0], true);
+        let dot = (g * y).sum([self.0], true);
         smallvec![Some(y * &(g - &dot))]
     }
 }
@@ -47,7 +47,7 @@ impl<E: Element> Op<E> for LogSoftmaxOp {
     }
     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let g = ctx.grad_output;
-        smallvec![Some(g - &(ctx.output.exp() * &g.sum(&[self.0], true)))]
+        smallvec![Some(g - &(ctx.output.exp() * &g.sum([self.0], true)))]
     }
 }
 
@@ -78,7 +78,7 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
         let (logits, targets) = (ctx.input(0), ctx.input(1));
         let probs = log_softmax(logits, 1).expect("checked in forward").exp();
-        let mass = targets.sum(&[1], true);
+        let mass = targets.sum([1], true);
         let scale = ctx.grad_output.item() / E::from_usize(logits.shape()[0]);
         let grad = (probs * &mass).zip_with(targets, |p, y| (p - y) * scale);
         smallvec![Some(grad), None]
@@ -123,6 +123,7 @@ impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
 impl<'t, E: Element> Var<'t, E> {
     /// Nielsen's cross-entropy cost of sigmoid outputs, from their pre-activations
     /// (see [`SigmoidCrossEntropyOp`]).
+    #[track_caller]
     pub fn try_sigmoid_cross_entropy(&self, targets: &Tensor<E>) -> Result<Var<'t, E>> {
         self.tape.apply(SigmoidCrossEntropyOp { targets: targets.clone() }, &[self])
     }
@@ -132,17 +133,20 @@ impl<'t, E: Element> Var<'t, E> {
         or_panic(self.try_sigmoid_cross_entropy(targets))
     }
 
-    /// Softmax along `axis`; panics on a bad axis.
+    /// Softmax along `axis` (`-1`: the last); panics on a bad axis.
     #[track_caller]
-    pub fn softmax(&self, axis: usize) -> Var<'t, E> {
+    pub fn softmax(&self, axis: impl Axis) -> Var<'t, E> {
+        let axis = or_panic(axis.resolve("softmax", self.shape()).map_err(Into::into));
         self.apply(SoftmaxOp(axis))
     }
-    /// Log-softmax along `axis`; panics on a bad axis.
+    /// Log-softmax along `axis` (`-1`: the last); panics on a bad axis.
     #[track_caller]
-    pub fn log_softmax(&self, axis: usize) -> Var<'t, E> {
+    pub fn log_softmax(&self, axis: impl Axis) -> Var<'t, E> {
+        let axis = or_panic(axis.resolve("log_softmax", self.shape()).map_err(Into::into));
         self.apply(LogSoftmaxOp(axis))
     }
     /// Mean softmax cross-entropy of `[batch, classes]` logits against integer labels.
+    #[track_caller]
     pub fn try_softmax_cross_entropy(&self, labels: &[usize]) -> Result<Var<'t, E>> {
         let (op, shape) = ("softmax_cross_entropy", self.shape());
         let &[batch, classes] = shape else {

@@ -31,6 +31,7 @@ impl<E: Element> Op<E> for MatMulOp {
 
 impl<'t, E: Element> Var<'t, E> {
     /// Matrix product of the last two axes.
+    #[track_caller]
     pub fn try_matmul(&self, rhs: &Var<'t, E>) -> Result<Var<'t, E>> {
         self.tape.apply(MatMulOp, &[self, rhs])
     }

@@ -4,7 +4,7 @@
 //! all of them equally for sum (and mean, divided by the count), only the
 //! maximal ones for max.
 
-use tensor::{Element, Tensor};
+use tensor::{Axes, Element, Tensor};
 
 use crate::error::{or_panic, Result};
 use crate::op::{BackwardContext, InputGrads, Op};
@@ -87,39 +87,47 @@ impl<E: Element> Op<E> for MaxOp {
 }
 
 impl<'t, E: Element> Var<'t, E> {
-    /// Sum over `axes`.
-    pub fn try_sum(&self, axes: &[usize], keepdim: bool) -> Result<Var<'t, E>> {
-        self.tape.apply(SumOp { axes: axes.to_vec(), keepdim }, &[self])
+    /// Sum over `axes` (negative ones count from the back).
+    #[track_caller]
+    pub fn try_sum(&self, axes: impl Axes, keepdim: bool) -> Result<Var<'t, E>> {
+        let axes = axes.resolve("sum", self.shape())?.to_vec();
+        self.tape.apply(SumOp { axes, keepdim }, &[self])
     }
     /// Sum over `axes`; panics on a bad axis.
     #[track_caller]
-    pub fn sum(&self, axes: &[usize], keepdim: bool) -> Var<'t, E> {
+    pub fn sum(&self, axes: impl Axes, keepdim: bool) -> Var<'t, E> {
         or_panic(self.try_sum(axes, keepdim))
     }
-    /// Mean over `axes`.
-    pub fn try_mean(&self, axes: &[usize], keepdim: bool) -> Result<Var<'t, E>> {
-        self.tape.apply(MeanOp { axes: axes.to_vec(), keepdim }, &[self])
+    /// Mean over `axes` (negative ones count from the back).
+    #[track_caller]
+    pub fn try_mean(&self, axes: impl Axes, keepdim: bool) -> Result<Var<'t, E>> {
+        let axes = axes.resolve("mean", self.shape())?.to_vec();
+        self.tape.apply(MeanOp { axes, keepdim }, &[self])
     }
     /// Mean over `axes`; panics on a bad axis.
     #[track_caller]
-    pub fn mean(&self, axes: &[usize], keepdim: bool) -> Var<'t, E> {
+    pub fn mean(&self, axes: impl Axes, keepdim: bool) -> Var<'t, E> {
         or_panic(self.try_mean(axes, keepdim))
     }
-    /// Maximum over `axes`.
-    pub fn try_max(&self, axes: &[usize], keepdim: bool) -> Result<Var<'t, E>> {
-        self.tape.apply(MaxOp { axes: axes.to_vec(), keepdim }, &[self])
+    /// Maximum over `axes` (negative ones count from the back).
+    #[track_caller]
+    pub fn try_max(&self, axes: impl Axes, keepdim: bool) -> Result<Var<'t, E>> {
+        let axes = axes.resolve("max", self.shape())?.to_vec();
+        self.tape.apply(MaxOp { axes, keepdim }, &[self])
     }
     /// Maximum over `axes`; panics on a bad or empty axis.
     #[track_caller]
-    pub fn max(&self, axes: &[usize], keepdim: bool) -> Var<'t, E> {
+    pub fn max(&self, axes: impl Axes, keepdim: bool) -> Var<'t, E> {
         or_panic(self.try_max(axes, keepdim))
     }
     /// Sum of all elements, as a 0-d value.
+    #[track_caller]
     pub fn sum_all(&self) -> Var<'t, E> {
-        self.sum(&(0..self.value.ndim()).collect::<Vec<_>>(), false)
+        self.sum((0..self.value.ndim()).collect::<Vec<_>>(), false)
     }
     /// Mean of all elements, as a 0-d value.
+    #[track_caller]
     pub fn mean_all(&self) -> Var<'t, E> {
-        self.mean(&(0..self.value.ndim()).collect::<Vec<_>>(), false)
+        self.mean((0..self.value.ndim()).collect::<Vec<_>>(), false)
     }
 }

@@ -2,7 +2,7 @@
 //! moves the gradient back the same way (the inverse permutation, the reverse
 //! flip, the slice written back into zeros, the broadcast summed back).
 
-use tensor::{Element, Tensor};
+use tensor::{Axes, Axis, Element, IndexPlan, Spans, Tensor};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::op::{BackwardContext, InputGrads, Op};
@@ -131,31 +131,32 @@ impl<E: Element> Op<E> for ConcatOp {
 }
 
 impl<'t, E: Element> Var<'t, E> {
-    /// Reorders the axes (see [`Tensor::permute`]).
-    pub fn try_permute(&self, axes: &[usize]) -> Result<Var<'t, E>> {
-        self.tape.apply(PermuteOp(axes.to_vec()), &[self])
+    /// Reorders the axes (see [`Tensor::permute`]; negative ones count from the back).
+    #[track_caller]
+    pub fn try_permute(&self, axes: impl Axes) -> Result<Var<'t, E>> {
+        let axes = axes.resolve("permute", self.shape())?.to_vec();
+        self.tape.apply(PermuteOp(axes), &[self])
     }
     /// Reorders the axes; panics unless `axes` is a permutation.
     #[track_caller]
-    pub fn permute(&self, axes: &[usize]) -> Var<'t, E> {
+    pub fn permute(&self, axes: impl Axes) -> Var<'t, E> {
         or_panic(self.try_permute(axes))
     }
     /// Swaps two axes.
     #[track_caller]
-    pub fn transpose(&self, a: usize, b: usize) -> Var<'t, E> {
+    pub fn try_transpose(&self, a: impl Axis, b: impl Axis) -> Result<Var<'t, E>> {
+        let (a, b) = (a.resolve("transpose", self.shape())?, b.resolve("transpose", self.shape())?);
         let mut axes: Vec<usize> = (0..self.value.ndim()).collect();
-        if a >= axes.len() || b >= axes.len() {
-            or_panic(Err(tensor::TensorError::InvalidAxis {
-                op: "transpose",
-                axis: a.max(b),
-                shape: self.shape().to_vec(),
-            }
-            .into()))
-        }
         axes.swap(a, b);
-        self.permute(&axes)
+        self.try_permute(&axes)
+    }
+    /// Swaps two axes; panics if either is out of range.
+    #[track_caller]
+    pub fn transpose(&self, a: impl Axis, b: impl Axis) -> Var<'t, E> {
+        or_panic(self.try_transpose(a, b))
     }
     /// Swaps the last two axes (a no-op below two dimensions).
+    #[track_caller]
     pub fn t(&self) -> Var<'t, E> {
         match self.value.ndim() {
             0 | 1 => self.clone(),
@@ -163,6 +164,7 @@ impl<'t, E: Element> Var<'t, E> {
         }
     }
     /// Same elements, new shape (see [`Tensor::reshape`]).
+    #[track_caller]
     pub fn try_reshape(&self, shape: &[usize]) -> Result<Var<'t, E>> {
         self.tape.apply(ReshapeOp { name: "reshape", shape: shape.to_vec() }, &[self])
     }
@@ -172,45 +174,51 @@ impl<'t, E: Element> Var<'t, E> {
         or_panic(self.try_reshape(shape))
     }
     /// Removes a size-1 axis.
-    pub fn try_squeeze(&self, axis: usize) -> Result<Var<'t, E>> {
+    #[track_caller]
+    pub fn try_squeeze(&self, axis: impl Axis) -> Result<Var<'t, E>> {
         let shape = self.value.try_squeeze(axis)?.shape().to_vec();
         self.tape.apply(ReshapeOp { name: "squeeze", shape }, &[self])
     }
     /// Removes a size-1 axis; panics otherwise.
     #[track_caller]
-    pub fn squeeze(&self, axis: usize) -> Var<'t, E> {
+    pub fn squeeze(&self, axis: impl Axis) -> Var<'t, E> {
         or_panic(self.try_squeeze(axis))
     }
-    /// Inserts a size-1 axis at `axis`.
-    pub fn try_unsqueeze(&self, axis: usize) -> Result<Var<'t, E>> {
+    /// Inserts a size-1 axis at `axis` (`-1` appends one).
+    #[track_caller]
+    pub fn try_unsqueeze(&self, axis: impl Axis) -> Result<Var<'t, E>> {
         let shape = self.value.try_unsqueeze(axis)?.shape().to_vec();
         self.tape.apply(ReshapeOp { name: "unsqueeze", shape }, &[self])
     }
     /// Inserts a size-1 axis; panics if `axis > ndim`.
     #[track_caller]
-    pub fn unsqueeze(&self, axis: usize) -> Var<'t, E> {
+    pub fn unsqueeze(&self, axis: impl Axis) -> Var<'t, E> {
         or_panic(self.try_unsqueeze(axis))
     }
     /// Strided slice along `axis` (see [`Tensor::slice`]).
-    pub fn try_slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Result<Var<'t, E>> {
+    #[track_caller]
+    pub fn try_slice(&self, axis: impl Axis, start: usize, end: usize, step: usize) -> Result<Var<'t, E>> {
+        let axis = axis.resolve("slice", self.shape())?;
         self.tape.apply(SliceOp { axis, start, end, step }, &[self])
     }
     /// Strided slice; panics when out of range.
     #[track_caller]
-    pub fn slice(&self, axis: usize, start: usize, end: usize, step: usize) -> Var<'t, E> {
+    pub fn slice(&self, axis: impl Axis, start: usize, end: usize, step: usize) -> Var<'t, E> {
         or_panic(self.try_slice(axis, start, end, step))
     }
     /// Elements `start .. start + len` along `axis`; panics when out of range.
     #[track_caller]
-    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Var<'t, E> {
+    pub fn narrow(&self, axis: impl Axis, start: usize, len: usize) -> Var<'t, E> {
         self.slice(axis, start, start + len, 1)
     }
     /// Reverses `axis`; panics if it is out of range.
     #[track_caller]
-    pub fn flip(&self, axis: usize) -> Var<'t, E> {
+    pub fn flip(&self, axis: impl Axis) -> Var<'t, E> {
+        let axis = or_panic(axis.resolve("flip", self.shape()).map_err(Into::into));
         self.apply(FlipOp(axis))
     }
     /// Broadcasts to `shape`.
+    #[track_caller]
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Var<'t, E>> {
         self.tape.apply(BroadcastOp(shape.to_vec()), &[self])
     }
@@ -221,7 +229,8 @@ impl<'t, E: Element> Var<'t, E> {
     }
 
     /// Joins values along `axis`.
-    pub fn try_concat(parts: &[Var<'t, E>], axis: usize) -> Result<Var<'t, E>> {
+    #[track_caller]
+    pub fn try_concat(parts: &[Var<'t, E>], axis: impl Axis) -> Result<Var<'t, E>> {
         let first = parts.first().ok_or_else(|| {
             AutogradError::Tensor(tensor::TensorError::InvalidArgument {
                 op: "concat",
@@ -229,16 +238,19 @@ impl<'t, E: Element> Var<'t, E> {
                 detail: "needs at least one value".into(),
             })
         })?;
+        let axis = axis.resolve("concat", first.shape())?;
         let refs: Vec<&Var<'t, E>> = parts.iter().collect();
         first.tape.apply(ConcatOp(axis), &refs)
     }
     /// Joins values along `axis`; panics if the shapes disagree or `parts` is empty.
     #[track_caller]
-    pub fn concat(parts: &[Var<'t, E>], axis: usize) -> Var<'t, E> {
+    pub fn concat(parts: &[Var<'t, E>], axis: impl Axis) -> Var<'t, E> {
         or_panic(Self::try_concat(parts, axis))
     }
     /// Stacks same-shaped values along a new axis `axis`.
-    pub fn try_stack(parts: &[Var<'t, E>], axis: usize) -> Result<Var<'t, E>> {
+    #[track_caller]
+    pub fn try_stack(parts: &[Var<'t, E>], axis: impl Axis) -> Result<Var<'t, E>> {
+        let axis = axis.resolve_insertion("stack", parts.first().map_or(&[][..], |p| p.shape()))?;
         if let Some(first) = parts.first() {
             if let Some(other) = parts.iter().find(|p| p.shape() != first.shape()) {
                 return Err(tensor::TensorError::ShapeMismatch {
@@ -255,7 +267,35 @@ impl<'t, E: Element> Var<'t, E> {
     }
     /// Stacks values along a new axis; panics if their shapes differ.
     #[track_caller]
-    pub fn stack(parts: &[Var<'t, E>], axis: usize) -> Var<'t, E> {
+    pub fn stack(parts: &[Var<'t, E>], axis: impl Axis) -> Var<'t, E> {
         or_panic(Self::try_stack(parts, axis))
+    }
+}
+
+impl<'t, E: Element> Var<'t, E> {
+    /// NumPy-style indexing: `v.i((.., 1..3))` is `v[:, 1:3]`, `v.i((0, ..))` is
+    /// `v[0, :]` (see [`tensor::index`]). Records one slice per narrowed axis and
+    /// one squeeze per integer index, so backward routes the gradient back into place.
+    #[track_caller]
+    pub fn try_i(&self, spans: impl Spans) -> Result<Var<'t, E>> {
+        let plan = IndexPlan::new(spans, self.shape())?;
+        let mut view = self.clone();
+        for &(axis, start, end) in &plan.slices {
+            view = view.try_slice(axis, start, end, 1)?;
+        }
+        for &axis in &plan.squeezed {
+            view = view.try_squeeze(axis)?;
+        }
+        Ok(view)
+    }
+    /// NumPy-style indexing; panics when a span does not fit.
+    #[track_caller]
+    pub fn i(&self, spans: impl Spans) -> Var<'t, E> {
+        or_panic(self.try_i(spans))
+    }
+    /// Same as [`broadcast_to`](Var::broadcast_to) (PyTorch's name).
+    #[track_caller]
+    pub fn expand(&self, shape: &[usize]) -> Var<'t, E> {
+        self.broadcast_to(shape)
     }
 }

@@ -106,22 +106,27 @@ impl<E: Element> Op<E> for ClampOp<E> {
 
 impl<'t, E: Element> Var<'t, E> {
     /// eˣ.
+    #[track_caller]
     pub fn exp(&self) -> Var<'t, E> {
         self.apply(ExpOp)
     }
     /// Natural logarithm.
+    #[track_caller]
     pub fn ln(&self) -> Var<'t, E> {
         self.apply(LnOp)
     }
     /// Square root.
+    #[track_caller]
     pub fn sqrt(&self) -> Var<'t, E> {
         self.apply(SqrtOp)
     }
     /// |x|.
+    #[track_caller]
     pub fn abs(&self) -> Var<'t, E> {
         self.apply(AbsOp)
     }
     /// Limits every element to `[low, high]`.
+    #[track_caller]
     pub fn clamp(&self, low: E, high: E) -> Var<'t, E> {
         self.apply(ClampOp { low, high })
     }
