@@ -5,7 +5,7 @@
 //! run backward, and print every gradient beside the chain-rule product that
 //! gives it, computed by hand from the forward values.
 //!
-//! Run: `cargo run --example backprop_by_hand`
+//! Run: `cargo run --example backprop_by_hand` (add `-- --dot graph.dot` for Graphviz)
 
 use gradlab::autograd::Tape;
 use gradlab::tensor::sigmoid;
@@ -18,6 +18,7 @@ fn main() {
     let w2 = [0.7, -0.5]; // hidden j → output
 
     let tape = Tape::<f64>::new();
+    tape.set_keep_all_grads(true); // keep every node's gradient, to print them all below
     let xv = tape.constant(Tensor::from_vec(x.to_vec(), &[1, 2])).named("x");
     let w1v = tape.param(Tensor::from_vec(w1.concat(), &[2, 2])).named("W1");
     let w2v = tape.param(Tensor::from_vec(w2.to_vec(), &[2, 1])).named("W2");
@@ -64,5 +65,17 @@ fn main() {
         }
     }
     println!("\nEvery gradient on the tape equals its chain-rule product.");
-    println!("Graphviz of the same graph: write `tape.to_dot()` to a file and run `dot -Tsvg`.");
+    println!(
+        "\nThe tape again, each node with its value and ∂C/∂(node):\n\n{}",
+        tape.annotated(Some(&grads))
+    );
+
+    // `--dot FILE`: the same graph for Graphviz (`dot -Tsvg FILE > graph.svg`).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args.iter().position(|a| a == "--dot").and_then(|i| args.get(i + 1)) {
+        std::fs::write(path, tape.annotated(Some(&grads)).to_dot()).expect("cannot write the DOT file");
+        println!("wrote {path}; render it with `dot -Tsvg {path} > graph.svg`");
+    } else {
+        println!("Add `-- --dot graph.dot` to write this graph for Graphviz.");
+    }
 }

@@ -32,7 +32,8 @@
 //!   reuses its bookkeeping, so a training loop records without allocating.
 //! * [`Tape::no_grad`] evaluates without recording anything.
 //! * [`Tape::set_anomaly_detection`] stops at the first NaN or infinity and names the op.
-//! * The tape prints as a table (`Display`) and exports Graphviz ([`Tape::to_dot`]).
+//! * The tape prints as a table (`Display`) and exports Graphviz ([`Tape::to_dot`]);
+//!   [`Tape::annotated`] adds each node's value and gradient to both.
 //! * [`gradcheck`] compares the tape with finite differences for any function;
 //!   [`strategies`] gives the proptest strategies gradlab tests its ops with.
 //!
@@ -54,6 +55,7 @@ pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradcheckError, GradcheckOptions, GradcheckReport};
 pub use jacobian::jacobian;
 pub use op::{BackwardContext, InputGrads, Op};
+pub use print::Annotated;
 /// Builds an op's [`InputGrads`] like `vec!` (re-exported from `smallvec`).
 pub use smallvec::smallvec;
 pub use tape::{Gradients, Tape, Var};

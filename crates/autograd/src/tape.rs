@@ -48,6 +48,7 @@ pub struct Tape<E: Element> {
     pub(crate) nodes: RefCell<Vec<Node<E>>>,
     recording: bool,
     anomaly_detection: Cell<bool>,
+    keep_all_grads: Cell<bool>,
 }
 
 /// A value computed on a [`Tape`]: its tensor, and (when recorded) its place on the tape.
@@ -71,7 +72,12 @@ impl<E: Element> Tape<E> {
     pub fn new() -> Self {
         // The node list of a tape dropped earlier on this thread, if any: a
         // training loop's tapes reuse one allocation.
-        Tape { nodes: RefCell::new(recycle::take()), recording: true, anomaly_detection: Cell::new(false) }
+        Tape {
+            nodes: RefCell::new(recycle::take()),
+            recording: true,
+            anomaly_detection: Cell::new(false),
+            keep_all_grads: Cell::new(false),
+        }
     }
 
     /// A tape that records nothing: ops compute their values and the tape stays
@@ -93,6 +99,13 @@ impl<E: Element> Tape<E> {
     /// index and its input shapes (at some cost: every value is scanned).
     pub fn set_anomaly_detection(&self, on: bool) {
         self.anomaly_detection.set(on);
+    }
+
+    /// When on, backward keeps the gradient of every node, not only of parameters
+    /// and values marked [`Var::keep_grad`] — for printing the whole graph with
+    /// its gradients ([`Tape::annotated`]), at the cost of holding them all.
+    pub fn set_keep_all_grads(&self, on: bool) {
+        self.keep_all_grads.set(on);
     }
 
     /// Number of recorded nodes.
@@ -221,7 +234,7 @@ impl<E: Element> Tape<E> {
                 self.propagate(&nodes, index, op.as_ref(), &grad, &mut pending)?;
             }
             // Unmarked intermediate gradients are dropped here, as soon as consumed.
-            if node.keep_grad {
+            if node.keep_grad || self.keep_all_grads.get() {
                 kept[index] = Some(grad);
             }
         }
@@ -306,6 +319,11 @@ impl<E: Element> Gradients<E> {
     /// ∂C/∂v, or `None` if `v` is a constant, was not kept, or C does not depend on it.
     pub fn get(&self, v: &Var<'_, E>) -> Option<&Tensor<E>> {
         v.index.and_then(|i| self.grads.get(i)).and_then(Option::as_ref)
+    }
+
+    /// ∂C/∂(node `index` of the tape), if backward kept it.
+    pub fn at(&self, index: usize) -> Option<&Tensor<E>> {
+        self.grads.get(index).and_then(Option::as_ref)
     }
 
     /// ∂C/∂v; a zero tensor of v's shape when C does not depend on v. Panics when

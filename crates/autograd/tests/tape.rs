@@ -384,3 +384,33 @@ fn sigmoid_cross_entropy_matches_nielsens_formula_and_stays_finite() {
     assert!((g.get(&[0, 0]) - (a(0.3) - 1.0) / 2.0).abs() < 1e-15);
     assert!(g.iter().all(f64::is_finite));
 }
+
+#[test]
+fn the_annotated_tape_shows_values_and_every_gradient() {
+    let tape = Tape::<f64>::new();
+    tape.set_keep_all_grads(true);
+    let x = tape.constant(Tensor::from_vec(vec![1.0, -2.0], &[1, 2])).named("x");
+    let w = tape.param(Tensor::from_vec(vec![0.5, 0.25], &[2, 1])).named("w");
+    let s = x.matmul(&w).named("s"); // 0.5 − 0.5 = 0
+    let loss = s.tanh().sum_all().named("loss");
+    let grads = tape.backward(&loss).unwrap();
+    let table = tape.annotated(Some(&grads)).to_string();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].contains("value") && lines[0].contains("gradient"), "{table}");
+    // x is a constant: its value, no gradient; w: value and xᵀ·1; s: 0 and 1 − tanh²(0) = 1.
+    assert!(lines[1].contains("[1.0000, -2.0000]") && lines[1].trim_end().ends_with('-'), "{table}");
+    assert!(lines[2].contains("[0.5000, 0.2500]") && lines[2].contains("[1.0000, -2.0000]"), "{table}");
+    assert!(
+        lines[3].contains(" s ") && lines[3].contains("0.0000") && lines[3].trim_end().ends_with("1.0000")
+    );
+    let dot = tape.annotated(Some(&grads)).to_dot();
+    assert!(dot.contains("#2 s\\nmatmul\\n[1, 1]\\nvalue 0.0000\\ngrad 1.0000"), "{dot}");
+    // Without gradients, values only; the bare DOT has neither.
+    assert!(!tape.annotated(None).to_dot().contains("grad"));
+    assert!(!tape.to_dot().contains("value"));
+    // Without keep_all_grads, only the parameter's gradient is kept.
+    tape.set_keep_all_grads(false);
+    let grads = tape.backward(&loss).unwrap();
+    let table = tape.annotated(Some(&grads)).to_string();
+    assert!(table.lines().nth(3).unwrap().trim_end().ends_with('-'), "{table}");
+}
