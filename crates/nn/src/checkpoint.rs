@@ -1,8 +1,17 @@
 //! Saving and loading an [`Mlp`]'s parameters in the safetensors format, which
 //! PyTorch, candle and others read.
 //!
-//! Tensors are named `layers.{l}.weight` (`[n_in, n_out]`) and `layers.{l}.bias`;
-//! the file's metadata records the architecture, so [`load`] rebuilds the network.
+//! Tensors are named `layers.{l}.weight` and `layers.{l}.bias`, and each weight is
+//! stored in **PyTorch's layout, `[n_out, n_in]`** — what `torch.nn.Linear.weight`
+//! holds — so a PyTorch user who copies `layers.{l}.weight` into the l-th
+//! `nn.Linear` (a `Sequential` names it `{2l}.weight` when activations sit
+//! between) gets the same network, square layers included. In memory gradlab
+//! keeps `W` as `[n_in, n_out]` (s = z·W + b, the paper's row-vector form):
+//! [`save`] writes Wᵀ and [`load`] transposes back.
+//!
+//! The file's metadata records the architecture, so [`load`] rebuilds the network.
+//! Files of the first format (`gradlab-mlp/1`, weights stored `[n_in, n_out]`)
+//! are still read, by their own layout.
 //! Writes are atomic: a temporary file in the same folder, then a rename, so a
 //! crash never leaves a half-written checkpoint under the real name.
 
@@ -20,14 +29,56 @@ use crate::error::NnError;
 use crate::linear::Linear;
 use crate::mlp::Mlp;
 
-const FORMAT: &str = "gradlab-mlp/1";
+/// The current format: weights stored `[n_out, n_in]`.
+const FORMAT: &str = "gradlab-mlp/2";
+/// The first format: weights stored as gradlab holds them, `[n_in, n_out]`.
+const FORMAT_INPUT_MAJOR: &str = "gradlab-mlp/1";
+
+/// How a file lays out its weight matrices.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WeightLayout {
+    /// `[n_out, n_in]`, PyTorch's (format 2).
+    OutputMajor,
+    /// `[n_in, n_out]`, gradlab's in memory (format 1).
+    InputMajor,
+}
+
+impl WeightLayout {
+    fn of(path: &Path, metadata: &Option<HashMap<String, String>>) -> Result<Self, NnError> {
+        match metadata.as_ref().and_then(|m| m.get("format")).map(String::as_str) {
+            Some(FORMAT) => Ok(WeightLayout::OutputMajor),
+            Some(FORMAT_INPUT_MAJOR) => Ok(WeightLayout::InputMajor),
+            other => Err(NnError::Format {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "metadata `format` is {other:?}; this build reads {FORMAT:?} and {FORMAT_INPUT_MAJOR:?}"
+                ),
+            }),
+        }
+    }
+
+    /// A parameter as the file holds it (weights transposed for the output-major layout).
+    fn stored<E: Element>(self, name: &str, t: &Tensor<E>) -> Tensor<E> {
+        if self == WeightLayout::OutputMajor && name.ends_with(".weight") {
+            t.t()
+        } else {
+            t.clone()
+        }
+    }
+}
 
 /// Writes `mlp`'s parameters (in its element type) and architecture to `path`.
 pub fn save<E: Element>(mlp: &Mlp<E>, path: impl AsRef<Path>) -> Result<(), NnError> {
     let path = path.as_ref();
     let dtype = if E::NAME == "f32" { Dtype::F32 } else { Dtype::F64 };
-    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> =
-        mlp.parameters().into_iter().map(|(name, t)| (name, t.shape().to_vec(), to_le_bytes(t))).collect();
+    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = mlp
+        .parameters()
+        .into_iter()
+        .map(|(name, t)| {
+            let stored = WeightLayout::OutputMajor.stored(&name, t);
+            (name, stored.shape().to_vec(), to_le_bytes(&stored))
+        })
+        .collect();
     let views = buffers
         .iter()
         .map(|(name, shape, bytes)| {
@@ -60,9 +111,7 @@ pub fn load<E: Element>(path: impl AsRef<Path>) -> Result<Mlp<E>, NnError> {
             detail: format!("metadata has no `{key}`"),
         })
     };
-    if field("format")? != FORMAT {
-        return Err(NnError::Format { path: path.to_path_buf(), detail: format!("format is not {FORMAT}") });
-    }
+    let layout = WeightLayout::of(path, &file.metadata)?;
     let bad = |key: &str, e: serde_json::Error| NnError::Format {
         path: path.to_path_buf(),
         detail: format!("metadata `{key}`: {e}"),
@@ -81,17 +130,18 @@ pub fn load<E: Element>(path: impl AsRef<Path>) -> Result<Mlp<E>, NnError> {
         .map(|w| Linear { weight: Tensor::zeros(&[w[0], w[1]]), bias: Tensor::zeros(&[w[1]]) })
         .collect();
     let mut mlp = Mlp { layers, hidden, output };
-    fill(&mut mlp, path, &file.tensors)?;
+    fill(&mut mlp, path, &file.tensors, layout)?;
     Ok(mlp)
 }
 
 /// Replaces `mlp`'s parameters with those in `path`, which must have the same
-/// names and shapes.
+/// names and shapes (a file written by [`save`], of either format).
 pub fn load_into<E: Element>(mlp: &mut Mlp<E>, path: impl AsRef<Path>) -> Result<(), NnError> {
     let path = path.as_ref();
     let bytes = read(path)?;
     let file = parse(path, &bytes)?;
-    fill(mlp, path, &file.tensors)
+    let layout = WeightLayout::of(path, &file.metadata)?;
+    fill(mlp, path, &file.tensors, layout)
 }
 
 struct Parsed<'a> {
@@ -114,18 +164,24 @@ fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<Parsed<'a>, NnError> {
 
 /// Copies every parameter of `mlp` from the file, checking names, shapes and
 /// types of all of them before changing any, so a bad file leaves `mlp` as it was.
-fn fill<E: Element>(mlp: &mut Mlp<E>, path: &Path, file: &SafeTensors<'_>) -> Result<(), NnError> {
+fn fill<E: Element>(
+    mlp: &mut Mlp<E>,
+    path: &Path,
+    file: &SafeTensors<'_>,
+    layout: WeightLayout,
+) -> Result<(), NnError> {
     let path_buf = || path.to_path_buf();
     let mut loaded = vec![];
     for (name, current) in mlp.parameters() {
         let view = file
             .tensor(&name)
             .map_err(|_| NnError::MissingTensor { path: path_buf(), name: name.clone() })?;
-        if view.shape() != current.shape() {
+        let expected = layout.stored(&name, current).shape().to_vec();
+        if view.shape() != expected {
             return Err(NnError::ShapeMismatch {
                 path: path_buf(),
                 name,
-                expected: current.shape().to_vec(),
+                expected,
                 found: view.shape().to_vec(),
             });
         }
@@ -133,7 +189,8 @@ fn fill<E: Element>(mlp: &mut Mlp<E>, path: &Path, file: &SafeTensors<'_>) -> Re
             path: path_buf(),
             detail: format!("tensor `{name}` has type {:?}; only F32 and F64 are read", view.dtype()),
         })?;
-        loaded.push(Tensor::from_vec(values, view.shape()));
+        // `stored` is its own inverse: transposing the file's matrix gives gradlab's.
+        loaded.push(layout.stored(&name, &Tensor::from_vec(values, view.shape())).contiguous());
     }
     for (param, value) in mlp.parameters_mut().zip(loaded) {
         *param.value = value;

@@ -34,7 +34,7 @@ pub enum NnError {
         path: PathBuf,
         /// The tensor's name.
         name: String,
-        /// The model's shape.
+        /// The shape the model needs, in the file's layout.
         expected: Vec<usize>,
         /// The file's shape.
         found: Vec<usize>,
@@ -58,11 +58,15 @@ impl fmt::Display for NnError {
             NnError::MissingTensor { path, name } => {
                 write!(f, "{}: tensor `{name}` is missing", path.display())
             }
-            NnError::ShapeMismatch { path, name, expected, found } => write!(
-                f,
-                "{}: tensor `{name}` has shape {found:?} in the file but {expected:?} in the model",
-                path.display()
-            ),
+            NnError::ShapeMismatch { path, name, expected, found } => {
+                let layout =
+                    if name.ends_with(".weight") { " (weights are stored [n_out, n_in])" } else { "" };
+                write!(
+                    f,
+                    "{}: tensor `{name}` has shape {found:?} in the file where the model needs {expected:?}{layout}",
+                    path.display()
+                )
+            }
             NnError::Unsupported { operation, detail } => write!(f, "{operation}: {detail}"),
         }
     }

@@ -78,7 +78,7 @@ fn a_checkpoint_of_another_shape_names_the_tensor_and_both_shapes() {
     let before = mlp.clone();
     let err = load_into(&mut mlp, &path).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("layers.0.weight") && msg.contains("[5, 8]") && msg.contains("[5, 7]"), "{msg}");
+    assert!(msg.contains("layers.0.weight") && msg.contains("[8, 5]") && msg.contains("[7, 5]"), "{msg}");
     assert_eq!(mlp.layers[0], before.layers[0], "nothing is overwritten before the mismatch");
 
     // A mismatch in the last layer still leaves the first untouched.
@@ -92,4 +92,96 @@ fn a_checkpoint_of_another_shape_names_the_tensor_and_both_shapes() {
     save(&Mlp::<f32>::builder(&[5, 7]).build(), &deeper).unwrap();
     let err = load_into(&mut mlp, &deeper).unwrap_err();
     assert!(matches!(&err, NnError::MissingTensor { name, .. } if name == "layers.1.weight"), "{err}");
+}
+
+/// Reads every tensor of a safetensors file as f32 values with its shape, and the metadata.
+fn raw(
+    path: &std::path::Path,
+) -> (
+    std::collections::HashMap<String, (Vec<usize>, Vec<f32>)>,
+    Option<std::collections::HashMap<String, String>>,
+) {
+    let bytes = fs::read(path).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let tensors = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let values =
+                view.data().chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+            (name, (view.shape().to_vec(), values))
+        })
+        .collect();
+    (tensors, header.metadata().clone())
+}
+
+/// The documented convention: `layers.{l}.weight` holds Wᵀ, `[n_out, n_in]`, as
+/// `torch.nn.Linear.weight` does — checked element by element for a non-square
+/// layer (5 → 7) and a square one (7 → 7), where a wrong layout would load silently.
+#[test]
+fn weights_are_stored_in_pytorch_layout() {
+    let mlp = Mlp::<f32>::builder(&[5, 7, 7, 3]).init(Init::Normalized).seed(5).build();
+    let path = scratch("layout.safetensors");
+    save(&mlp, &path).unwrap();
+    let (tensors, metadata) = raw(&path);
+    assert_eq!(metadata.unwrap()["format"], "gradlab-mlp/2");
+    for l in 0..2 {
+        let w = &mlp.layers[l].weight; // [n_in, n_out] in memory
+        let (n_in, n_out) = (w.shape()[0], w.shape()[1]);
+        let (shape, values) = &tensors[&format!("layers.{l}.weight")];
+        assert_eq!(shape, &vec![n_out, n_in], "layer {l}");
+        for o in 0..n_out {
+            for i in 0..n_in {
+                assert_eq!(
+                    values[o * n_in + i],
+                    w.get(&[i, o]),
+                    "layer {l}: file[{o}][{i}] must be W[{i}][{o}]"
+                );
+            }
+        }
+        let (bias_shape, bias) = &tensors[&format!("layers.{l}.bias")];
+        assert_eq!((bias_shape, bias), (&vec![n_out], &mlp.layers[l].bias.to_vec()));
+    }
+    assert_eq!(load::<f32>(&path).unwrap(), mlp);
+}
+
+/// Files of the first format (weights `[n_in, n_out]`) are read by their layout;
+/// an unknown format is an error naming the file.
+#[test]
+fn first_format_files_still_load_and_unknown_formats_are_refused() {
+    let mlp = Mlp::<f32>::builder(&[4, 4, 2]).init(Init::Normalized).seed(8).build();
+    let write = |format: &str, name: &str| {
+        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = mlp
+            .parameters()
+            .into_iter()
+            .map(|(n, t)| (n, t.shape().to_vec(), t.iter().flat_map(f32::to_le_bytes).collect()))
+            .collect();
+        let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = buffers
+            .iter()
+            .map(|(n, s, b)| {
+                (
+                    n.clone(),
+                    safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap(),
+                )
+            })
+            .collect();
+        let metadata = std::collections::HashMap::from([
+            ("format".to_string(), format.to_string()),
+            ("hidden".to_string(), serde_json::to_string(&mlp.hidden).unwrap()),
+            ("output".to_string(), serde_json::to_string(&mlp.output).unwrap()),
+            ("widths".to_string(), serde_json::to_string(&mlp.widths()).unwrap()),
+        ]);
+        let path = scratch(name);
+        fs::write(&path, safetensors::serialize(views, Some(metadata)).unwrap()).unwrap();
+        path
+    };
+    let old = write("gradlab-mlp/1", "format1.safetensors");
+    assert_eq!(load::<f32>(&old).unwrap(), mlp, "a square layer read by its own layout, not transposed");
+    let mut into = Mlp::<f32>::builder(&[4, 4, 2]).seed(1).build();
+    load_into(&mut into, &old).unwrap();
+    assert_eq!(into, mlp);
+    let unknown = write("gradlab-mlp/9", "format9.safetensors");
+    let err = load::<f32>(&unknown).unwrap_err().to_string();
+    assert!(err.contains("format9.safetensors") && err.contains("gradlab-mlp/9"), "{err}");
 }
