@@ -1,5 +1,6 @@
 //! Checkpoints round-trip exactly, and broken files give errors naming the file.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
 
@@ -94,13 +95,11 @@ fn a_checkpoint_of_another_shape_names_the_tensor_and_both_shapes() {
     assert!(matches!(&err, NnError::MissingTensor { name, .. } if name == "layers.1.weight"), "{err}");
 }
 
+/// A file's tensors by name (shape, f32 values), and its metadata.
+type RawFile = (HashMap<String, (Vec<usize>, Vec<f32>)>, Option<HashMap<String, String>>);
+
 /// Reads every tensor of a safetensors file as f32 values with its shape, and the metadata.
-fn raw(
-    path: &std::path::Path,
-) -> (
-    std::collections::HashMap<String, (Vec<usize>, Vec<f32>)>,
-    Option<std::collections::HashMap<String, String>>,
-) {
+fn raw(path: &std::path::Path) -> RawFile {
     let bytes = fs::read(path).unwrap();
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
@@ -166,7 +165,7 @@ fn first_format_files_still_load_and_unknown_formats_are_refused() {
                 )
             })
             .collect();
-        let metadata = std::collections::HashMap::from([
+        let metadata = HashMap::from([
             ("format".to_string(), format.to_string()),
             ("hidden".to_string(), serde_json::to_string(&mlp.hidden).unwrap()),
             ("output".to_string(), serde_json::to_string(&mlp.output).unwrap()),
