@@ -1,17 +1,17 @@
-//! Backpropagation by hand, next to the tape.
+//! Lesson 3 — backpropagation by hand, next to the tape.
 //!
 //! A tiny network — two inputs, two sigmoid hidden units, one linear output,
 //! squared error — is recorded on a tape. We print the tape (the Wengert list),
 //! run backward, and print every gradient beside the chain-rule product that
 //! gives it, computed by hand from the forward values.
 //!
-//! Run: `cargo run --example backprop_by_hand` (add `-- --dot graph.dot` for Graphviz)
+//! Run: `cargo run --example 03_backprop_by_hand` (add `-- --dot graph.dot` for Graphviz)
 
 use gradlab::autograd::Tape;
 use gradlab::tensor::sigmoid;
 use gradlab::Tensor;
 
-fn main() {
+pub fn main() {
     // Data and parameters, small enough to follow with a pencil.
     let (x, target) = ([1.0, -2.0], 0.5);
     let w1 = [[0.3, -0.1], [0.2, 0.4]]; // w1[i][j]: input i → hidden j

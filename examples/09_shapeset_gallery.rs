@@ -1,7 +1,7 @@
-//! A gallery of Shapeset-3x2, like the paper's Fig. 1: one row per class, eight
+//! Lesson 9 — a gallery of Shapeset-3x2, like the paper's Fig. 1: one row per class, eight
 //! samples each, drawn by the built-in generator and written as a PNG.
 //!
-//! Run: `cargo run --example shapeset_gallery -- [output.png] [seed]`
+//! Run: `cargo run --example 09_shapeset_gallery -- [output.png] [seed]`
 //! (default `shapeset_gallery.png`, seed 2010).
 
 use experiments::data::shapeset::{streams, Shapeset, CLASSES, CLASS_NAMES, SIDE};
@@ -11,11 +11,15 @@ const PER_CLASS: usize = 8;
 const ZOOM: usize = 3;
 const GAP: usize = 4;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let output = args.next().unwrap_or_else(|| "shapeset_gallery.png".into());
     let seed: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2010);
+    run(&output, seed)
+}
 
+/// Draws the gallery with generator seed `seed` and writes it to `output`.
+pub fn run(output: &str, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     // Draw until every class has its row.
     let mut generator = Shapeset::new(seed, streams::TRAIN);
     let mut rows: Vec<Vec<Vec<u8>>> = vec![vec![]; CLASSES];
@@ -41,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("row {class}: {}", CLASS_NAMES[class]);
     }
-    canvas.save(&output)?;
+    canvas.save(output)?;
     println!("wrote {output} ({} classes × {PER_CLASS} samples, seed {seed})", CLASSES);
     Ok(())
 }

@@ -1,0 +1,130 @@
+//! Every lesson of the course (`examples/01_…` to `09_…`, see docs/course.md)
+//! runs here, on tiny data where it needs data, so none of them rots. Each
+//! example's source is included as a module and its `main` (or its `run`, with
+//! small settings) is called; the examples assert what they teach.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[allow(dead_code)]
+#[path = "../examples/01_scalar_engine.rs"]
+mod lesson1;
+#[allow(dead_code)]
+#[path = "../examples/02_tensors_and_views.rs"]
+mod lesson2;
+#[allow(dead_code)]
+#[path = "../examples/03_backprop_by_hand.rs"]
+mod lesson3;
+#[allow(dead_code)]
+#[path = "../examples/04_train_mlp_on_digits.rs"]
+mod lesson4;
+#[allow(dead_code)]
+#[path = "../examples/05_gradcheck_your_op.rs"]
+mod lesson5;
+#[allow(dead_code)]
+#[path = "../examples/06_vanishing_gradients.rs"]
+mod lesson6;
+#[allow(dead_code)]
+#[path = "../examples/07_init_demo.rs"]
+mod lesson7;
+#[allow(dead_code)]
+#[path = "../examples/08_paper_figures_6_7.rs"]
+mod lesson8;
+#[allow(dead_code)]
+#[path = "../examples/09_shapeset_gallery.rs"]
+mod lesson9;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradlab-course-{}-{name}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// An IDX file: magic (type 0x08 = unsigned bytes, then the rank), sizes, data.
+fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
+    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+    bytes.extend(data);
+    bytes
+}
+
+/// A tiny MNIST-format folder: `train` and `test` images of 28×28 whose class
+/// is written in their brightness, so a network can learn something.
+fn tiny_mnist(name: &str, train: u32, test: u32) -> PathBuf {
+    let dir = scratch(name);
+    for (stem, count) in [("train", train), ("t10k", test)] {
+        let labels: Vec<u8> = (0..count).map(|i| (i % 10) as u8).collect();
+        let pixels: Vec<u8> = labels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &l)| {
+                (0..784).map(move |p| if (p + i) % 10 == l as usize { 250 } else { 10 + l * 20 })
+            })
+            .collect();
+        fs::write(dir.join(format!("{stem}-images-idx3-ubyte")), idx(&[count, 28, 28], &pixels)).unwrap();
+        fs::write(dir.join(format!("{stem}-labels-idx1-ubyte")), idx(&[count], &labels)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn lessons_without_data_run() {
+    lesson1::main();
+    lesson2::main();
+    lesson3::main();
+    lesson5::main();
+}
+
+#[test]
+fn lesson4_trains_on_mnist_format_files_and_checkpoints() {
+    let folder = tiny_mnist("lesson4-data", 1000, 100);
+    let checkpoint = scratch("lesson4").join("net.safetensors");
+    let settings =
+        lesson4::Settings { folder, train_images: 1000, epochs: 4, checkpoint: checkpoint.clone() };
+    let error = lesson4::run(&settings).unwrap();
+    assert!(error < 0.3, "the brightness-coded classes are easy (chance: 90 %); test error {error}");
+    assert!(checkpoint.is_file());
+}
+
+#[test]
+fn lesson4_names_a_missing_folder() {
+    let settings = lesson4::Settings {
+        folder: Path::new("/nonexistent/mnist").into(),
+        train_images: 10,
+        epochs: 1,
+        checkpoint: scratch("lesson4-missing").join("net.safetensors"),
+    };
+    let err = lesson4::run(&settings).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/mnist"), "{err}");
+}
+
+#[test]
+fn lesson6_shows_the_gradient_vanishing_layer_by_layer() {
+    let norms = lesson6::run(&tiny_mnist("lesson6-data", 200, 20), 200).unwrap();
+    assert_eq!(norms.len(), 3);
+    for layers in &norms {
+        assert!(layers.windows(2).all(|w| w[0] < w[1]), "‖δˡ‖ must grow toward the output: {layers:?}");
+    }
+}
+
+#[test]
+fn lesson7_small_weights_vanish_and_he_keeps_relu_alive() {
+    let stds = lesson7::run(200, 100, 6);
+    assert!(stds[0][5] < 1e-3 && stds[1][5] > 0.9, "{stds:?}");
+    assert!(stds[4][5] > 5.0 * stds[3][5], "He keeps ReLU's spread, Xavier loses it: {stds:?}");
+}
+
+#[test]
+fn lesson8_reproduces_the_shape_of_figs_6_and_7() {
+    let [standard, normalized] = lesson8::run(200, 64);
+    let ratio = |v: &[f64]| v[4] / v[0];
+    assert!(ratio(&standard.0) < ratio(&normalized.0), "activations shrink more with standard init");
+    assert!(ratio(&standard.1) > ratio(&normalized.1), "gradients vanish downward more with standard init");
+}
+
+#[test]
+fn lesson9_writes_the_gallery() {
+    let output = scratch("lesson9").join("gallery.png");
+    lesson9::run(output.to_str().unwrap(), 7).unwrap();
+    assert!(fs::metadata(&output).unwrap().len() > 1000);
+}
