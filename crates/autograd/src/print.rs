@@ -105,11 +105,11 @@ impl<E: Element> Tape<E> {
         extra_header: &str,
         columns: impl Fn(usize, &Node<E>) -> String,
     ) -> fmt::Result {
-        writeln!(
-            f,
+        let header = format!(
             "{:>4}  {:<28} {:<14} {:<9} {:<18} {extra_header}",
             "#", "op", "shape", "parents", "label"
-        )?;
+        );
+        writeln!(f, "{}", header.trim_end())?;
         for (i, node) in self.nodes.borrow().iter().enumerate() {
             let parents = if node.parents.is_empty() {
                 "-".to_string()
