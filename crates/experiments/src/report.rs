@@ -105,10 +105,32 @@ pub struct Section {
     pub text: Vec<String>,
     /// Tables.
     pub tables: Vec<Table>,
-    /// Figure file stems in the run folder (each has `.svg` and `.png`).
-    pub figures: Vec<String>,
+    /// The figures drawn into the run folder.
+    pub figures: Vec<Figure>,
+    /// One sentence on what the paper's figure shows, set under each figure.
+    pub paper_figure: String,
     /// Criteria and verdicts.
     pub checks: Vec<Check>,
+}
+
+/// One figure of a section: files `{file}.svg` and `{file}.png` in the run folder.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Figure {
+    /// The file stem.
+    pub file: String,
+    /// What this figure shows (its chart title: the model and the quantity).
+    pub caption: String,
+}
+
+impl Figure {
+    /// The caption: what ours shows, then what the paper's shows.
+    fn caption_text(&self, paper: &str) -> String {
+        if paper.is_empty() {
+            format!("Here: {}.", self.caption)
+        } else {
+            format!("Here: {}. In the paper: {paper}", self.caption)
+        }
+    }
 }
 
 /// The whole report.
@@ -157,7 +179,8 @@ impl Report {
         })
     }
 
-    /// The report as Markdown, figures linked as PNG.
+    /// The report as Markdown, figures linked as PNG: the tally, the verdicts and
+    /// a table of contents first, then the sections.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
         for p in &self.preamble {
@@ -168,8 +191,19 @@ impl Report {
             out,
             "**Criteria: {passed} passed, {failed} failed, {na} not checkable at this scale.**\n"
         );
+        out.push_str("## Verdicts\n\n");
+        let verdicts: Vec<Vec<String>> = self
+            .verdicts()
+            .map(|(s, c)| vec![c.verdict().into(), format!("[{}](#{})", s.id, s.id), c.criterion.clone()])
+            .collect();
+        markdown_table(&mut out, &["".into(), "section".into(), "criterion".into()], &verdicts);
+        out.push_str("## Contents\n\n");
         for s in &self.sections {
-            let _ = writeln!(out, "## {} — {}\n", s.id, s.title);
+            let _ = writeln!(out, "- [{} — {}](#{})", s.id, s.title, s.id);
+        }
+        out.push('\n');
+        for s in &self.sections {
+            let _ = writeln!(out, "<a id=\"{}\"></a>\n\n## {} — {}\n", s.id, s.id, s.title);
             for p in &s.text {
                 let _ = writeln!(out, "{p}\n");
             }
@@ -177,7 +211,13 @@ impl Report {
                 markdown_table(&mut out, &t.header, &t.rows);
             }
             for f in &s.figures {
-                let _ = writeln!(out, "![{f}]({f}.png)\n");
+                let _ = writeln!(
+                    out,
+                    "![{}]({}.png)\n\n*{}*\n",
+                    f.caption,
+                    f.file,
+                    f.caption_text(&s.paper_figure)
+                );
             }
             if !s.checks.is_empty() {
                 let header: Vec<String> = CHECK_HEADER.iter().map(|h| h.to_string()).collect();
@@ -187,9 +227,14 @@ impl Report {
         out
     }
 
+    /// Every check with the section it belongs to, in report order.
+    fn verdicts(&self) -> impl Iterator<Item = (&Section, &Check)> {
+        self.sections.iter().flat_map(|s| s.checks.iter().map(move |c| (s, c)))
+    }
+
     /// The report as one HTML page with the SVG figures inlined from `dir`.
     pub fn to_html(&self, dir: &Path) -> String {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = |s: &str| inline_markdown(&escape_html(s));
         let table = |out: &mut String, header: &[String], rows: &[Vec<String>]| {
             out.push_str("<table><tr>");
             for h in header {
@@ -215,7 +260,7 @@ impl Report {
              body{{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}}\
              table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;font-size:90%}}\
              .pass{{background:#d4f7d4;font-weight:bold}}.fail{{background:#f7d4d4;font-weight:bold}}\
-             figure{{display:inline-block;margin:0.5em}}svg{{max-width:100%;height:auto}}</style></head><body>\n<h1>{}</h1>\n",
+             figure{{display:inline-block;margin:0.5em;max-width:520px;vertical-align:top}}figcaption{{font-size:85%;color:#333}}code{{background:#f2f2f2;padding:0 3px}}svg{{max-width:100%;height:auto}}</style></head><body>\n<h1>{}</h1>\n",
             esc(&self.title),
             esc(&self.title)
         );
@@ -227,6 +272,27 @@ impl Report {
             out,
             "<p><b>Criteria: {passed} passed, {failed} failed, {na} not checkable at this scale.</b></p>"
         );
+        out.push_str("<h2>Verdicts</h2><table><tr><th></th><th>section</th><th>criterion</th></tr>");
+        for (s, c) in self.verdicts() {
+            let class = match c.passed {
+                Some(true) => " class=\"pass\"",
+                Some(false) => " class=\"fail\"",
+                None => "",
+            };
+            let _ = write!(
+                out,
+                "<tr><td{class}>{}</td><td><a href=\"#{}\">{}</a></td><td>{}</td></tr>",
+                c.verdict(),
+                s.id,
+                esc(&s.id),
+                esc(&c.criterion)
+            );
+        }
+        out.push_str("</table>\n<h2>Contents</h2><ul>");
+        for s in &self.sections {
+            let _ = write!(out, "<li><a href=\"#{}\">{} — {}</a></li>", s.id, esc(&s.id), esc(&s.title));
+        }
+        out.push_str("</ul>\n");
         for s in &self.sections {
             let _ = writeln!(out, "<h2 id=\"{}\">{} — {}</h2>", s.id, esc(&s.id), esc(&s.title));
             for p in &s.text {
@@ -236,13 +302,14 @@ impl Report {
                 table(&mut out, &t.header, &t.rows);
             }
             for f in &s.figures {
-                match std::fs::read_to_string(dir.join(format!("{f}.svg"))) {
+                match std::fs::read_to_string(dir.join(format!("{}.svg", f.file))) {
                     Ok(svg) => {
                         let body = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(&svg);
-                        let _ = writeln!(out, "<figure>{body}<figcaption>{}</figcaption></figure>", esc(f));
+                        let caption = esc(&f.caption_text(&s.paper_figure));
+                        let _ = writeln!(out, "<figure>{body}<figcaption>{caption}</figcaption></figure>");
                     }
                     Err(_) => {
-                        let _ = writeln!(out, "<p><i>figure {} unavailable</i></p>", esc(f));
+                        let _ = writeln!(out, "<p><i>figure {} unavailable</i></p>", esc(&f.file));
                     }
                 }
             }
@@ -253,5 +320,48 @@ impl Report {
         }
         out.push_str("</body></html>\n");
         out
+    }
+}
+
+/// `<`, `>` and `&` as HTML entities.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The two bits of Markdown the report's texts use, as HTML: `code` and **bold**.
+/// (Text is escaped first, so this only adds tags.) An unpaired marker stays as it is.
+fn inline_markdown(text: &str) -> String {
+    let code = wrap_pairs(text, "`", "<code>", "</code>");
+    wrap_pairs(&code, "**", "<b>", "</b>")
+}
+
+/// Replaces each pair of `marker`s by `open` … `close`.
+fn wrap_pairs(text: &str, marker: &str, open: &str, close: &str) -> String {
+    let pieces: Vec<&str> = text.split(marker).collect();
+    let paired = (pieces.len() - 1) / 2 * 2; // markers that have a partner
+    let mut out = pieces[0].to_string();
+    for (k, piece) in pieces[1..].iter().enumerate() {
+        // Marker k (from 0): even ones open, odd ones close; a last unpaired one stays.
+        out.push_str(if k >= paired {
+            marker
+        } else if k % 2 == 0 {
+            open
+        } else {
+            close
+        });
+        out.push_str(piece);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_markers_become_tags_and_unpaired_ones_stay() {
+        assert_eq!(inline_markdown("run `cargo test` **now**"), "run <code>cargo test</code> <b>now</b>");
+        assert_eq!(inline_markdown("a `b` c `d"), "a <code>b</code> c `d");
+        assert_eq!(inline_markdown("plain"), "plain");
     }
 }

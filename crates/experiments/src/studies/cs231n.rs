@@ -31,6 +31,9 @@ impl Study for InitDemoStudy {
     fn title(&self) -> &'static str {
         "cs231n: activation statistics of a deep net under different initializations"
     }
+    fn paper_figure(&self) -> &'static str {
+        "(cs231n) with small weights the activations collapse to 0 layer by layer, with large weights tanh saturates at ±1, and scaling by fan-in (Xavier, He for ReLU) keeps the spread."
+    }
     fn report_title(&self) -> &'static str {
         "The cs231n weight-initialization demo — reproduced with gradlab"
     }

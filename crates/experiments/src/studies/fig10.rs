@@ -22,6 +22,9 @@ impl Study for Fig10 {
     fn title(&self) -> &'static str {
         "Tanh with normalized initialization during training"
     }
+    fn paper_figure(&self) -> &'static str {
+        "with normalized initialization tanh layers do not saturate one after another: their activation percentiles stay well inside ±1 throughout training."
+    }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         shapeset_jobs(plan, &[ModelId::TanhN])
     }

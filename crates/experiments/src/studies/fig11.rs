@@ -22,6 +22,9 @@ impl Study for Fig11 {
     fn title(&self) -> &'static str {
         "Test error during online training on Shapeset-3x2"
     }
+    fn paper_figure(&self) -> &'static str {
+        "test error against examples seen in online training on Shapeset-3x2: sigmoid is worst (depth 5 near the 83 % majority-class rate), then tanh with standard initialization; softsign, softsign N and tanh N train faster and end lowest."
+    }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         shapeset_jobs(plan, &SHAPESET_MODELS)
     }

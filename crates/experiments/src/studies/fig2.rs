@@ -31,6 +31,9 @@ impl Study for Fig2 {
     fn title(&self) -> &'static str {
         "Sigmoid activations during training (mean ± std per layer)"
     }
+    fn paper_figure(&self) -> &'static str {
+        "the mean activation of the top hidden layer of a 4-layer sigmoid network falls to about 0 early in training and stays there for a long stretch while the lower layers sit near 0.5; late in training (after millions of updates) the top layer slowly leaves saturation."
+    }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         shapeset_jobs(plan, &MODELS)
     }

@@ -29,6 +29,9 @@ impl Study for Fig4 {
     fn title(&self) -> &'static str {
         "Activation histograms at the end of training"
     }
+    fn paper_figure(&self) -> &'static str {
+        "at the end of training tanh's lower layers have many values at ±1 (saturated), while softsign's values gather around ±0.6 to ±0.8, non-linear but not saturated."
+    }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         shapeset_jobs(plan, &MODELS)
     }

@@ -20,7 +20,7 @@ use crate::job::{boxed, AnyJob, Inputs, Job};
 use crate::plan::Plan;
 use crate::plot::{save_heatmap, Heatmap};
 use crate::progress::Progress;
-use crate::report::{Check, Section, Table};
+use crate::report::{Check, Figure, Section, Table};
 
 /// The study.
 pub struct Fig5;
@@ -34,6 +34,9 @@ impl Study for Fig5 {
     }
     fn title(&self) -> &'static str {
         "Cross-entropy vs quadratic cost over two weights"
+    }
+    fn paper_figure(&self) -> &'static str {
+        "the cross-entropy cost surface over two weights is steep where the quadratic one has plateaus, so training with cross-entropy is less likely to stall."
     }
     fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         vec![boxed(SurfaceJob)]
@@ -163,7 +166,7 @@ pub fn fig5(surface: &Surface, dir: &Path) -> Section {
         };
         let stem = format!("fig5_{name}");
         match save_heatmap(&map, dir, &stem) {
-            Ok(()) => s.figures.push(stem),
+            Ok(()) => s.figures.push(Figure { file: stem, caption: map.title.clone() }),
             Err(e) => s.text.push(format!("(figure {stem} could not be drawn: {e})")),
         }
     }

@@ -21,6 +21,9 @@ impl Study for Fig6 {
     fn title(&self) -> &'static str {
         "Activation values at initialization"
     }
+    fn paper_figure(&self) -> &'static str {
+        "with standard initialization the histogram of tanh activations narrows from layer to layer going up; with normalized initialization all layers keep about the same spread."
+    }
     fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         init::jobs()
     }

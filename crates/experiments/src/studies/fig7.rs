@@ -21,6 +21,9 @@ impl Study for Fig7 {
     fn title(&self) -> &'static str {
         "Back-propagated gradients at initialization"
     }
+    fn paper_figure(&self) -> &'static str {
+        "with standard initialization the back-propagated gradients ∂C/∂s get smaller toward the input; with normalized initialization they have about the same spread in every layer."
+    }
     fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         init::jobs()
     }

@@ -21,6 +21,9 @@ impl Study for Fig8 {
     fn title(&self) -> &'static str {
         "Weight gradients at initialization"
     }
+    fn paper_figure(&self) -> &'static str {
+        "the weight gradients ∂C/∂W have about the same spread in every layer with either initialization (the paper's eq. 14 explains why), even though the back-propagated gradients do not."
+    }
     fn jobs(&self, _plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         init::jobs()
     }

@@ -27,6 +27,9 @@ impl Study for Fig9 {
     fn title(&self) -> &'static str {
         "Weight-gradient standard deviation during training (tanh)"
     }
+    fn paper_figure(&self) -> &'static str {
+        "as training goes on, the spread of the weight gradients diverges across layers, larger in the lower layers, especially with standard initialization; normalized initialization keeps about the same spread in every layer."
+    }
     fn jobs(&self, plan: &Plan) -> Vec<Box<dyn AnyJob>> {
         shapeset_jobs(plan, &MODELS)
     }

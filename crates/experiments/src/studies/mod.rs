@@ -31,7 +31,7 @@ use std::path::Path;
 use crate::job::{AnyJob, Parts};
 use crate::plan::Plan;
 use crate::plot::{self, Chart, Line};
-use crate::report::Section;
+use crate::report::{Figure, Section};
 
 /// One study: what it computes and how it reports it.
 pub trait Study: Sync {
@@ -49,6 +49,11 @@ pub trait Study: Sync {
     /// The report's title when this study is run alone.
     fn report_title(&self) -> &'static str {
         "Glorot & Bengio (2010), reproduced with gradlab"
+    }
+    /// One sentence on what the paper's (or the lesson's) figure shows, printed
+    /// under each of this study's figures beside what ours shows ("" when none).
+    fn paper_figure(&self) -> &'static str {
+        ""
     }
     /// Whether `reproduce` includes it (the paper's studies do, the lessons do not).
     fn in_reproduction(&self) -> bool {
@@ -79,14 +84,19 @@ pub fn missing(study: &dyn Study, what: &str) -> Section {
 
 /// An empty section of `study`, to fill in.
 pub fn section(study: &dyn Study) -> Section {
-    Section { id: study.command().into(), title: study.title().into(), ..Section::default() }
+    Section {
+        id: study.command().into(),
+        title: study.title().into(),
+        paper_figure: study.paper_figure().into(),
+        ..Section::default()
+    }
 }
 
 /// Draws `chart` into `dir` as `stem`.svg/.png and lists it in `section`; a
 /// drawing failure becomes a line of the section's text instead of an error.
 pub(crate) fn figure(section: &mut Section, dir: &Path, stem: &str, chart: &Chart) {
     match plot::save(chart, dir, stem) {
-        Ok(()) => section.figures.push(stem.to_string()),
+        Ok(()) => section.figures.push(Figure { file: stem.to_string(), caption: chart.title.clone() }),
         Err(e) => section.text.push(format!("(figure {stem} could not be drawn: {e})")),
     }
 }

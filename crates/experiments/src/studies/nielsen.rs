@@ -34,6 +34,9 @@ impl Study for Nielsen {
     fn title(&self) -> &'static str {
         "Nielsen ch. 5: the vanishing gradient in sigmoid networks"
     }
+    fn paper_figure(&self) -> &'static str {
+        "(Nielsen ch. 5) the gradient norm ‖δˡ‖ is several times smaller in each layer below, so lower layers learn more slowly."
+    }
     fn report_title(&self) -> &'static str {
         "Nielsen, Neural Networks and Deep Learning, ch. 5 — reproduced with gradlab"
     }
