@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// One criterion from PAPER.md, checked against what was measured.
+/// One criterion of docs/criteria.md, checked against what was measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// What is checked.
     pub criterion: String,
-    /// What the paper (or PAPER.md's reference computation) reports.
+    /// What the paper (or a reference computation, see docs/criteria.md) reports.
     pub paper: String,
     /// What this run measured.
     pub measured: String,

@@ -374,8 +374,12 @@ fn preamble(config: &RunConfig) -> Vec<String> {
         lines.push(format!("The paper's scale: {rates}."));
     }
     lines.push("Shapeset-3x2 is gradlab's re-implementation of Glorot's generator (statistically, not pixel-, identical).".into());
+    lines.push(format!("Every criterion, the number it compares against, where in the paper it comes from and why its threshold is what it is: {CRITERIA_URL}."));
     lines
 }
+
+/// Where the criteria are explained: in the repository, beside this code.
+const CRITERIA_URL: &str = "docs/criteria.md in the gradlab repository";
 
 /// Combines the parts of several run folders (e.g. the shards of a full sweep)
 /// into `out` and renders the report. The folders must share setting and seed.

@@ -1,4 +1,4 @@
-//! PAPER.md's criteria on the studies, with fixed seeds: the initialization
+//! The criteria of docs/criteria.md on the studies, with fixed seeds: the initialization
 //! studies at the paper's width (Figs. 6–8, eq. 17), Fig. 5, and shortened
 //! training runs for Figs. 2 and 3.
 

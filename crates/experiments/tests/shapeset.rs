@@ -1,4 +1,4 @@
-//! The Shapeset-3x2 generator against its specification (PAPER.md §4).
+//! The Shapeset-3x2 generator against its specification (the module docs of `data::shapeset`).
 
 use experiments::data::shapeset::{label_of, streams, ShapeKind, Shapeset, CLASSES, PRIORS, SIDE};
 use experiments::data::BatchSource;
@@ -122,7 +122,7 @@ fn the_stream_serves_batches() {
     assert_eq!(batch.labels.len(), 10);
     assert_eq!((stream.n_features(), stream.classes()), (1024, 9));
     // Pixel statistics of 2,000 images against the reference re-implementation's
-    // (PAPER.md §4: mean −0.019, std 0.615): light-on-dark and dark-on-light balance.
+    // (the generator's specification: mean −0.019, std 0.615): light-on-dark and dark-on-light balance.
     let x = stream.next_batch(2000).unwrap().x.cast::<f64>();
     let (mean, std) = (x.mean_all(), x.var_all().sqrt());
     assert!(mean.abs() < 0.05 && (std - 0.615).abs() < 0.05, "pixel mean {mean}, std {std}");

@@ -1,4 +1,4 @@
-//! The teaching experiments' criteria (PAPER.md §5–6) on reduced forms with fixed seeds.
+//! The teaching experiments' criteria (docs/criteria.md) on reduced forms with fixed seeds.
 
 use experiments::data::idx::load_mnist;
 use experiments::progress::Silent;

@@ -1,5 +1,5 @@
 //! Probes on the paper's network at initialization reproduce Figs. 6–8 and eq. 17
-//! (criteria from PAPER.md §3): a 5×1000 tanh net, 300 probe examples.
+//! (criteria from docs/criteria.md): a 5×1000 tanh net, 300 probe examples.
 //!
 //! The probe inputs are uniform in [−1, 1] (Shapeset pixels are in [−1, 1] with
 //! std ≈ 0.6; uniform gives 0.58), 1024 wide like Shapeset's 32×32 images.

@@ -1,5 +1,5 @@
 //! Shapeset-3x2, the paper's synthetic data set, re-implemented from Xavier
-//! Glorot's generator (PAPER.md §4): 32×32 grey images of one or two shapes —
+//! Glorot's generator (GB10 sec. 4): 32×32 grey images of one or two shapes —
 //! triangle, parallelogram, ellipse (a 20-gon) — with random proportions,
 //! rotation, position and grey level; nine classes for the combination present.
 //!
@@ -103,7 +103,7 @@ impl ShapesetImage {
     }
 }
 
-/// The class of a set of shapes (PAPER.md §4, step 14).
+/// The class of a set of shapes (step 14 of the generator's specification, this module's docs).
 pub fn label_of(kinds: &[ShapeKind]) -> usize {
     use ShapeKind::*;
     match kinds {

@@ -1,4 +1,4 @@
-//! The cs231n weight-initialization demo (PAPER.md §6): unit-Gaussian data through
+//! The cs231n weight-initialization demo (docs/criteria.md): unit-Gaussian data through
 //! 10 layers of 500 tanh (or ReLU) units without biases, under different weight
 //! scales; per-layer mean, std and histogram of the activations. Also the later
 //! 6-layer × 4096 variant.

@@ -1,4 +1,4 @@
-//! Nielsen, *Neural Networks and Deep Learning*, ch. 5 (PAPER.md §5): the
+//! Nielsen, *Neural Networks and Deep Learning*, ch. 5 (docs/criteria.md): the
 //! vanishing gradient in sigmoid networks, with his `network2` exactly — sigmoid
 //! in every layer including the 10 outputs, cross-entropy cost, weights
 //! N(0, 1/n_in), biases N(0, 1), L2 with λ = 5 over the training-set size,
