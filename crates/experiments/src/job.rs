@@ -251,9 +251,11 @@ impl Parts {
         Parts { in_progress: Some(run_dir.join("checkpoints")), ..Parts::new(run_dir) }
     }
 
-    /// True when runs in progress may stand in for missing parts.
+    /// True when a run in progress has stood in for a missing part (so far: ask
+    /// after the sections are rendered). A finished run folder is never partial.
     pub fn is_partial(&self) -> bool {
-        self.in_progress.is_some()
+        let loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        self.in_progress.is_some() && loaded.keys().any(|k| k.starts_with("in-progress "))
     }
 
     /// The curves and probes so far of the training run `key`, from its

@@ -181,11 +181,20 @@ fn killed_once_and_resumed(args: &[&str], dir: &Path) -> bool {
             stderr.contains("--resume") && stderr.contains("interrupted"),
             "says how to resume: {stderr}"
         );
+        ok(&["report", dir.to_str().unwrap()]);
+        assert!(title(dir).ends_with("(partial)"), "a run in progress renders as partial: {}", title(dir));
     }
     let mut resume: Vec<&str> = args.to_vec();
     resume.extend(["--out", dir.to_str().unwrap(), "--quiet", "--jobs", "1", "--resume"]);
     ok(&resume);
+    ok(&["report", dir.to_str().unwrap()]);
+    assert!(!title(dir).contains("(partial)"), "a finished run is not partial: {}", title(dir));
     interrupted
+}
+
+/// The first line of the folder's report.md.
+fn title(dir: &Path) -> String {
+    fs::read_to_string(dir.join("report.md")).unwrap().lines().next().unwrap_or("").to_string()
 }
 
 #[test]
