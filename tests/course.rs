@@ -6,6 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use experiments::data::idx::encode_idx as idx;
+
 #[allow(dead_code)]
 #[path = "../examples/01_scalar_engine.rs"]
 mod lesson1;
@@ -38,14 +40,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gradlab-course-{}-{name}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// An IDX file: magic (type 0x08 = unsigned bytes, then the rank), sizes, data.
-fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
-    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
-    bytes.extend(data);
-    bytes
 }
 
 /// A tiny MNIST-format folder: `train` and `test` images of 28×28 whose class

@@ -42,6 +42,15 @@ pub fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
     }
 }
 
+/// The IDX bytes of unsigned-byte `data` with sizes `dims` — the inverse of
+/// [`parse_idx`], for writing small MNIST-format files (tests, examples).
+pub fn encode_idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0, 0, UNSIGNED_BYTE, dims.len() as u8];
+    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+    bytes.extend_from_slice(data);
+    bytes
+}
+
 /// Parses IDX bytes; `path` only names the file in errors.
 pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
     if bytes.len() < 4 {

@@ -29,15 +29,8 @@ pub fn fashion_mnist_or_skip(test: &str) -> Option<&'static Path> {
     None
 }
 
-/// An IDX file of unsigned bytes with these dimensions.
-pub fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        bytes.extend(d.to_be_bytes());
-    }
-    bytes.extend_from_slice(data);
-    bytes
-}
+/// An IDX file of unsigned bytes with these dimensions (the library's encoder).
+pub use experiments::data::idx::encode_idx as idx_bytes;
 
 /// `bytes`, gzipped.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
