@@ -3,8 +3,8 @@
 //!
 //! A 784-100-10 tanh network with the paper's normalized initialization, trained
 //! by minibatch SGD on MNIST (handwritten digits) or Fashion-MNIST (the same
-//! format, clothing). Two epochs on Fashion-MNIST end at 14.9 % test error, in
-//! about 3 seconds (measured; MNIST itself cannot be fetched on our machines).
+//! format, clothing). Two epochs on Fashion-MNIST end at 14.9 % test error
+//! (measured; MNIST itself cannot be fetched on our machines).
 //!
 //! Run: `cargo run --release --example 04_train_mlp_on_digits -- [MNIST folder]`
 //! (default: Debian's Fashion-MNIST; get it with `sudo apt-get install dataset-fashion-mnist`).
