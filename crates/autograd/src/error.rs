@@ -44,6 +44,14 @@ pub enum AutogradError {
         /// The gradient's shape.
         got: Vec<usize>,
     },
+    /// A gradient was to be recorded (for a second derivative, `hvp`, `jvp`, …)
+    /// through an op that gives no recorded backward ([`Op::backward_recorded`](crate::Op::backward_recorded)).
+    NoRecordedBackward {
+        /// The op.
+        op: String,
+        /// Its index on the tape.
+        index: usize,
+    },
 }
 
 impl fmt::Display for AutogradError {
@@ -65,6 +73,10 @@ impl fmt::Display for AutogradError {
             AutogradError::GradientShape { op, input, expected, got } => write!(
                 f,
                 "op `{op}` returned a gradient of shape {got:?} for input {input} of shape {expected:?}"
+            ),
+            AutogradError::NoRecordedBackward { op, index } => write!(
+                f,
+                "op `{op}` (tape index {index}) has no recorded backward, so its gradient cannot be differentiated again: give it Op::backward_recorded (write its vjp once, generic over Operand)"
             ),
         }
     }

@@ -11,12 +11,19 @@
 //! differences of that same scalar. Seeding with all ones (`sum_all()`) would add
 //! up each column of the Jacobian and could hide a gradient sent to the wrong
 //! place; uneven random weights cannot cancel that way.
+//!
+//! [`gradgradcheck`] checks second derivatives the same way: it hands `gradcheck`
+//! the function x ↦ ∇⟨u, f(x)⟩, computed by a recorded backward, so the tape's
+//! derivative of the gradient meets the finite differences of the gradient.
+//! [`jvpcheck`] checks forward mode: J·v against (f(x + εv) − f(x − εv))/2ε, and
+//! ⟨u, J·v⟩ against ⟨Jᵀu, v⟩ from reverse mode.
 
 use std::fmt;
 
 use tensor::{Tensor, TensorRng};
 
 use crate::error::AutogradError;
+use crate::higher::jvp_on_tape;
 use crate::tape::{Tape, Var};
 
 /// Tolerances, step and cotangent seed of [`gradcheck`].
@@ -61,6 +68,9 @@ pub struct GradcheckReport {
     pub output_shape: Vec<usize>,
     /// Whether every element passed.
     pub passed: bool,
+    /// Which check this is: `"gradcheck"`, `"gradgradcheck (recorded gradient)"`
+    /// (the first derivatives that a second-order check differentiates) or `"gradgradcheck"`.
+    pub check: &'static str,
 }
 
 impl fmt::Display for GradcheckReport {
@@ -72,7 +82,8 @@ impl fmt::Display for GradcheckReport {
         };
         write!(
             f,
-            "gradcheck {}{through}: max abs error {:.3e}, max rel error {:.3e}; worst at input {} index {:?}: analytic {:.10e} vs numeric {:.10e}",
+            "{} {}{through}: max abs error {:.3e}, max rel error {:.3e}; worst at input {} index {:?}: analytic {:.10e} vs numeric {:.10e}",
+            self.check,
             if self.passed { "passed" } else { "FAILED" },
             self.max_abs_error,
             self.max_rel_error,
@@ -89,6 +100,8 @@ impl fmt::Display for GradcheckReport {
 pub enum GradcheckError {
     /// Some derivative is outside the tolerance: the report says where.
     Mismatch(GradcheckReport),
+    /// Some Jacobian–vector product is outside the tolerance ([`jvpcheck`]).
+    JvpMismatch(JvpReport),
     /// Backward itself failed — e.g. a custom op returned a gradient of the wrong
     /// shape ([`AutogradError::GradientShape`]) — or `f` did not return a recorded value.
     Backward(AutogradError),
@@ -98,6 +111,7 @@ impl fmt::Display for GradcheckError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GradcheckError::Mismatch(report) => report.fmt(f),
+            GradcheckError::JvpMismatch(report) => report.fmt(f),
             GradcheckError::Backward(e) => write!(f, "gradcheck: backward failed: {e}"),
         }
     }
@@ -131,7 +145,79 @@ pub fn gradcheck<F>(
 where
     F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
-    let (analytic, cotangent) = analytic_gradients(&f, inputs, options.cotangent_seed)?;
+    compare("gradcheck", Sweep::Plain, |tape, v| Ok(f(tape, v)), inputs, options)
+}
+
+/// Checks the second derivatives of a function of f64 tensors: the derivative of
+/// its gradient, taken by differentiating the recorded backward
+/// ([`Tape::grad_with`]), against central differences of the gradient — PyTorch's
+/// `gradgradcheck`.
+///
+/// The checked function is x, u ↦ ∇ₓ⟨u, f(x)⟩ for a random cotangent u (seeded
+/// by `cotangent_seed + 1`; 1 for a one-element output), all inputs' gradients
+/// laid end to end. u is an input too, so the derivative in u — which is J·w,
+/// forward mode — is checked as well. Every op in `f` needs a recorded
+/// backward; one without it is reported as [`GradcheckError::Backward`] naming it.
+///
+/// ```
+/// use autograd::{gradgradcheck, GradcheckOptions};
+/// use tensor::Tensor;
+///
+/// let x = Tensor::from_vec(vec![0.3, -1.2, 2.0, 0.7], &[2, 2]);
+/// let w = Tensor::from_vec(vec![0.5, -0.4], &[2, 1]);
+/// let report = gradgradcheck(|_, v| v[0].matmul(&v[1]).tanh(), &[x, w], &GradcheckOptions::default());
+/// assert!(report.is_ok(), "{}", report.unwrap_err());
+/// ```
+pub fn gradgradcheck<F>(
+    f: F,
+    inputs: &[Tensor<f64>],
+    options: &GradcheckOptions,
+) -> Result<GradcheckReport, GradcheckError>
+where
+    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+{
+    let output_shape = {
+        let tape = Tape::no_grad();
+        let vars: Vec<Var<'_, f64>> = inputs.iter().map(|t| tape.param(t.clone())).collect();
+        f(&tape, &vars).shape().to_vec()
+    };
+    let u = cotangent(&output_shape, options.cotangent_seed.wrapping_add(1));
+    let with_u: Vec<Tensor<f64>> = inputs.iter().cloned().chain([u]).collect();
+    let n = inputs.len();
+    // First, the recorded gradient's values must be the gradient: the second
+    // check differentiates exactly those values, so a recorded rule that is wrong
+    // but self-consistent would pass it alone.
+    compare("gradgradcheck (recorded gradient)", Sweep::Recorded, |tape, v| Ok(f(tape, v)), inputs, options)?;
+    // Then x, u ↦ ∇ₓ⟨u, f(x)⟩, recorded, every input's gradient flattened and joined.
+    compare(
+        "gradgradcheck",
+        Sweep::Plain,
+        |tape, v| {
+            let (x, u) = v.split_at(n);
+            let output = f(tape, x);
+            let wrt: Vec<&Var<'_, f64>> = x.iter().collect();
+            let grads = tape.grad_with(&output, &u[0], &wrt)?;
+            let flat: Vec<Var<'_, f64>> = grads.iter().map(|g| g.reshape(&[g.value().numel()])).collect();
+            Var::try_concat(&flat, 0)
+        },
+        &with_u,
+        options,
+    )
+}
+
+/// The tape's derivatives of `f` (through a random cotangent when it has several
+/// outputs) against central differences, element by element.
+fn compare<F>(
+    check: &'static str,
+    sweep: Sweep,
+    f: F,
+    inputs: &[Tensor<f64>],
+    options: &GradcheckOptions,
+) -> Result<GradcheckReport, GradcheckError>
+where
+    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Result<Var<'t, f64>, AutogradError>,
+{
+    let (analytic, cotangent) = analytic_gradients(&f, inputs, options.cotangent_seed, sweep)?;
     let mut report = GradcheckReport {
         max_abs_error: 0.0,
         max_rel_error: 0.0,
@@ -141,6 +227,7 @@ where
         numeric: 0.0,
         output_shape: cotangent.shape().to_vec(),
         passed: true,
+        check,
     };
     let cotangent = cotangent.to_vec();
     let mut worst_excess = f64::NEG_INFINITY;
@@ -148,7 +235,7 @@ where
         let base = input.to_vec();
         let analytic_k = analytic[k].to_vec();
         for (flat, &a) in analytic_k.iter().enumerate() {
-            let n = numeric_derivative(&f, inputs, &cotangent, k, &base, flat, options.eps);
+            let n = numeric_derivative(&f, inputs, &cotangent, k, &base, flat, options.eps)?;
             let abs = (a - n).abs();
             report.max_abs_error = report.max_abs_error.max(abs);
             report.max_rel_error = report.max_rel_error.max(abs / n.abs().max(f64::MIN_POSITIVE));
@@ -172,30 +259,56 @@ where
     }
 }
 
+/// A cotangent for an output of `shape`: a single 1 for one element, else
+/// uniform in [−1, 1] from `seed`.
+fn cotangent(shape: &[usize], seed: u64) -> Tensor<f64> {
+    if shape.iter().product::<usize>() == 1 {
+        Tensor::ones(shape)
+    } else {
+        TensorRng::new(seed).uniform(shape, -1.0, 1.0)
+    }
+}
+
 /// The tape's gradient of ⟨u, f⟩ with respect to each input, and the cotangent u
 /// (a single 1 for a one-element output).
 fn analytic_gradients<F>(
     f: &F,
     inputs: &[Tensor<f64>],
     seed: u64,
+    sweep: Sweep,
 ) -> Result<(Vec<Tensor<f64>>, Tensor<f64>), GradcheckError>
 where
-    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Result<Var<'t, f64>, AutogradError>,
 {
     let tape = Tape::new();
     let vars: Vec<Var<'_, f64>> = inputs.iter().map(|t| tape.param(t.clone())).collect();
-    let out = f(&tape, &vars);
-    let cotangent = if out.value().numel() == 1 {
-        Tensor::ones(out.shape())
-    } else {
-        TensorRng::new(seed).uniform(out.shape(), -1.0, 1.0)
+    let out = f(&tape, &vars).map_err(GradcheckError::Backward)?;
+    let cotangent = cotangent(out.shape(), seed);
+    let grads = match sweep {
+        Sweep::Plain => {
+            let grads = tape.backward_with(&out, cotangent.clone()).map_err(GradcheckError::Backward)?;
+            vars.iter().map(|v| grads.wrt(v)).collect()
+        }
+        Sweep::Recorded => {
+            let seed = tape.constant(cotangent.clone());
+            let wrt: Vec<&Var<'_, f64>> = vars.iter().collect();
+            let grads = tape.grad_with(&out, &seed, &wrt).map_err(GradcheckError::Backward)?;
+            grads.iter().map(|g| g.value().clone()).collect()
+        }
     };
-    let grads = tape.backward_with(&out, cotangent.clone()).map_err(GradcheckError::Backward)?;
-    Ok((vars.iter().map(|v| grads.wrt(v)).collect(), cotangent))
+    Ok((grads, cotangent))
 }
 
-/// (⟨u, f(x + ε·e)⟩ − ⟨u, f(x − ε·e)⟩) / 2ε for element `flat` of input `k`,
-/// evaluated without recording.
+/// Which backward gives the analytic gradient: the ordinary one on tensors, or
+/// the recorded one ([`Tape::grad_with`]) that higher orders differentiate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    Plain,
+    Recorded,
+}
+
+/// (⟨u, f(x + ε·e)⟩ − ⟨u, f(x − ε·e)⟩) / 2ε for element `flat` of input `k`.
+/// (Evaluated on a recording tape: `f` may itself take a gradient.)
 fn numeric_derivative<F>(
     f: &F,
     inputs: &[Tensor<f64>],
@@ -204,14 +317,14 @@ fn numeric_derivative<F>(
     base: &[f64],
     flat: usize,
     eps: f64,
-) -> f64
+) -> Result<f64, GradcheckError>
 where
-    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Result<Var<'t, f64>, AutogradError>,
 {
-    let eval = |delta: f64| {
+    let eval = |delta: f64| -> Result<f64, GradcheckError> {
         let mut shifted = base.to_vec();
         shifted[flat] += delta;
-        let tape = Tape::no_grad();
+        let tape = Tape::new();
         let vars: Vec<Var<'_, f64>> = inputs
             .iter()
             .enumerate()
@@ -219,10 +332,10 @@ where
                 tape.param(if i == k { Tensor::from_vec(shifted.clone(), t.shape()) } else { t.clone() })
             })
             .collect();
-        let out = f(&tape, &vars).value().to_vec();
-        out.iter().zip(cotangent).map(|(y, u)| y * u).sum::<f64>()
+        let out = f(&tape, &vars).map_err(GradcheckError::Backward)?.value().to_vec();
+        Ok(out.iter().zip(cotangent).map(|(y, u)| y * u).sum::<f64>())
     };
-    (eval(eps) - eval(-eps)) / (2.0 * eps)
+    Ok((eval(eps)? - eval(-eps)?) / (2.0 * eps))
 }
 
 fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
@@ -232,4 +345,123 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
         flat /= n;
     }
     index
+}
+
+/// What [`jvpcheck`] measured: forward mode's J·v against finite differences,
+/// and against reverse mode through ⟨u, J·v⟩ = ⟨Jᵀu, v⟩.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JvpReport {
+    /// Largest |J·v − finite difference| over the output's elements.
+    pub max_abs_error: f64,
+    /// Largest of those errors relative to the finite difference.
+    pub max_rel_error: f64,
+    /// The output element that fails the tolerance worst (or errs most).
+    pub worst_index: Vec<usize>,
+    /// J·v there.
+    pub analytic: f64,
+    /// (f(x + εv) − f(x − εv))/2ε there.
+    pub numeric: f64,
+    /// ⟨u, J·v⟩ from forward mode.
+    pub forward_pairing: f64,
+    /// ⟨Jᵀu, v⟩ from reverse mode.
+    pub reverse_pairing: f64,
+    /// The output's shape.
+    pub output_shape: Vec<usize>,
+    /// Whether every element and the pairing passed.
+    pub passed: bool,
+}
+
+impl fmt::Display for JvpReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "jvpcheck {} (output {:?}): max abs error {:.3e}, max rel error {:.3e}; worst at {:?}: J·v {:.10e} vs numeric {:.10e}; ⟨u, J·v⟩ {:.10e} vs ⟨Jᵀu, v⟩ {:.10e}",
+            if self.passed { "passed" } else { "FAILED" },
+            self.output_shape,
+            self.max_abs_error,
+            self.max_rel_error,
+            self.worst_index,
+            self.analytic,
+            self.numeric,
+            self.forward_pairing,
+            self.reverse_pairing
+        )
+    }
+}
+
+/// Checks forward mode ([`jvp`](crate::jvp)) on a function of f64 tensors: J·v for
+/// random tangents v (one per input, seeded by `cotangent_seed + 2`) against
+/// central differences (f(x + εv) − f(x − εv))/2ε, element by element, and
+/// ⟨u, J·v⟩ against ⟨Jᵀu, v⟩ computed by ordinary reverse mode, with the same
+/// tolerances as [`gradcheck`].
+///
+/// ```
+/// use autograd::{jvpcheck, GradcheckOptions};
+/// use tensor::Tensor;
+///
+/// let x = Tensor::from_vec(vec![0.3, -1.2, 2.0, 0.7], &[2, 2]);
+/// let report = jvpcheck(|_, v| v[0].softmax(1), &[x], &GradcheckOptions::default());
+/// assert!(report.is_ok(), "{}", report.unwrap_err());
+/// ```
+pub fn jvpcheck<F>(
+    f: F,
+    inputs: &[Tensor<f64>],
+    options: &GradcheckOptions,
+) -> Result<JvpReport, GradcheckError>
+where
+    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+{
+    let mut rng = TensorRng::new(options.cotangent_seed.wrapping_add(2));
+    let tangents: Vec<Tensor<f64>> = inputs.iter().map(|x| rng.uniform(x.shape(), -1.0, 1.0)).collect();
+    let tangent_refs: Vec<&Tensor<f64>> = tangents.iter().collect();
+    let evaluate = |sign: f64| {
+        let tape = Tape::no_grad();
+        let shifted: Vec<Var<'_, f64>> =
+            inputs.iter().zip(&tangents).map(|(x, v)| tape.param(x + &(v * (sign * options.eps)))).collect();
+        f(&tape, &shifted).value().to_vec()
+    };
+    let numeric: Vec<f64> =
+        evaluate(1.0).iter().zip(evaluate(-1.0)).map(|(p, m)| (p - m) / (2.0 * options.eps)).collect();
+
+    let tape = Tape::new();
+    let vars: Vec<Var<'_, f64>> = inputs.iter().map(|t| tape.param(t.clone())).collect();
+    let output = f(&tape, &vars);
+    let var_refs: Vec<&Var<'_, f64>> = vars.iter().collect();
+    let jv = jvp_on_tape(&tape, &output, &var_refs, &tangent_refs).map_err(GradcheckError::Backward)?;
+    let u = cotangent(output.shape(), options.cotangent_seed);
+    let reverse = tape.backward_with(&output, u.clone()).map_err(GradcheckError::Backward)?;
+    let reverse_pairing: f64 = vars.iter().zip(&tangents).map(|(x, v)| (&reverse.wrt(x) * v).sum_all()).sum();
+    let forward_pairing = (&jv * &u).sum_all();
+
+    let within = |a: f64, n: f64| (a - n).abs() <= options.atol + options.rtol * n.abs();
+    let mut report = JvpReport {
+        max_abs_error: 0.0,
+        max_rel_error: 0.0,
+        worst_index: vec![],
+        analytic: 0.0,
+        numeric: 0.0,
+        forward_pairing,
+        reverse_pairing,
+        output_shape: output.shape().to_vec(),
+        passed: within(forward_pairing, reverse_pairing),
+    };
+    let mut worst_excess = f64::NEG_INFINITY;
+    for (flat, (&a, &n)) in jv.to_vec().iter().zip(&numeric).enumerate() {
+        let abs = (a - n).abs();
+        report.max_abs_error = report.max_abs_error.max(abs);
+        report.max_rel_error = report.max_rel_error.max(abs / n.abs().max(f64::MIN_POSITIVE));
+        let excess = if abs.is_nan() { f64::INFINITY } else { abs - (options.atol + options.rtol * n.abs()) };
+        report.passed &= excess <= 0.0;
+        if excess > worst_excess {
+            worst_excess = excess;
+            report.worst_index = unravel(flat, output.shape());
+            report.analytic = a;
+            report.numeric = n;
+        }
+    }
+    if report.passed {
+        Ok(report)
+    } else {
+        Err(GradcheckError::JvpMismatch(report))
+    }
 }

@@ -42,8 +42,10 @@
 
 mod error;
 mod gradcheck;
+mod higher;
 mod jacobian;
 mod op;
+mod operand;
 pub mod ops;
 mod print;
 mod recycle;
@@ -52,9 +54,13 @@ pub mod strategies;
 mod tape;
 
 pub use error::{AutogradError, Result};
-pub use gradcheck::{gradcheck, GradcheckError, GradcheckOptions, GradcheckReport};
+pub use gradcheck::{
+    gradcheck, gradgradcheck, jvpcheck, GradcheckError, GradcheckOptions, GradcheckReport, JvpReport,
+};
+pub use higher::{hessian, hvp, jvp, vjp};
 pub use jacobian::jacobian;
-pub use op::{BackwardContext, InputGrads, Op};
+pub use op::{BackwardContext, Grads, InputGrads, Op};
+pub use operand::Operand;
 pub use print::Annotated;
 /// Builds an op's [`InputGrads`] like `vec!` (re-exported from `smallvec`).
 pub use smallvec::smallvec;

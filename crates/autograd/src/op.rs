@@ -3,13 +3,24 @@
 //! Every built-in op implements it exactly as a user's custom op would, and
 //! [`Tape::apply`](crate::Tape::apply) records either kind the same way.
 
+use std::marker::PhantomData;
+
 use tensor::{Element, Tensor};
+
+use crate::tape::Var;
 
 /// A differentiable operation.
 ///
 /// `forward` computes the output from the inputs; `backward` receives ∂C/∂output
 /// and returns ∂C/∂input for each input — the vector–Jacobian product, the only
 /// thing reverse mode ever needs from an op.
+///
+/// For higher-order derivatives ([`Tape::grad`](crate::Tape::grad), `hvp`,
+/// `jvp`, `gradgradcheck`) an op also gives [`backward_recorded`](Op::backward_recorded):
+/// the same rule computed on recorded values. Write the rule once, generic over
+/// [`Operand`](crate::Operand), and call it from both methods, as every built-in
+/// op does (see `examples/05_gradcheck_your_op.rs`); an op without it works for
+/// first-order gradients and is named in the error when a second order is asked of it.
 ///
 /// ```
 /// use autograd::{smallvec, BackwardContext, InputGrads, Op, Tape};
@@ -54,29 +65,47 @@ pub trait Op<E: Element>: 'static {
     /// `None` when [`BackwardContext::needs`] is false for that input (nothing
     /// upstream wants it), which saves the work.
     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E>;
+
+    /// The same vector–Jacobian product computed with recorded ops on the tape,
+    /// so that the gradient can be differentiated again. `None` (the default):
+    /// this op has no such rule.
+    fn backward_recorded<'t>(&self, ctx: &BackwardContext<'_, E, Var<'t, E>>) -> Option<Grads<Var<'t, E>>> {
+        let _ = ctx;
+        None
+    }
 }
 
-/// What an op's backward returns: ∂C/∂input for each input, in order. A
-/// [`SmallVec`](smallvec::SmallVec) holding up to two inputs' gradients in place,
-/// so a training step's backward allocates nothing for them; build it with
+/// ∂C/∂input for each input, in order, as tensors or recorded values. Holds up to
+/// two inputs' gradients in place (a [`SmallVec`](smallvec::SmallVec)), so a
+/// training step's backward allocates nothing for them; build it with
 /// [`smallvec!`](crate::smallvec), as `vec!`.
-pub type InputGrads<E> = smallvec::SmallVec<[Option<Tensor<E>>; 2]>;
+pub type Grads<T> = smallvec::SmallVec<[Option<T>; 2]>;
 
-/// What an op's backward gets to work with.
-pub struct BackwardContext<'a, E: Element> {
+/// What an op's backward returns: ∂C/∂input for each input, as tensors.
+pub type InputGrads<E> = Grads<Tensor<E>>;
+
+/// What an op's backward gets to work with: tensors (`T = Tensor<E>`, ordinary
+/// backward) or the tape's own values (`T = Var`, recorded backward).
+pub struct BackwardContext<'a, E: Element, T = Tensor<E>> {
     /// The inputs' values, as they were in forward.
-    pub inputs: &'a [&'a Tensor<E>],
+    pub inputs: &'a [&'a T],
     /// The output's value, as forward computed it.
-    pub output: &'a Tensor<E>,
+    pub output: &'a T,
     /// ∂C/∂output, same shape as `output`.
-    pub grad_output: &'a Tensor<E>,
+    pub grad_output: &'a T,
     /// For each input, whether its gradient is needed.
     pub needs_grad: &'a [bool],
+    pub(crate) element: PhantomData<E>,
 }
 
-impl<E: Element> BackwardContext<'_, E> {
+impl<'a, E: Element, T> BackwardContext<'a, E, T> {
+    /// A context for calling an op's backward by hand (the tape builds its own).
+    pub fn new(inputs: &'a [&'a T], output: &'a T, grad_output: &'a T, needs_grad: &'a [bool]) -> Self {
+        BackwardContext { inputs, output, grad_output, needs_grad, element: PhantomData }
+    }
+
     /// The value of input `i`.
-    pub fn input(&self, i: usize) -> &Tensor<E> {
+    pub fn input(&self, i: usize) -> &T {
         self.inputs[i]
     }
 
@@ -85,3 +114,21 @@ impl<E: Element> BackwardContext<'_, E> {
         self.needs_grad[i]
     }
 }
+
+/// Implements both of [`Op`]'s backward methods by calling the op's one generic
+/// `vjp` (an inherent method `fn vjp<T: Operand<E>>(&self, ctx) -> Grads<T>`):
+/// on tensors for ordinary backward, on `Var`s for recorded backward.
+macro_rules! backward_through_vjp {
+    () => {
+        fn backward(&self, ctx: &$crate::op::BackwardContext<'_, E>) -> $crate::op::InputGrads<E> {
+            self.vjp(ctx)
+        }
+        fn backward_recorded<'t>(
+            &self,
+            ctx: &$crate::op::BackwardContext<'_, E, $crate::tape::Var<'t, E>>,
+        ) -> Option<$crate::op::Grads<$crate::tape::Var<'t, E>>> {
+            Some(self.vjp(ctx))
+        }
+    };
+}
+pub(crate) use backward_through_vjp;

@@ -254,12 +254,7 @@ impl<E: Element> Tape<E> {
         let node = &nodes[index];
         let inputs: SmallVec<[&Tensor<E>; 2]> = node.parents.iter().map(|&p| &nodes[p].value).collect();
         let needs_grad: SmallVec<[bool; 2]> = node.parents.iter().map(|&p| nodes[p].requires_grad).collect();
-        let ctx = BackwardContext {
-            inputs: &inputs,
-            output: &node.value,
-            grad_output: grad,
-            needs_grad: &needs_grad,
-        };
+        let ctx = BackwardContext::new(&inputs, &node.value, grad, &needs_grad);
         let input_grads = op.backward(&ctx);
         for (k, (&parent, input_grad)) in node.parents.iter().zip(input_grads).enumerate() {
             let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
@@ -279,6 +274,125 @@ impl<E: Element> Tape<E> {
                     label: node.label.clone(),
                     location: node.location.unwrap_or(Location::caller()),
                     input_shapes: inputs.iter().map(|v| v.shape().to_vec()).collect(),
+                });
+            }
+            pending[parent] = Some(match pending[parent].take() {
+                None => input_grad,
+                Some(sum) => &sum + &input_grad,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Backward recorded on the tape: gradients that are themselves differentiable.
+impl<E: Element> Tape<E> {
+    /// ∂output/∂v for each `v` in `wrt`, recorded on this tape (PyTorch's
+    /// `autograd.grad(…, create_graph=True)`), for a one-element output. The
+    /// gradients are `Var`s: differentiate them again with `backward`, or with
+    /// `grad` to any order. A `v` the output does not depend on gets zeros.
+    ///
+    /// Each op's backward runs on recorded values ([`Op::backward_recorded`]); an
+    /// op without it is an error naming the op.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    ///
+    /// // y = x³: dy/dx = 3x², d²y/dx² = 6x.
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.param(Tensor::scalar(2.0));
+    /// let y = x.powi(3);
+    /// let dy = tape.grad(&y, &[&x]).unwrap().remove(0);
+    /// assert_eq!(dy.value().item(), 12.0);
+    /// let d2y = tape.grad(&dy, &[&x]).unwrap().remove(0);
+    /// assert_eq!(d2y.value().item(), 12.0);
+    /// ```
+    pub fn grad<'t>(&'t self, output: &Var<'t, E>, wrt: &[&Var<'t, E>]) -> Result<Vec<Var<'t, E>>> {
+        if output.value.numel() != 1 {
+            return Err(AutogradError::NotScalar { shape: output.value.shape().to_vec() });
+        }
+        let seed = self.constant(Tensor::ones(output.shape()));
+        self.grad_with(output, &seed, wrt)
+    }
+
+    /// As [`grad`](Tape::grad), seeded with ∂C/∂output = `seed` (a value of the
+    /// output's shape, itself on the tape: the result is differentiable in it too,
+    /// which is how [`jvp`](crate::jvp) is built).
+    pub fn grad_with<'t>(
+        &'t self,
+        output: &Var<'t, E>,
+        seed: &Var<'t, E>,
+        wrt: &[&Var<'t, E>],
+    ) -> Result<Vec<Var<'t, E>>> {
+        let root = self.index_on_this_tape(output)?;
+        if seed.shape() != output.shape() {
+            return Err(tensor::TensorError::ShapeMismatch {
+                op: "grad_with",
+                lhs: output.shape().to_vec(),
+                rhs: seed.shape().to_vec(),
+                detail: "the seed gradient must have the output's shape".into(),
+            }
+            .into());
+        }
+        let wanted: Vec<usize> = wrt.iter().map(|v| self.index_on_this_tape(v)).collect::<Result<_>>()?;
+        let mut pending: Vec<Option<Var<'t, E>>> = vec![None; root + 1];
+        pending[root] = Some(seed.clone());
+        let mut found: Vec<Option<Var<'t, E>>> = vec![None; wanted.len()];
+        for index in (0..=root).rev() {
+            let Some(grad) = pending[index].take() else { continue };
+            for (slot, _) in found.iter_mut().zip(&wanted).filter(|(_, &w)| w == index) {
+                *slot = Some(grad.clone());
+            }
+            self.propagate_recorded(index, &grad, &mut pending)?;
+        }
+        Ok(found
+            .into_iter()
+            .zip(wrt)
+            .map(|(g, v)| g.unwrap_or_else(|| self.constant(Tensor::zeros(v.shape()))))
+            .collect())
+    }
+
+    fn index_on_this_tape(&self, v: &Var<'_, E>) -> Result<usize> {
+        v.index.filter(|_| std::ptr::eq(v.tape, self)).ok_or(AutogradError::NotRecorded)
+    }
+
+    /// Sends node `index`'s gradient to its parents through its op's recorded
+    /// backward. The op is taken off its node while it runs, because running it
+    /// appends nodes to the tape, and put back afterwards.
+    fn propagate_recorded<'t>(
+        &'t self,
+        index: usize,
+        grad: &Var<'t, E>,
+        pending: &mut [Option<Var<'t, E>>],
+    ) -> Result<()> {
+        let (op, parents, inputs, output, needs_grad) = {
+            let mut nodes = self.nodes.borrow_mut();
+            if nodes[index].op.is_none() || !nodes[index].requires_grad {
+                return Ok(());
+            }
+            let op = nodes[index].op.take().expect("checked above");
+            let node = &nodes[index];
+            let var = |i: usize| Var { tape: self, value: nodes[i].value.clone(), index: Some(i) };
+            let inputs: SmallVec<[Var<'t, E>; 2]> = node.parents.iter().map(|&p| var(p)).collect();
+            let needs_grad: SmallVec<[bool; 2]> =
+                node.parents.iter().map(|&p| nodes[p].requires_grad).collect();
+            (op, node.parents.clone(), inputs, var(index), needs_grad)
+        };
+        let input_refs: SmallVec<[&Var<'t, E>; 2]> = inputs.iter().collect();
+        let ctx = BackwardContext::new(&input_refs, &output, grad, &needs_grad);
+        let result = op.backward_recorded(&ctx);
+        let name = op.name();
+        self.nodes.borrow_mut()[index].op = Some(op);
+        let input_grads = result.ok_or(AutogradError::NoRecordedBackward { op: name.clone(), index })?;
+        for (k, (&parent, input_grad)) in parents.iter().zip(input_grads).enumerate() {
+            let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
+            if input_grad.shape() != inputs[k].shape() {
+                return Err(AutogradError::GradientShape {
+                    op: name,
+                    input: k,
+                    expected: inputs[k].shape().to_vec(),
+                    got: input_grad.shape().to_vec(),
                 });
             }
             pending[parent] = Some(match pending[parent].take() {

@@ -1,21 +1,30 @@
-//! A proptest gradient check for every differentiable op, in f64, on random
-//! shapes — broadcast pairs, and transposed / sliced / flipped inputs.
+//! A proptest check of every differentiable op's derivatives, in f64, on random
+//! shapes — broadcast pairs, and transposed / sliced / flipped inputs:
+//! the gradient (gradcheck), the second derivatives through the recorded
+//! backward (gradgradcheck), and forward mode (jvpcheck: J·v against finite
+//! differences and ⟨u, J·v⟩ against ⟨Jᵀu, v⟩).
 //!
 //! Each op's output is checked whole: gradcheck seeds backward with a random
 //! cotangent (not all ones), so a backward that mixed up positions (a missing
 //! transpose, a wrong flip) would be caught.
 
 use autograd::strategies::{any_layout_tensor, away_from, broadcast_pair, distinct, shape};
-use autograd::{gradcheck, GradcheckOptions, Tape, Var};
+use autograd::{gradcheck, gradgradcheck, jvpcheck, GradcheckOptions, Operand, Tape, Var};
 use proptest::prelude::*;
 use tensor::Tensor;
 
+/// First derivatives, second derivatives and forward mode, all against finite differences.
 fn check<F>(inputs: &[Tensor<f64>], f: F) -> Result<(), TestCaseError>
 where
     F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
-    let result = gradcheck(f, inputs, &GradcheckOptions::default());
-    prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+    let options = GradcheckOptions::default();
+    let first = gradcheck(&f, inputs, &options);
+    prop_assert!(first.is_ok(), "{}", first.unwrap_err());
+    let second = gradgradcheck(&f, inputs, &options);
+    prop_assert!(second.is_ok(), "{}", second.unwrap_err());
+    let forward = jvpcheck(&f, inputs, &options);
+    prop_assert!(forward.is_ok(), "{}", forward.unwrap_err());
     Ok(())
 }
 
@@ -171,6 +180,20 @@ proptest! {
         check(std::slice::from_ref(&x), |_, v| v[0].expand(&big))?;
         check(std::slice::from_ref(&x), |_, v| v[0].unsqueeze(axis))?;
         check(&[x], |_, v| v[0].unsqueeze(axis).squeeze(axis))?;
+    }
+
+    /// The two ops that only a recorded backward uses (the backward of a
+    /// broadcast and of a slice), checked as ops in their own right.
+    #[test]
+    fn sum_to_shape_and_slice_scatter((x, axis) in nonempty_with_axis(-2.0, 2.0)) {
+        let mut big = x.shape().to_vec();
+        big.insert(0, 2);
+        let small = x.shape().to_vec();
+        check(&[x.broadcast_to(&big).contiguous()], |_, v| v[0].sum_to_shape(&small))?;
+        let mut wide = x.shape().to_vec();
+        wide[axis] = 2 * wide[axis] + 1;
+        let n = x.shape()[axis];
+        check(&[x], |_, v| v[0].slice_scatter(&wide, axis, 1, 2 * n + 1, 2))?;
     }
 
     #[test]

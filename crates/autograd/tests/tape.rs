@@ -96,7 +96,10 @@ fn anomaly_mode_names_the_op_in_forward() {
     let y = x.exp(); // fine
     let minus_y = -&y;
     let line = line!() + 1;
-    let err = tape.apply(autograd::ops::unary::LnOp, &[&minus_y]).err().unwrap();
+    let err = tape
+        .apply(autograd::ops::elementwise::ElementwiseOp(autograd::ops::unary::Ln), &[&minus_y])
+        .err()
+        .unwrap();
     match &err {
         AutogradError::Anomaly { phase, op, index, label, location, input_shapes } => {
             assert_eq!(

@@ -2,7 +2,7 @@
 //! value a model can hold. Their f and f' are defined once, in
 //! `autograd::ops::activation`; this enum names them and dispatches.
 
-use autograd::ops::activation::{ActivationFn, Identity, LeakyRelu, Relu, Sigmoid, Softsign, Tanh};
+use autograd::ops::activation::{ElementwiseFn, Identity, LeakyRelu, Relu, Sigmoid, Softsign, Tanh};
 use autograd::Var;
 use serde::{Deserialize, Serialize};
 use tensor::{Element, Tensor};
@@ -24,7 +24,7 @@ pub enum Activation {
     Identity,
 }
 
-/// Runs `$body` with `$f` bound to the [`ActivationFn`] that defines `$activation`.
+/// Runs `$body` with `$f` bound to the [`ElementwiseFn`] that defines `$activation`.
 macro_rules! with_definition {
     ($activation:expr, $f:ident => $body:expr) => {
         match $activation {

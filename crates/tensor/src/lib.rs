@@ -52,6 +52,7 @@
 //! fixed by its specification: the same seed gives the same tensor on every run
 //! and every machine.
 
+mod arith;
 mod axis;
 mod binary;
 mod display;
@@ -74,6 +75,7 @@ mod threads;
 mod unary;
 mod view;
 
+pub use arith::Arith;
 pub use axis::{Axes, Axis};
 pub use element::Element;
 pub use error::{Result, TensorError};

@@ -4,62 +4,21 @@
 //! layer Jacobians and the studies all use these definitions.
 //!
 //! Every backward is ∂C/∂s = ∂C/∂z · f'(s): the f'(s) factor of the paper's
-//! eq. 2, the one that makes saturated units pass no gradient. Some derivatives
-//! are cheapest in terms of the output z = f(s) (sigmoid: z(1 − z), tanh:
-//! 1 − z²), the others in terms of the input s; [`SlopeFrom`] says which, so
-//! backward reads the tensor it needs and recomputes nothing.
+//! eq. 2, the one that makes saturated units pass no gradient. How f' is written
+//! (in terms of s or of z, generic over numbers and recorded values) is explained
+//! in [`elementwise`](super::elementwise).
 
-use tensor::{Element, Tensor};
+use tensor::{Arith, Element, Tensor};
 
-use super::chain;
-use crate::op::{BackwardContext, InputGrads, Op};
+use super::elementwise::ElementwiseOp;
+pub use super::elementwise::{ElementwiseFn, SlopeFrom};
 use crate::tape::Var;
-use smallvec::smallvec;
-
-/// Which value an activation's derivative is written in terms of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlopeFrom {
-    /// f' as a function of the input s.
-    Input,
-    /// f' as a function of the output z = f(s).
-    Output,
-}
-
-/// An element-wise activation z = f(s) and its derivative.
-pub trait ActivationFn<E: Element>: Copy + 'static {
-    /// Short name printed in the tape, e.g. `"tanh"`.
-    fn name(&self) -> String;
-    /// f(s) for one value.
-    fn f(&self, s: E) -> E;
-    /// What [`slope`](Self::slope) takes: s or z.
-    fn slope_from(&self) -> SlopeFrom;
-    /// f'(s), written in terms of s or of z = f(s) as [`slope_from`](Self::slope_from) says.
-    fn slope(&self, at: E) -> E;
-
-    /// f over a tensor (a type may override it with a faster whole-tensor version).
-    fn forward(&self, s: &Tensor<E>) -> Tensor<E> {
-        s.map(|v| self.f(v))
-    }
-
-    /// f'(s) for one value s.
-    fn derivative_at(&self, s: E) -> E {
-        match self.slope_from() {
-            SlopeFrom::Input => self.slope(s),
-            SlopeFrom::Output => self.slope(self.f(s)),
-        }
-    }
-
-    /// f'(s) element-wise (e.g. for the layer Jacobians diag(f'(s))·W).
-    fn derivative(&self, s: &Tensor<E>) -> Tensor<E> {
-        s.map(|v| self.derivative_at(v))
-    }
-}
 
 /// z = σ(s) = 1/(1+e^−s). f'(s) = σ(s)(1 − σ(s)) = z(1 − z), at most 1/4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sigmoid;
 
-impl<E: Element> ActivationFn<E> for Sigmoid {
+impl<E: Element> ElementwiseFn<E> for Sigmoid {
     fn name(&self) -> String {
         "sigmoid".into()
     }
@@ -69,8 +28,8 @@ impl<E: Element> ActivationFn<E> for Sigmoid {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Output
     }
-    fn slope(&self, z: E) -> E {
-        z * (E::ONE - z)
+    fn slope<X: Arith<E>>(&self, z: &X) -> X {
+        z.mul(&z.subtracted_from(E::ONE))
     }
 }
 
@@ -78,7 +37,7 @@ impl<E: Element> ActivationFn<E> for Sigmoid {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tanh;
 
-impl<E: Element> ActivationFn<E> for Tanh {
+impl<E: Element> ElementwiseFn<E> for Tanh {
     fn name(&self) -> String {
         "tanh".into()
     }
@@ -92,8 +51,8 @@ impl<E: Element> ActivationFn<E> for Tanh {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Output
     }
-    fn slope(&self, z: E) -> E {
-        E::ONE - z * z
+    fn slope<X: Arith<E>>(&self, z: &X) -> X {
+        z.mul(z).subtracted_from(E::ONE)
     }
 }
 
@@ -101,7 +60,7 @@ impl<E: Element> ActivationFn<E> for Tanh {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Softsign;
 
-impl<E: Element> ActivationFn<E> for Softsign {
+impl<E: Element> ElementwiseFn<E> for Softsign {
     fn name(&self) -> String {
         "softsign".into()
     }
@@ -111,9 +70,8 @@ impl<E: Element> ActivationFn<E> for Softsign {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Input
     }
-    fn slope(&self, s: E) -> E {
-        let d = E::ONE + s.abs();
-        E::ONE / (d * d)
+    fn slope<X: Arith<E>>(&self, s: &X) -> X {
+        s.abs().add_scalar(E::ONE).powi(-2)
     }
 }
 
@@ -121,7 +79,7 @@ impl<E: Element> ActivationFn<E> for Softsign {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Relu;
 
-impl<E: Element> ActivationFn<E> for Relu {
+impl<E: Element> ElementwiseFn<E> for Relu {
     fn name(&self) -> String {
         "relu".into()
     }
@@ -135,12 +93,8 @@ impl<E: Element> ActivationFn<E> for Relu {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Input
     }
-    fn slope(&self, s: E) -> E {
-        if s > E::ZERO {
-            E::ONE
-        } else {
-            E::ZERO
-        }
+    fn slope<X: Arith<E>>(&self, s: &X) -> X {
+        s.piecewise_constant(|s| if s > E::ZERO { E::ONE } else { E::ZERO })
     }
 }
 
@@ -148,7 +102,7 @@ impl<E: Element> ActivationFn<E> for Relu {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LeakyRelu<E>(pub E);
 
-impl<E: Element> ActivationFn<E> for LeakyRelu<E> {
+impl<E: Element> ElementwiseFn<E> for LeakyRelu<E> {
     fn name(&self) -> String {
         format!("leaky_relu({})", self.0)
     }
@@ -162,12 +116,9 @@ impl<E: Element> ActivationFn<E> for LeakyRelu<E> {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Input
     }
-    fn slope(&self, s: E) -> E {
-        if s > E::ZERO {
-            E::ONE
-        } else {
-            self.0
-        }
+    fn slope<X: Arith<E>>(&self, s: &X) -> X {
+        let leak = self.0;
+        s.piecewise_constant(|s| if s > E::ZERO { E::ONE } else { leak })
     }
 }
 
@@ -175,7 +126,7 @@ impl<E: Element> ActivationFn<E> for LeakyRelu<E> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity;
 
-impl<E: Element> ActivationFn<E> for Identity {
+impl<E: Element> ElementwiseFn<E> for Identity {
     fn name(&self) -> String {
         "identity".into()
     }
@@ -185,38 +136,16 @@ impl<E: Element> ActivationFn<E> for Identity {
     fn slope_from(&self) -> SlopeFrom {
         SlopeFrom::Input
     }
-    fn slope(&self, _s: E) -> E {
-        E::ONE
-    }
-}
-
-/// The tape's op for any activation: forward is f, backward multiplies ∂C/∂z by
-/// f' read from the input or the output, whichever the activation is written in.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ActivationOp<A>(pub A);
-
-impl<E: Element, A: ActivationFn<E>> Op<E> for ActivationOp<A> {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        Ok(self.0.forward(x[0]))
-    }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let at = match self.0.slope_from() {
-            SlopeFrom::Input => ctx.input(0),
-            SlopeFrom::Output => ctx.output,
-        };
-        let activation = self.0;
-        smallvec![Some(chain(ctx.grad_output, at, move |v| activation.slope(v)))]
+    fn slope<X: Arith<E>>(&self, s: &X) -> X {
+        s.piecewise_constant(|_| E::ONE)
     }
 }
 
 impl<'t, E: Element> Var<'t, E> {
     /// Applies an activation, recording it on the tape.
     #[track_caller]
-    pub fn activate<A: ActivationFn<E>>(&self, activation: A) -> Var<'t, E> {
-        self.apply(ActivationOp(activation))
+    pub fn activate<A: ElementwiseFn<E>>(&self, activation: A) -> Var<'t, E> {
+        self.apply(ElementwiseOp(activation))
     }
     /// Logistic sigmoid.
     #[track_caller]

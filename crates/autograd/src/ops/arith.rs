@@ -9,13 +9,27 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use tensor::{Element, Tensor};
 
+use super::elementwise::ElementwiseOp;
+use super::unary::ScalarDiv;
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, InputGrads, Op};
+use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;
 
 /// a + b. ∂/∂a = 1, ∂/∂b = 1.
 pub struct AddOp;
+
+impl AddOp {
+    /// Each input receives ∂C/∂y, summed back over what was broadcast.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let g = ctx.grad_output;
+        smallvec![
+            ctx.needs(0).then(|| g.sum_to_shape(ctx.input(0).value().shape())),
+            ctx.needs(1).then(|| g.sum_to_shape(ctx.input(1).value().shape())),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for AddOp {
     fn name(&self) -> String {
@@ -24,14 +38,22 @@ impl<E: Element> Op<E> for AddOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_add(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let g = ctx.grad_output;
-        smallvec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(g.sum_to_shape(ctx.input(1).shape()))]
-    }
+    backward_through_vjp!();
 }
 
 /// a − b. ∂/∂a = 1, ∂/∂b = −1.
 pub struct SubOp;
+
+impl SubOp {
+    /// ∂C/∂y to a, −∂C/∂y to b, each summed back over what was broadcast.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let g = ctx.grad_output;
+        smallvec![
+            ctx.needs(0).then(|| g.sum_to_shape(ctx.input(0).value().shape())),
+            ctx.needs(1).then(|| g.sum_to_shape(ctx.input(1).value().shape()).neg()),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for SubOp {
     fn name(&self) -> String {
@@ -40,14 +62,22 @@ impl<E: Element> Op<E> for SubOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_sub(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let g = ctx.grad_output;
-        smallvec![Some(g.sum_to_shape(ctx.input(0).shape())), Some(-g.sum_to_shape(ctx.input(1).shape()))]
-    }
+    backward_through_vjp!();
 }
 
 /// a · b element-wise. ∂/∂a = b, ∂/∂b = a.
 pub struct MulOp;
+
+impl MulOp {
+    /// ∂C/∂a = g·b, ∂C/∂b = g·a.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
+        smallvec![
+            ctx.needs(0).then(|| g.mul(b).sum_to_shape(a.value().shape())),
+            ctx.needs(1).then(|| g.mul(a).sum_to_shape(b.value().shape())),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for MulOp {
     fn name(&self) -> String {
@@ -56,17 +86,22 @@ impl<E: Element> Op<E> for MulOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_mul(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
-        smallvec![
-            ctx.needs(0).then(|| (g * b).sum_to_shape(a.shape())),
-            ctx.needs(1).then(|| (g * a).sum_to_shape(b.shape())),
-        ]
-    }
+    backward_through_vjp!();
 }
 
 /// a / b element-wise. ∂/∂a = 1/b, ∂/∂b = −a/b² = −(a/b)/b.
 pub struct DivOp;
+
+impl DivOp {
+    /// ∂C/∂a = g/b, ∂C/∂b = −g·y/b.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (a, b, y, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
+        smallvec![
+            ctx.needs(0).then(|| g.div(b).sum_to_shape(a.value().shape())),
+            ctx.needs(1).then(|| g.mul(y).div(b).neg().sum_to_shape(b.value().shape())),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for DivOp {
     fn name(&self) -> String {
@@ -75,17 +110,23 @@ impl<E: Element> Op<E> for DivOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_div(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
-        smallvec![
-            ctx.needs(0).then(|| (g / b).sum_to_shape(a.shape())),
-            ctx.needs(1).then(|| (-(g * out) / b).sum_to_shape(b.shape())),
-        ]
-    }
+    backward_through_vjp!();
 }
 
 /// a^b element-wise. ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0).
 pub struct PowOp;
+
+impl PowOp {
+    /// ∂C/∂a = g·b·a^(b−1), ∂C/∂b = g·y·ln a.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (a, b, y, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
+        smallvec![
+            ctx.needs(0)
+                .then(|| g.mul(&b.mul(&a.pow(&b.add_scalar(-E::ONE)))).sum_to_shape(a.value().shape())),
+            ctx.needs(1).then(|| g.mul(&y.mul(&a.ln())).sum_to_shape(b.value().shape())),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for PowOp {
     fn name(&self) -> String {
@@ -94,17 +135,18 @@ impl<E: Element> Op<E> for PowOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_pow(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (a, b, out, g) = (ctx.input(0), ctx.input(1), ctx.output, ctx.grad_output);
-        smallvec![
-            ctx.needs(0).then(|| (g * &a.zip_with(b, |a, b| b * a.powf(b - E::ONE))).sum_to_shape(a.shape())),
-            ctx.needs(1).then(|| (g * &(out * &a.ln())).sum_to_shape(b.shape())),
-        ]
-    }
+    backward_through_vjp!();
 }
 
 /// −a. ∂/∂a = −1.
 pub struct NegOp;
+
+impl NegOp {
+    /// ∂C/∂a = −g.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.neg())]
+    }
+}
 
 impl<E: Element> Op<E> for NegOp {
     fn name(&self) -> String {
@@ -113,13 +155,18 @@ impl<E: Element> Op<E> for NegOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(-x[0])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(-ctx.grad_output)]
-    }
+    backward_through_vjp!();
 }
 
 /// a + c for a constant c. ∂/∂a = 1.
 pub struct AddScalarOp<E>(pub E);
+
+impl<E: Element> AddScalarOp<E> {
+    /// ∂C/∂a = g.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.clone())]
+    }
+}
 
 impl<E: Element> Op<E> for AddScalarOp<E> {
     fn name(&self) -> String {
@@ -128,13 +175,18 @@ impl<E: Element> Op<E> for AddScalarOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0] + self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(ctx.grad_output.clone())]
-    }
+    backward_through_vjp!();
 }
 
 /// c · a for a constant c. ∂/∂a = c.
 pub struct MulScalarOp<E>(pub E);
+
+impl<E: Element> MulScalarOp<E> {
+    /// ∂C/∂a = c·g.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.scale(self.0))]
+    }
+}
 
 impl<E: Element> Op<E> for MulScalarOp<E> {
     fn name(&self) -> String {
@@ -143,48 +195,18 @@ impl<E: Element> Op<E> for MulScalarOp<E> {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         Ok(x[0] * self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(ctx.grad_output * self.0)]
-    }
-}
-
-/// a^p for a constant exponent p. ∂/∂a = p·a^(p−1).
-pub struct PowScalarOp<E>(pub E);
-
-impl<E: Element> Op<E> for PowScalarOp<E> {
-    fn name(&self) -> String {
-        format!("powf({})", self.0)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        Ok(x[0].powf(self.0))
-    }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let p = self.0;
-        smallvec![Some(super::chain(ctx.grad_output, ctx.input(0), |a| p * a.powf(p - E::ONE)))]
-    }
-}
-
-/// a^n for a constant integer exponent n. ∂/∂a = n·a^(n−1) (exact for negative a,
-/// where `powf` would need a real exponent).
-pub struct PowiOp(pub i32);
-
-impl<E: Element> Op<E> for PowiOp {
-    fn name(&self) -> String {
-        format!("powi({})", self.0)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        Ok(x[0].powi(self.0))
-    }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let n = self.0;
-        smallvec![
-            Some(super::chain(ctx.grad_output, ctx.input(0), |a| E::from_f64(n as f64) * a.powi(n - 1)))
-        ]
-    }
+    backward_through_vjp!();
 }
 
 /// c − a for a constant c (`1.0 - v`). ∂/∂a = −1.
 pub struct ScalarSubOp<E>(pub E);
+
+impl<E: Element> ScalarSubOp<E> {
+    /// ∂C/∂a = −g.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.neg())]
+    }
+}
 
 impl<E: Element> Op<E> for ScalarSubOp<E> {
     fn name(&self) -> String {
@@ -194,26 +216,7 @@ impl<E: Element> Op<E> for ScalarSubOp<E> {
         let c = self.0;
         Ok(x[0].map(|a| c - a))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(-ctx.grad_output)]
-    }
-}
-
-/// c / a for a constant c (`10.0 / v`). ∂/∂a = −c/a² = −(c/a)/a.
-pub struct ScalarDivOp<E>(pub E);
-
-impl<E: Element> Op<E> for ScalarDivOp<E> {
-    fn name(&self) -> String {
-        format!("scalar_div({})", self.0)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        let c = self.0;
-        Ok(x[0].map(|a| c / a))
-    }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (a, out, g) = (ctx.input(0), ctx.output, ctx.grad_output);
-        smallvec![Some(-(g * out) / a)]
-    }
+    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {
@@ -246,16 +249,6 @@ impl<'t, E: Element> Var<'t, E> {
     #[track_caller]
     pub fn pow(&self, rhs: &Var<'t, E>) -> Var<'t, E> {
         or_panic(self.try_pow(rhs))
-    }
-    /// self ^ p for a constant exponent.
-    #[track_caller]
-    pub fn powf(&self, p: E) -> Var<'t, E> {
-        self.apply(PowScalarOp(p))
-    }
-    /// self ^ n for a constant integer exponent.
-    #[track_caller]
-    pub fn powi(&self, n: i32) -> Var<'t, E> {
-        self.apply(PowiOp(n))
     }
     /// self².
     #[track_caller]
@@ -351,7 +344,7 @@ macro_rules! scalar_lhs_var_operator {
         scalar_lhs_var_operator!($t, Add, add, |c, v| v.apply(AddScalarOp(c)));
         scalar_lhs_var_operator!($t, Sub, sub, |c, v| v.apply(ScalarSubOp(c)));
         scalar_lhs_var_operator!($t, Mul, mul, |c, v| v.apply(MulScalarOp(c)));
-        scalar_lhs_var_operator!($t, Div, div, |c, v| v.apply(ScalarDivOp(c)));
+        scalar_lhs_var_operator!($t, Div, div, |c, v| v.apply(ElementwiseOp(ScalarDiv(c))));
     };
     ($t:ty, $trait:ident, $method:ident, |$c:ident, $v:ident| $body:expr) => {
         impl<'t> $trait<&Var<'t, $t>> for $t {

@@ -8,55 +8,88 @@ use tensor::{Axis, Element, Tensor, TensorError};
 use crate::error::{or_panic, Result};
 use smallvec::smallvec;
 
-use crate::op::{BackwardContext, InputGrads, Op};
+use super::activation::Sigmoid;
+use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::operand::Operand;
 use crate::tape::Var;
 
 /// log softmax along `axis`: x − max − ln Σ e^(x − max).
-fn log_softmax<E: Element>(x: &Tensor<E>, axis: usize) -> tensor::Result<Tensor<E>> {
+pub(crate) fn try_log_softmax<E: Element>(x: &Tensor<E>, axis: usize) -> tensor::Result<Tensor<E>> {
     let shifted = x.try_sub(&x.try_max([axis], true)?)?;
     let log_sum = shifted.exp().try_sum([axis], true)?.ln();
     shifted.try_sub(&log_sum)
 }
 
+/// log softmax along an axis known to exist.
+pub(crate) fn log_softmax<E: Element>(x: &Tensor<E>, axis: usize) -> Tensor<E> {
+    or_panic(try_log_softmax(x, axis).map_err(Into::into))
+}
+
 /// y = e^x / Σ e^x along `axis`. Backward: ∂C/∂x = y ⊙ (g − Σ g⊙y).
 pub struct SoftmaxOp(pub usize);
+
+impl SoftmaxOp {
+    /// ∂C/∂x = y ⊙ (g − Σ g⊙y).
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (y, g) = (ctx.output, ctx.grad_output);
+        let dot = g.mul(y).sum(&[self.0], true);
+        smallvec![Some(y.mul(&g.sub(&dot)))]
+    }
+}
 
 impl<E: Element> Op<E> for SoftmaxOp {
     fn name(&self) -> String {
         format!("softmax(axis={})", self.0)
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        Ok(log_softmax(x[0], self.0)?.exp())
+        Ok(try_log_softmax(x[0], self.0)?.exp())
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (y, g) = (ctx.output, ctx.grad_output);
-        let dot = (g * y).sum([self.0], true);
-        smallvec![Some(y * &(g - &dot))]
-    }
+    backward_through_vjp!();
 }
 
 /// y = log softmax(x) along `axis`. Backward: ∂C/∂x = g − softmax(x) ⊙ Σ g.
 pub struct LogSoftmaxOp(pub usize);
+
+impl LogSoftmaxOp {
+    /// ∂C/∂x = g − e^y ⊙ Σ g.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (y, g) = (ctx.output, ctx.grad_output);
+        smallvec![Some(g.sub(&y.exp().mul(&g.sum(&[self.0], true))))]
+    }
+}
 
 impl<E: Element> Op<E> for LogSoftmaxOp {
     fn name(&self) -> String {
         format!("log_softmax(axis={})", self.0)
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        log_softmax(x[0], self.0)
+        try_log_softmax(x[0], self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let g = ctx.grad_output;
-        smallvec![Some(g - &(ctx.output.exp() * &g.sum([self.0], true)))]
-    }
+    backward_through_vjp!();
 }
 
 /// Mean over the batch of −Σⱼ yⱼ·log softmax(logits)ⱼ, from `[batch, classes]`
 /// logits (input 0) and targets y of the same shape (input 1, a constant: one-hot
 /// rows for class labels, or any distributions) — softmax and cross-entropy
 /// fused, so the gradient is the famous (softmax − y)/batch, exact and finite.
-/// (For target rows that do not sum to 1 it is (softmax·Σy − y)/batch.)
+/// (For target rows that do not sum to 1 it is (softmax·Σy − y)/batch; the
+/// targets' own gradient, when they are not constants, is −log softmax/batch.)
 pub struct SoftmaxCrossEntropyOp;
+
+impl SoftmaxCrossEntropyOp {
+    /// ∂C/∂logits = g·(softmax·Σy − y)/batch, ∂C/∂y = −g·log softmax/batch.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (logits, targets) = (ctx.input(0), ctx.input(1));
+        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(logits.value().shape()[0]));
+        smallvec![
+            ctx.needs(0).then(|| {
+                let mass = targets.sum(&[1], true);
+                logits.softmax(1).mul(&mass).sub(targets).mul(&scale)
+            }),
+            ctx.needs(1).then(|| logits.log_softmax(1).mul(&scale).neg()),
+        ]
+    }
+}
 
 impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     fn name(&self) -> String {
@@ -72,17 +105,10 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
                 detail: "logits and targets must both be [batch, classes]".into(),
             });
         }
-        let picked = log_softmax(logits, 1)?.try_mul(targets)?.sum_all();
+        let picked = try_log_softmax(logits, 1)?.try_mul(targets)?.sum_all();
         Ok(Tensor::scalar(-picked / E::from_usize(logits.shape()[0])))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (logits, targets) = (ctx.input(0), ctx.input(1));
-        let probs = log_softmax(logits, 1).expect("checked in forward").exp();
-        let mass = targets.sum([1], true);
-        let scale = ctx.grad_output.item() / E::from_usize(logits.shape()[0]);
-        let grad = (probs * &mass).zip_with(targets, |p, y| (p - y) * scale);
-        smallvec![Some(grad), None]
-    }
+    backward_through_vjp!();
 }
 
 /// Binary cross-entropy of sigmoid outputs, computed from the pre-activations
@@ -93,6 +119,16 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
 pub struct SigmoidCrossEntropyOp<E: Element> {
     /// Targets in [0, 1], same shape as the logits.
     pub targets: Tensor<E>,
+}
+
+impl<E: Element> SigmoidCrossEntropyOp<E> {
+    /// ∂C/∂s = g·(σ(s) − y)/batch.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let s = ctx.input(0);
+        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(s.value().shape()[0]));
+        let targets = s.constant(self.targets.clone());
+        smallvec![Some(s.activate(Sigmoid).sub(&targets).mul(&scale))]
+    }
 }
 
 impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
@@ -113,11 +149,7 @@ impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
             s.zip_with(&self.targets, |s, y| s.max(E::ZERO) - s * y + (E::ONE + (-s.abs()).exp()).ln());
         Ok(Tensor::scalar(per_element.sum_all() / E::from_usize(s.shape()[0])))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let s = ctx.input(0);
-        let scale = ctx.grad_output.item() / E::from_usize(s.shape()[0]);
-        smallvec![Some(s.zip_with(&self.targets, |s, y| (tensor::sigmoid(s) - y) * scale))]
-    }
+    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {

@@ -3,7 +3,8 @@
 use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, InputGrads, Op};
+use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;
 
@@ -13,6 +14,17 @@ use smallvec::smallvec;
 /// every y_ij of row i. Batch axes that were broadcast are summed back.
 pub struct MatMulOp;
 
+impl MatMulOp {
+    /// ∂C/∂A = G·Bᵀ, ∂C/∂B = Aᵀ·G, broadcast batch axes summed back.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
+        smallvec![
+            ctx.needs(0).then(|| g.matmul(&b.t()).sum_to_shape(a.value().shape())),
+            ctx.needs(1).then(|| a.t().matmul(g).sum_to_shape(b.value().shape())),
+        ]
+    }
+}
+
 impl<E: Element> Op<E> for MatMulOp {
     fn name(&self) -> String {
         "matmul".into()
@@ -20,13 +32,7 @@ impl<E: Element> Op<E> for MatMulOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_matmul(x[1])
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let (a, b, g) = (ctx.input(0), ctx.input(1), ctx.grad_output);
-        smallvec![
-            ctx.needs(0).then(|| g.matmul(&b.t()).sum_to_shape(a.shape())),
-            ctx.needs(1).then(|| a.t().matmul(g).sum_to_shape(b.shape())),
-        ]
-    }
+    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {

@@ -7,16 +7,17 @@
 use tensor::{Axes, Element, Tensor};
 
 use crate::error::{or_panic, Result};
-use crate::op::{BackwardContext, InputGrads, Op};
+use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;
 
 /// The gradient of a reduced output, reshaped with the reduced axes kept as size 1
 /// and broadcast back to the input's shape.
-fn spread<E: Element>(grad: &Tensor<E>, input: &Tensor<E>, axes: &[usize]) -> Tensor<E> {
+fn spread<E: Element, T: Operand<E>>(grad: &T, input_shape: &[usize], axes: &[usize]) -> T {
     let kept: Vec<usize> =
-        input.shape().iter().enumerate().map(|(d, &n)| if axes.contains(&d) { 1 } else { n }).collect();
-    grad.reshape(&kept).broadcast_to(input.shape())
+        input_shape.iter().enumerate().map(|(d, &n)| if axes.contains(&d) { 1 } else { n }).collect();
+    grad.reshape(&kept).broadcast_to(input_shape)
 }
 
 /// Σ over `axes`. ∂/∂xᵢ = 1 for every summed element.
@@ -27,6 +28,13 @@ pub struct SumOp {
     pub keepdim: bool,
 }
 
+impl SumOp {
+    /// Every summed element receives its sum's gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(spread(ctx.grad_output, ctx.input(0).value().shape(), &self.axes))]
+    }
+}
+
 impl<E: Element> Op<E> for SumOp {
     fn name(&self) -> String {
         format!("sum(axes={:?})", self.axes)
@@ -34,9 +42,7 @@ impl<E: Element> Op<E> for SumOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_sum(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(spread(ctx.grad_output, ctx.input(0), &self.axes))]
-    }
+    backward_through_vjp!();
 }
 
 /// Mean over `axes`. ∂/∂xᵢ = 1/n for each of the n averaged elements.
@@ -47,6 +53,15 @@ pub struct MeanOp {
     pub keepdim: bool,
 }
 
+impl MeanOp {
+    /// Every averaged element receives 1/n of its mean's gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let shape = ctx.input(0).value().shape();
+        let count: usize = self.axes.iter().map(|&a| shape[a]).product();
+        smallvec![Some(spread(ctx.grad_output, shape, &self.axes).scale(E::ONE / E::from_usize(count)))]
+    }
+}
+
 impl<E: Element> Op<E> for MeanOp {
     fn name(&self) -> String {
         format!("mean(axes={:?})", self.axes)
@@ -54,11 +69,7 @@ impl<E: Element> Op<E> for MeanOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_mean(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let input = ctx.input(0);
-        let count: usize = self.axes.iter().map(|&a| input.shape()[a]).product();
-        smallvec![Some(spread(ctx.grad_output, input, &self.axes) * (E::ONE / E::from_usize(count)))]
-    }
+    backward_through_vjp!();
 }
 
 /// Max over `axes`. ∂/∂xᵢ = 1 where xᵢ is the maximum (shared equally among
@@ -70,6 +81,18 @@ pub struct MaxOp {
     pub keepdim: bool,
 }
 
+impl MaxOp {
+    /// The gradient goes to the maximal elements, shared among ties. Which
+    /// elements those are is constant between ties, so the weights are a constant.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (input, output) = (ctx.input(0).value(), ctx.output.value());
+        let is_max = input.equal(&spread(output, input.shape(), &self.axes));
+        let ties = spread(&is_max.sum(&self.axes, self.keepdim), input.shape(), &self.axes);
+        let weights = ctx.grad_output.constant(&is_max / &ties);
+        smallvec![Some(spread(ctx.grad_output, input.shape(), &self.axes).mul(&weights))]
+    }
+}
+
 impl<E: Element> Op<E> for MaxOp {
     fn name(&self) -> String {
         format!("max(axes={:?})", self.axes)
@@ -77,13 +100,7 @@ impl<E: Element> Op<E> for MaxOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_max(&self.axes, self.keepdim)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let input = ctx.input(0);
-        let is_max = input.equal(&spread(ctx.output, input, &self.axes));
-        let ties = spread(&is_max.sum(&self.axes, self.keepdim), input, &self.axes);
-        let grad = spread(ctx.grad_output, input, &self.axes);
-        smallvec![Some(&(&is_max * &grad) / &ties)]
-    }
+    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {

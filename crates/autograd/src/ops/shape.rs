@@ -5,13 +5,25 @@
 use tensor::{Axes, Axis, Element, IndexPlan, Spans, Tensor};
 
 use crate::error::{or_panic, AutogradError, Result};
-use crate::op::{BackwardContext, InputGrads, Op};
+use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;
 
 /// Axis `d` of the output is axis `axes[d]` of the input; backward applies the
 /// inverse permutation.
 pub struct PermuteOp(pub Vec<usize>);
+
+impl PermuteOp {
+    /// The gradient permuted back by the inverse permutation.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let mut inverse: smallvec::SmallVec<[usize; 6]> = smallvec![0; self.0.len()];
+        for (d, &a) in self.0.iter().enumerate() {
+            inverse[a] = d;
+        }
+        smallvec![Some(ctx.grad_output.permute(&inverse))]
+    }
+}
 
 impl<E: Element> Op<E> for PermuteOp {
     fn name(&self) -> String {
@@ -20,13 +32,7 @@ impl<E: Element> Op<E> for PermuteOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_permute(&self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let mut inverse: smallvec::SmallVec<[usize; 6]> = smallvec![0; self.0.len()];
-        for (d, &a) in self.0.iter().enumerate() {
-            inverse[a] = d;
-        }
-        smallvec![Some(ctx.grad_output.permute(&inverse))]
-    }
+    backward_through_vjp!();
 }
 
 /// Same elements, new shape (also squeeze and unsqueeze); backward reshapes back.
@@ -37,6 +43,13 @@ pub struct ReshapeOp {
     pub shape: Vec<usize>,
 }
 
+impl ReshapeOp {
+    /// The gradient reshaped to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.reshape(ctx.input(0).value().shape()))]
+    }
+}
+
 impl<E: Element> Op<E> for ReshapeOp {
     fn name(&self) -> String {
         format!("{}({:?})", self.name, self.shape)
@@ -44,9 +57,7 @@ impl<E: Element> Op<E> for ReshapeOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_reshape(&self.shape)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(ctx.grad_output.reshape(ctx.input(0).shape()))]
-    }
+    backward_through_vjp!();
 }
 
 /// Elements `start, start+step, …` below `end` along `axis`; backward writes the
@@ -62,6 +73,14 @@ pub struct SliceOp {
     pub step: usize,
 }
 
+impl SliceOp {
+    /// The gradient written into the sliced places of zeros of the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let shape = ctx.input(0).value().shape();
+        smallvec![Some(ctx.grad_output.slice_scatter(shape, self.axis, self.start, self.end, self.step))]
+    }
+}
+
 impl<E: Element> Op<E> for SliceOp {
     fn name(&self) -> String {
         format!("slice(axis={}, {}..{} step {})", self.axis, self.start, self.end, self.step)
@@ -69,14 +88,18 @@ impl<E: Element> Op<E> for SliceOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_slice(self.axis, self.start, self.end, self.step)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let zeros = Tensor::zeros(ctx.input(0).shape());
-        smallvec![Some(zeros.slice_assign(self.axis, self.start, self.end, self.step, ctx.grad_output))]
-    }
+    backward_through_vjp!();
 }
 
 /// Reverses `axis`; backward reverses the gradient the same way.
 pub struct FlipOp(pub usize);
+
+impl FlipOp {
+    /// The gradient flipped back.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.flip(self.0))]
+    }
+}
 
 impl<E: Element> Op<E> for FlipOp {
     fn name(&self) -> String {
@@ -85,13 +108,18 @@ impl<E: Element> Op<E> for FlipOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_flip(self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(ctx.grad_output.flip(self.0))]
-    }
+    backward_through_vjp!();
 }
 
 /// Broadcasts to a larger shape; backward sums the copies' gradients back.
 pub struct BroadcastOp(pub Vec<usize>);
+
+impl BroadcastOp {
+    /// The copies' gradients summed back to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).value().shape()))]
+    }
+}
 
 impl<E: Element> Op<E> for BroadcastOp {
     fn name(&self) -> String {
@@ -100,13 +128,27 @@ impl<E: Element> Op<E> for BroadcastOp {
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
         x[0].try_broadcast_to(&self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        smallvec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).shape()))]
-    }
+    backward_through_vjp!();
 }
 
 /// Joins inputs along `axis`; backward hands each input its own stretch of the gradient.
 pub struct ConcatOp(pub usize);
+
+impl ConcatOp {
+    /// Each input's own stretch of the gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let mut start = 0;
+        ctx.inputs
+            .iter()
+            .map(|input| {
+                let len = input.value().shape()[self.0];
+                let part = ctx.grad_output.slice(self.0, start, start + len, 1);
+                start += len;
+                Some(part)
+            })
+            .collect()
+    }
+}
 
 impl<E: Element> Op<E> for ConcatOp {
     fn name(&self) -> String {
@@ -116,18 +158,61 @@ impl<E: Element> Op<E> for ConcatOp {
         let owned: Vec<Tensor<E>> = x.iter().map(|&t| t.clone()).collect();
         Tensor::try_concat(&owned, self.0)
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        let mut start = 0;
-        ctx.inputs
-            .iter()
-            .map(|input| {
-                let len = input.shape()[self.0];
-                let part = ctx.grad_output.narrow(self.0, start, len);
-                start += len;
-                Some(part)
-            })
-            .collect()
+    backward_through_vjp!();
+}
+
+/// Sums broadcast copies down to `shape` (the backward of a broadcast, recorded
+/// when a gradient is itself differentiated); backward broadcasts back.
+pub struct SumToShapeOp(pub Vec<usize>);
+
+impl SumToShapeOp {
+    /// The gradient broadcast to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.broadcast_to(ctx.input(0).value().shape()))]
     }
+}
+
+impl<E: Element> Op<E> for SumToShapeOp {
+    fn name(&self) -> String {
+        format!("sum_to_shape({:?})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_sum_to_shape(&self.0)
+    }
+    backward_through_vjp!();
+}
+
+/// Zeros of `shape` with the input written at `start, start+step, …` below `end`
+/// along `axis` (the backward of a slice, recorded when a gradient is itself
+/// differentiated); backward takes that slice of the gradient.
+pub struct SliceScatterOp {
+    /// The output's shape.
+    pub shape: Vec<usize>,
+    /// The axis written along.
+    pub axis: usize,
+    /// First index written.
+    pub start: usize,
+    /// Indices written are below this.
+    pub end: usize,
+    /// Distance between written indices.
+    pub step: usize,
+}
+
+impl SliceScatterOp {
+    /// The written places of the gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.slice(self.axis, self.start, self.end, self.step))]
+    }
+}
+
+impl<E: Element> Op<E> for SliceScatterOp {
+    fn name(&self) -> String {
+        format!("slice_scatter(axis={}, {}..{} step {})", self.axis, self.start, self.end, self.step)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Tensor::zeros(&self.shape).try_slice_assign(self.axis, self.start, self.end, self.step, x[0])
+    }
+    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {
