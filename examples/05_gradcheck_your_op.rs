@@ -6,11 +6,17 @@
 //! then on random tensors of random shapes and layouts with proptest. A wrong
 //! backward (a classic slip: forgetting the square) is caught and located.
 //!
+//! The backward is written once, as a `vjp` generic over `Operand`: on tensors
+//! for ordinary training, and on recorded values (`backward_recorded`) so that
+//! its gradient can be differentiated again — `gradgradcheck` checks those
+//! second derivatives and `jvpcheck` the forward mode built on them.
+//!
 //! Run: `cargo run --example 05_gradcheck_your_op`
 
 use gradlab::autograd::strategies::{any_layout_tensor, shape};
 use gradlab::autograd::{
-    gradcheck, smallvec, BackwardContext, GradcheckError, GradcheckOptions, InputGrads, Op,
+    gradcheck, gradgradcheck, jvpcheck, smallvec, BackwardContext, GradcheckError, GradcheckOptions, Grads,
+    InputGrads, Op, Operand, Var,
 };
 use gradlab::tensor::Element;
 use gradlab::Tensor;
@@ -20,6 +26,15 @@ use proptest::test_runner::{Config, TestRunner};
 /// softsign(x) = x / (1 + |x|).
 struct Softsign;
 
+impl Softsign {
+    /// ∂C/∂x = ∂C/∂y · (1 + |x|)⁻², written once for tensors (`T = Tensor`) and
+    /// for recorded values (`T = Var`).
+    fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let local = ctx.input(0).abs().add_scalar(E::ONE).powi(-2);
+        smallvec![Some(ctx.grad_output.mul(&local))]
+    }
+}
+
 impl<E: Element> Op<E> for Softsign {
     fn name(&self) -> String {
         "my_softsign".into()
@@ -28,9 +43,10 @@ impl<E: Element> Op<E> for Softsign {
         Ok(inputs[0].map(|x| x / (E::ONE + x.abs())))
     }
     fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        // ∂C/∂x = ∂C/∂y · 1/(1 + |x|)²
-        let local = ctx.input(0).map(|x| E::ONE / ((E::ONE + x.abs()) * (E::ONE + x.abs())));
-        smallvec![Some(ctx.grad_output * &local)]
+        self.vjp(ctx)
+    }
+    fn backward_recorded<'t>(&self, ctx: &BackwardContext<'_, E, Var<'t, E>>) -> Option<Grads<Var<'t, E>>> {
+        Some(self.vjp(ctx))
     }
 }
 
@@ -60,9 +76,22 @@ pub fn main() {
         .expect("softsign's backward is right");
     println!("my_softsign:    {report}");
 
-    match gradcheck(|_, v| v[0].apply(WrongSoftsign), &[x], &options) {
+    // Its second derivatives, through the recorded backward, and forward mode.
+    let second = gradgradcheck(|_, v| v[0].apply(Softsign), std::slice::from_ref(&x), &options)
+        .expect("the recorded backward is differentiable and right");
+    println!("my_softsign:    {second}");
+    let forward = jvpcheck(|_, v| v[0].apply(Softsign), std::slice::from_ref(&x), &options)
+        .expect("J·v agrees with finite differences and with reverse mode");
+    println!("my_softsign:    {forward}");
+
+    match gradcheck(|_, v| v[0].apply(WrongSoftsign), std::slice::from_ref(&x), &options) {
         Err(GradcheckError::Mismatch(report)) => println!("wrong_softsign: {report}"),
         other => panic!("the wrong backward must fail, got {other:?}"),
+    }
+    // WrongSoftsign gives no recorded backward: asking for a second order names it.
+    match gradgradcheck(|_, v| v[0].apply(WrongSoftsign), &[x], &options) {
+        Err(GradcheckError::Backward(e)) => println!("wrong_softsign: {e}"),
+        other => panic!("an op without a recorded backward must be named, got {other:?}"),
     }
 
     // Property test: random shapes, contiguous and strided (transposed, sliced) layouts.

@@ -1,4 +1,4 @@
-//! Every lesson of the course (`examples/01_…` to `09_…`, see docs/course.md)
+//! Every lesson of the course (`examples/01_…` to `12_…`, see docs/course.md)
 //! runs here, on tiny data where it needs data, so none of them rots. Each
 //! example's source is included as a module and its `main` (or its `run`, with
 //! small settings) is called; the examples assert what they teach.
@@ -11,6 +11,15 @@ use experiments::data::idx::encode_idx as idx;
 #[allow(dead_code)]
 #[path = "../examples/01_scalar_engine.rs"]
 mod lesson1;
+#[allow(dead_code)]
+#[path = "../examples/10_forward_vs_reverse.rs"]
+mod lesson10;
+#[allow(dead_code)]
+#[path = "../examples/11_newton_step.rs"]
+mod lesson11;
+#[allow(dead_code)]
+#[path = "../examples/12_hessian_diagonal.rs"]
+mod lesson12;
 #[allow(dead_code)]
 #[path = "../examples/02_tensors_and_views.rs"]
 mod lesson2;
@@ -121,4 +130,45 @@ fn lesson9_writes_the_gallery() {
     let output = scratch("lesson9").join("gallery.png");
     lesson9::run(output.to_str().unwrap(), 7).unwrap();
     assert!(fs::metadata(&output).unwrap().len() > 1000);
+}
+
+#[test]
+fn lesson10_forward_and_reverse_mode_give_the_same_jacobian() {
+    for (n, m) in [(1, 5), (5, 1), (4, 3)] {
+        let row = lesson10::measure(n, m, 8);
+        assert!(row.max_difference < 1e-12, "{n}×{m}: the two Jacobians differ by {}", row.max_difference);
+        assert_eq!((row.reverse_sweeps, row.forward_passes), (m, n));
+        assert!(row.forward_ops > row.reverse_ops, "forward passes walk the recorded backward too");
+    }
+}
+
+#[test]
+fn lesson11_damped_newton_descends_and_beats_gradient_descent() {
+    let (newton, descent) = lesson11::run(10);
+    assert!(
+        newton.windows(2).all(|w| w[1] <= w[0]),
+        "a damped Newton step never raises the loss: {newton:?}"
+    );
+    assert!(newton[9] < descent[9], "Newton {newton:?} vs descent {descent:?}");
+}
+
+#[test]
+fn lesson11_finds_the_eigenvalues_of_a_known_matrix() {
+    let m = gradlab::Tensor::from_vec(vec![2.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, -1.0], &[3, 3]);
+    let eigenvalues = lesson11::symmetric_eigenvalues(&m);
+    for (got, want) in eigenvalues.iter().zip([-1.0, 1.0, 3.0]) {
+        assert!((got - want).abs() < 1e-12, "{eigenvalues:?}");
+    }
+}
+
+#[test]
+fn lesson12_estimates_a_finite_curvature_per_layer() {
+    for estimates in lesson12::run(24, 16, 4) {
+        assert_eq!(estimates.len(), 6);
+        assert!(estimates.iter().all(|(mean, error)| mean.is_finite() && error.is_finite()), "{estimates:?}");
+        // The output layer's block of H is positive semi-definite (cross-entropy is
+        // convex in the logits, which are linear in those weights), so vᵀHv ≥ 0
+        // for every probe, and a strictly positive mean for a network with inputs.
+        assert!(estimates[5].0 > 0.0, "{estimates:?}");
+    }
 }

@@ -36,6 +36,12 @@
 //!   [`Tape::annotated`] adds each node's value and gradient to both.
 //! * [`gradcheck`] compares the tape with finite differences for any function;
 //!   [`strategies`] gives the proptest strategies gradlab tests its ops with.
+//! * Gradients of gradients: each op's vector–Jacobian product is written once,
+//!   generic over [`Operand`] (a [`Tensor`](tensor::Tensor) or a [`Var`]).
+//!   [`Tape::grad`] runs the rules on recorded values, so the gradient is itself
+//!   on the tape and can be differentiated again, to any order. On top of it:
+//!   [`vjp`], [`jvp`] (forward mode), [`hvp`], [`hessian`], and the checks
+//!   [`gradgradcheck`] and [`jvpcheck`].
 //!
 //! Errors follow the `tensor` crate: `try_` methods return [`Result`]; the plain
 //! ones (and the operators) panic with the same message.
