@@ -218,44 +218,85 @@ where
     F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Result<Var<'t, f64>, AutogradError>,
 {
     let (analytic, cotangent) = analytic_gradients(&f, inputs, options.cotangent_seed, sweep)?;
-    let mut report = GradcheckReport {
-        max_abs_error: 0.0,
-        max_rel_error: 0.0,
-        worst_input: 0,
-        worst_index: vec![],
-        analytic: 0.0,
-        numeric: 0.0,
-        output_shape: cotangent.shape().to_vec(),
-        passed: true,
-        check,
-    };
+    let output_shape = cotangent.shape().to_vec();
     let cotangent = cotangent.to_vec();
-    let mut worst_excess = f64::NEG_INFINITY;
+    let mut tally = Tally::new(options);
     for (k, input) in inputs.iter().enumerate() {
         let base = input.to_vec();
-        let analytic_k = analytic[k].to_vec();
-        for (flat, &a) in analytic_k.iter().enumerate() {
+        for (flat, &a) in analytic[k].to_vec().iter().enumerate() {
             let n = numeric_derivative(&f, inputs, &cotangent, k, &base, flat, options.eps)?;
-            let abs = (a - n).abs();
-            report.max_abs_error = report.max_abs_error.max(abs);
-            report.max_rel_error = report.max_rel_error.max(abs / n.abs().max(f64::MIN_POSITIVE));
-            let excess = abs - (options.atol + options.rtol * n.abs());
-            if excess > 0.0 || abs.is_nan() {
-                report.passed = false;
-            }
-            if excess > worst_excess || abs.is_nan() {
-                worst_excess = if abs.is_nan() { f64::INFINITY } else { excess };
-                report.worst_input = k;
-                report.worst_index = unravel(flat, input.shape());
-                report.analytic = a;
-                report.numeric = n;
-            }
+            tally.add((k, flat), a, n);
         }
     }
+    let (k, flat) = tally.worst_at;
+    let report = GradcheckReport {
+        max_abs_error: tally.max_abs_error,
+        max_rel_error: tally.max_rel_error,
+        worst_input: k,
+        worst_index: unravel(flat, inputs[k].shape()),
+        analytic: tally.analytic,
+        numeric: tally.numeric,
+        output_shape,
+        passed: tally.passed,
+        check,
+    };
     if report.passed {
         Ok(report)
     } else {
         Err(GradcheckError::Mismatch(report))
+    }
+}
+
+/// Analytic against numeric values, element by element: the largest errors,
+/// whether all are within tolerance, and the element that exceeds it most (or
+/// comes closest). A NaN on either side fails and counts as the worst.
+struct Tally<'a> {
+    options: &'a GradcheckOptions,
+    max_abs_error: f64,
+    max_rel_error: f64,
+    passed: bool,
+    worst_excess: f64,
+    /// (input number, flat index) of the worst element.
+    worst_at: (usize, usize),
+    analytic: f64,
+    numeric: f64,
+}
+
+impl<'a> Tally<'a> {
+    fn new(options: &'a GradcheckOptions) -> Self {
+        Tally {
+            options,
+            max_abs_error: 0.0,
+            max_rel_error: 0.0,
+            passed: true,
+            worst_excess: f64::NEG_INFINITY,
+            worst_at: (0, 0),
+            analytic: 0.0,
+            numeric: 0.0,
+        }
+    }
+
+    /// |a − n| beyond the tolerance atol + rtol·|n| (positive: it fails; NaN: infinite).
+    fn excess(options: &GradcheckOptions, analytic: f64, numeric: f64) -> f64 {
+        let abs = (analytic - numeric).abs();
+        if abs.is_nan() {
+            return f64::INFINITY;
+        }
+        abs - (options.atol + options.rtol * numeric.abs())
+    }
+
+    fn add(&mut self, at: (usize, usize), analytic: f64, numeric: f64) {
+        let abs = (analytic - numeric).abs();
+        self.max_abs_error = self.max_abs_error.max(abs);
+        self.max_rel_error = self.max_rel_error.max(abs / numeric.abs().max(f64::MIN_POSITIVE));
+        let excess = Self::excess(self.options, analytic, numeric);
+        self.passed &= excess <= 0.0;
+        if excess > self.worst_excess {
+            self.worst_excess = excess;
+            self.worst_at = at;
+            self.analytic = analytic;
+            self.numeric = numeric;
+        }
     }
 }
 
@@ -433,32 +474,22 @@ where
     let reverse_pairing: f64 = vars.iter().zip(&tangents).map(|(x, v)| (&reverse.wrt(x) * v).sum_all()).sum();
     let forward_pairing = (&jv * &u).sum_all();
 
-    let within = |a: f64, n: f64| (a - n).abs() <= options.atol + options.rtol * n.abs();
-    let mut report = JvpReport {
-        max_abs_error: 0.0,
-        max_rel_error: 0.0,
-        worst_index: vec![],
-        analytic: 0.0,
-        numeric: 0.0,
+    let mut tally = Tally::new(options);
+    for (flat, (&a, &n)) in jv.to_vec().iter().zip(&numeric).enumerate() {
+        tally.add((0, flat), a, n);
+    }
+    let pairing_passes = Tally::excess(options, forward_pairing, reverse_pairing) <= 0.0;
+    let report = JvpReport {
+        max_abs_error: tally.max_abs_error,
+        max_rel_error: tally.max_rel_error,
+        worst_index: unravel(tally.worst_at.1, output.shape()),
+        analytic: tally.analytic,
+        numeric: tally.numeric,
         forward_pairing,
         reverse_pairing,
         output_shape: output.shape().to_vec(),
-        passed: within(forward_pairing, reverse_pairing),
+        passed: tally.passed && pairing_passes,
     };
-    let mut worst_excess = f64::NEG_INFINITY;
-    for (flat, (&a, &n)) in jv.to_vec().iter().zip(&numeric).enumerate() {
-        let abs = (a - n).abs();
-        report.max_abs_error = report.max_abs_error.max(abs);
-        report.max_rel_error = report.max_rel_error.max(abs / n.abs().max(f64::MIN_POSITIVE));
-        let excess = if abs.is_nan() { f64::INFINITY } else { abs - (options.atol + options.rtol * n.abs()) };
-        report.passed &= excess <= 0.0;
-        if excess > worst_excess {
-            worst_excess = excess;
-            report.worst_index = unravel(flat, output.shape());
-            report.analytic = a;
-            report.numeric = n;
-        }
-    }
     if report.passed {
         Ok(report)
     } else {

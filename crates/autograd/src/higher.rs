@@ -22,6 +22,7 @@
 use tensor::{Element, Tensor};
 
 use crate::error::Result;
+use crate::jacobian::jacobian_on_tape;
 use crate::tape::{Tape, Var};
 
 /// (f(x), Jᵀu): the output and the vector–Jacobian product with a cotangent `u`
@@ -149,16 +150,7 @@ where
     let tape = Tape::new();
     let input = tape.param(x.clone());
     let gradient = tape.grad(&f(&tape, &input), &[&input])?.remove(0);
-    let n = x.numel();
-    let mut rows = Vec::with_capacity(n * n);
-    for i in 0..n {
-        let mut unit = vec![E::ZERO; n];
-        unit[i] = E::ONE;
-        let grads = tape.backward_with(&gradient, Tensor::from_vec(unit, x.shape()))?;
-        rows.extend(grads.wrt(&input).to_vec());
-    }
-    let shape: Vec<usize> = x.shape().iter().chain(x.shape()).copied().collect();
-    Ok(Tensor::from_vec(rows, &shape))
+    jacobian_on_tape(&tape, &gradient, &input)
 }
 
 fn check_same_shape<E: Element>(op: &'static str, x: &Tensor<E>, v: &Tensor<E>) -> Result<()> {

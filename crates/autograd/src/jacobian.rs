@@ -36,14 +36,24 @@ where
     let tape = Tape::new();
     let input = tape.param(x.clone());
     let output = f(&tape, &input);
+    jacobian_on_tape(&tape, &output, &input)
+}
+
+/// ∂output/∂input for values already on `tape`, one backward sweep per output
+/// element (shared with [`hessian`](crate::hessian), whose output is a gradient).
+pub(crate) fn jacobian_on_tape<'t, E: Element>(
+    tape: &'t Tape<E>,
+    output: &Var<'t, E>,
+    input: &Var<'t, E>,
+) -> Result<Tensor<E>> {
     let outputs = output.value().numel();
-    let mut rows = Vec::with_capacity(outputs * x.numel());
+    let mut rows = Vec::with_capacity(outputs * input.value().numel());
     for i in 0..outputs {
         let mut unit = vec![E::ZERO; outputs];
         unit[i] = E::ONE;
-        let grads = tape.backward_with(&output, Tensor::from_vec(unit, output.shape()))?;
-        rows.extend(grads.wrt(&input).to_vec());
+        let grads = tape.backward_with(output, Tensor::from_vec(unit, output.shape()))?;
+        rows.extend(grads.wrt(input).to_vec());
     }
-    let shape: Vec<usize> = output.shape().iter().chain(x.shape()).copied().collect();
+    let shape: Vec<usize> = output.shape().iter().chain(input.shape()).copied().collect();
     Ok(Tensor::from_vec(rows, &shape))
 }

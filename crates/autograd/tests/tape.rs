@@ -90,16 +90,14 @@ fn shape_errors_name_the_op_and_both_shapes() {
 
 #[test]
 fn anomaly_mode_names_the_op_in_forward() {
+    use autograd::ops::{elementwise::ElementwiseOp, unary::Ln};
     let tape = Tape::<f64>::new();
     tape.set_anomaly_detection(true);
     let x = tape.param(Tensor::from_vec(vec![1.0, -1.0], &[2]));
     let y = x.exp(); // fine
     let minus_y = -&y;
     let line = line!() + 1;
-    let err = tape
-        .apply(autograd::ops::elementwise::ElementwiseOp(autograd::ops::unary::Ln), &[&minus_y])
-        .err()
-        .unwrap();
+    let err = tape.apply(ElementwiseOp(Ln), &[&minus_y]).err().unwrap();
     match &err {
         AutogradError::Anomaly { phase, op, index, label, location, input_shapes } => {
             assert_eq!(
