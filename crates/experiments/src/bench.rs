@@ -5,6 +5,11 @@
 //! * W1: 1024→1000×5 (tanh)→9, lr 0.01, minibatch 10 — the paper's network;
 //! * W2: W1 at minibatch 100;
 //! * W3: 784→30→30→30→30→10 sigmoid, lr 0.1, minibatch 10 — Nielsen's network.
+//!
+//! And the bare products inside W1 and W2's forward pass, [rows, 1000]·[1000, 1000]
+//! in f32 (MM10, MM100), through gradlab's `matmul` or straight through
+//! matrixmultiply's `sgemm` (`--raw`), so a run of the peer scripts
+//! (`benches/peers/`) sets the kernels beside numpy's and PyTorch's.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,8 +55,6 @@ pub struct Stepper {
     sgd: Sgd<f32>,
     x: Tensor<f32>,
     labels: Vec<usize>,
-    /// Steps taken by [`time`].
-    steps: usize,
 }
 
 impl Stepper {
@@ -64,7 +67,6 @@ impl Stepper {
             sgd: Sgd::new(w.lr),
             x: Tensor::rand_uniform(&[w.batch, w.widths[0]], -1.0, 1.0, 2),
             labels: (0..w.batch).map(|i| i % classes).collect(),
-            steps: 0,
         }
     }
 
@@ -142,29 +144,88 @@ pub fn allocations() -> Option<usize> {
 pub fn time(w: &Workload, threads: usize, seconds: f64, repetitions: usize, fused: bool) -> Timing {
     let _threads = tensor::set_threads(threads);
     let mut stepper = Stepper::new(w);
-    let run_for = |stepper: &mut Stepper, secs: f64| {
-        let started = Instant::now();
-        let mut steps = 0;
-        while steps == 0 || started.elapsed().as_secs_f64() < secs {
-            if fused {
-                stepper.step_fused();
-            } else {
-                stepper.step();
-            }
-            steps += 1;
+    rate(seconds, repetitions, || {
+        if fused {
+            stepper.step_fused();
+        } else {
+            stepper.step();
         }
-        stepper.steps += steps;
-        steps as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// A bare product [rows, 1000]·[1000, 1000] in f32.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    /// "MM10" or "MM100".
+    pub name: &'static str,
+    /// Rows of the left operand (the minibatch).
+    pub rows: usize,
+}
+
+/// MM10 (W1's forward product) and MM100 (W2's).
+pub fn products() -> Vec<Product> {
+    vec![Product { name: "MM10", rows: 10 }, Product { name: "MM100", rows: 100 }]
+}
+
+/// Products per second of `p`, through gradlab's `matmul` with `threads`
+/// threads, or (`raw`) through matrixmultiply's `sgemm` on one thread.
+pub fn time_product(p: &Product, threads: usize, seconds: f64, repetitions: usize, raw: bool) -> Timing {
+    let _threads = tensor::set_threads(threads);
+    let (m, k, n) = (p.rows, 1000, 1000);
+    let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
+    let b = Tensor::<f32>::rand_uniform(&[k, n], -0.05, 0.05, 2);
+    if !raw {
+        return rate(seconds, repetitions, || drop(std::hint::black_box(a.matmul(&b))));
+    }
+    let (a, b) = (a.to_vec(), b.to_vec());
+    let mut c = vec![0.0f32; m * n];
+    rate(seconds, repetitions, || {
+        // SAFETY: a is m×k, b is k×n and c is m×n, all row-major and alive for the call.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.as_ptr(),
+                k as isize,
+                1,
+                b.as_ptr(),
+                n as isize,
+                1,
+                0.0,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            );
+        }
+        std::hint::black_box(&mut c);
+    })
+}
+
+/// Calls `run` for a tenth of `seconds` to warm up, then for `repetitions`
+/// stretches of `seconds / repetitions`: calls per second, and heap allocations per call.
+fn rate(seconds: f64, repetitions: usize, mut run: impl FnMut()) -> Timing {
+    let mut calls = 0usize;
+    let mut run_for = |secs: f64, calls: &mut usize| {
+        let started = Instant::now();
+        let mut done = 0;
+        while done == 0 || started.elapsed().as_secs_f64() < secs {
+            run();
+            done += 1;
+        }
+        *calls += done;
+        done as f64 / started.elapsed().as_secs_f64()
     };
-    run_for(&mut stepper, seconds / 10.0);
+    run_for(seconds / 10.0, &mut calls);
     let allocations_before = allocations();
-    let steps_before = stepper.steps;
+    let calls_before = calls;
     let mut rates: Vec<f64> =
-        (0..repetitions.max(1)).map(|_| run_for(&mut stepper, seconds / repetitions.max(1) as f64)).collect();
+        (0..repetitions.max(1)).map(|_| run_for(seconds / repetitions.max(1) as f64, &mut calls)).collect();
     // Less the one probe allocation of each `allocations()` call.
     let allocations_per_step = allocations_before
         .zip(allocations())
-        .map(|(before, after)| (after - before - 1) as f64 / (stepper.steps - steps_before) as f64);
+        .map(|(before, after)| (after - before - 1) as f64 / (calls - calls_before) as f64);
     rates.sort_by(f64::total_cmp);
     Timing {
         median: rates[rates.len() / 2],

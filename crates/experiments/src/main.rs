@@ -82,7 +82,8 @@ struct RunArgs {
 /// `bench`'s options.
 #[derive(Args)]
 struct BenchArgs {
-    /// W1 (the paper's network, minibatch 10), W2 (minibatch 100) or W3 (Nielsen's network).
+    /// W1 (the paper's network, minibatch 10), W2 (minibatch 100), W3 (Nielsen's
+    /// network), or a bare product: MM10 ([10, 1000]·[1000, 1000]), MM100.
     workload: String,
     /// Threads per matrix product.
     #[arg(long, default_value_t = 1)]
@@ -93,6 +94,9 @@ struct BenchArgs {
     /// Time the fused step (each layer's SGD update applied during backward, no weight gradient stored).
     #[arg(long)]
     fused: bool,
+    /// With MM10/MM100: time matrixmultiply's sgemm itself (one thread), not gradlab's matmul.
+    #[arg(long)]
+    raw: bool,
 }
 
 /// `report`'s options.
@@ -281,10 +285,22 @@ fn resume_command() -> String {
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
+    if let Some(product) =
+        experiments::bench::products().into_iter().find(|p| p.name.eq_ignore_ascii_case(&args.workload))
+    {
+        let threads = if args.raw { 1 } else { args.matmul_threads };
+        let t = experiments::bench::time_product(&product, threads, args.seconds, 10, args.raw);
+        let variant = if args.raw { " (matrixmultiply sgemm)" } else { "" };
+        println!(
+            "gradlab/{} {threads} {:.1} min={:.1} max={:.1}{variant}",
+            product.name, t.median, t.min, t.max
+        );
+        return ExitCode::SUCCESS;
+    }
     let Some(workload) =
         experiments::bench::workloads().into_iter().find(|w| w.name.eq_ignore_ascii_case(&args.workload))
     else {
-        eprintln!("error: unknown workload {}; choose W1, W2 or W3", args.workload);
+        eprintln!("error: unknown workload {}; choose W1, W2, W3, MM10 or MM100", args.workload);
         return ExitCode::FAILURE;
     };
     let t = experiments::bench::time(&workload, args.matmul_threads, args.seconds, 10, args.fused);

@@ -1,0 +1,125 @@
+"""Runs gradlab, numpy and PyTorch side by side, interleaved, and prints one table.
+
+Every (round, thread count, workload) visits the frameworks in an order that
+rotates from round to round, each measurement in a fresh process with its thread
+variables set, so that the machine's drift over the run falls on all of them
+alike. The table gives the median over rounds of each framework's median rate,
+and gradlab / best peer. Only ratios from one run of this script are results:
+figures from another machine, or another run, are not comparable.
+
+Usage: python compare.py [--rounds N] [--seconds S] [--threads 1,2] [--workloads W1,W2,...]
+(run.sh installs the pinned peers and builds gradlab first).
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+GRADLAB = ROOT / "target" / "release" / "experiments"
+THREAD_VARIABLES = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"]
+# Set on some machines for old OpenBLAS builds; they slow a current numpy (see README).
+OPENBLAS_OVERRIDES = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+
+
+def command(framework, workload, threads, seconds):
+    if framework == "gradlab":
+        return [str(GRADLAB), "bench", workload, "--matmul-threads", str(threads), "--seconds", str(seconds)]
+    if framework == "matrixmultiply":
+        return [str(GRADLAB), "bench", workload, "--raw", "--seconds", str(seconds)]
+    return [sys.executable, str(HERE / "workloads.py"), framework, workload, str(threads), str(seconds)]
+
+
+def measure(framework, workload, threads, seconds):
+    env = dict(os.environ)
+    for name in THREAD_VARIABLES:
+        env[name] = str(threads)
+    for name in OPENBLAS_OVERRIDES:
+        env.pop(name, None)
+    out = subprocess.run(command(framework, workload, threads, seconds), env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{framework} {workload} failed:\n{out.stderr}")
+    line = out.stdout.strip().splitlines()[-1]
+    print(f"  {line}", flush=True)
+    return float(line.split()[2])
+
+
+def frameworks_for(workload, threads):
+    frameworks = ["gradlab", "numpy", "torch"]
+    # matrixmultiply (without its threading feature) runs on one thread only.
+    if workload.startswith("MM") and threads == 1:
+        frameworks.append("matrixmultiply")
+    return frameworks
+
+
+def versions():
+    import numpy
+    import torch
+    from threadpoolctl import threadpool_info
+
+    blas = ", ".join(
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')})"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    )
+    return f"numpy {numpy.__version__} [{blas}], torch {torch.__version__} [MKL {torch.backends.mkl.is_available()}]"
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--workloads", default="W1,W2,W3,MM10,MM100")
+    args = parser.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    workloads = args.workloads.split(",")
+    if not GRADLAB.exists():
+        sys.exit(f"{GRADLAB} is missing: cargo build --release -p experiments")
+
+    rates = {}
+    for round_ in range(args.rounds):
+        for t in threads:
+            for w in workloads:
+                frameworks = frameworks_for(w, t)
+                shift = round_ % len(frameworks)
+                print(f"round {round_ + 1}/{args.rounds}, {w}, {t} thread(s)", flush=True)
+                for f in frameworks[shift:] + frameworks[:shift]:
+                    rates.setdefault((w, t, f), []).append(measure(f, w, t, args.seconds))
+
+    print()
+    print(f"CPU: {cpu_model()}; {os.cpu_count()} logical CPUs; {datetime.date.today()}")
+    print(f"peers: {versions()}")
+    print(f"command: python benches/peers/compare.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM)")
+    print()
+    header = "| workload | threads | gradlab | numpy | PyTorch | matrixmultiply | gradlab ÷ best peer |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for w in workloads:
+        for t in threads:
+            median = {f: statistics.median(rates[(w, t, f)]) for f in frameworks_for(w, t)}
+            best_peer = max(median["numpy"], median["torch"])
+            raw = f"{median['matrixmultiply']:.1f}" if "matrixmultiply" in median else "—"
+            print(
+                f"| {w} | {t} | {median['gradlab']:.1f} | {median['numpy']:.1f} | {median['torch']:.1f} | "
+                f"{raw} | {median['gradlab'] / best_peer:.2f}× |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the pinned peers (numpy, PyTorch) into benches/peers/.venv, builds
+# gradlab's bench binary, and runs every workload side by side:
+#   bash benches/peers/run.sh [compare.py options, e.g. --rounds 3 --seconds 5]
+# A benchmark people run by hand; not part of cargo test or CI. The Linux torch
+# wheel from PyPI brings its CUDA libraries (about 5 GB installed); they are not used.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$here/.venv"
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --requirement "$here/requirements.txt"
+
+(cd "$root" && cargo build --release -p experiments)
+"$venv/bin/python" "$here/compare.py" "$@"
