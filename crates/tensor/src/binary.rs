@@ -42,11 +42,14 @@ impl<E: Element> Tensor<E> {
     /// broadcast to `self`'s shape. Writes straight into the storage when this
     /// tensor is its only user and contiguous (an optimizer updating a weight
     /// allocates nothing); otherwise it first makes a private contiguous copy.
-    pub fn try_zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Result<()> {
+    ///
+    /// A large update (a weight of a million elements) is split over
+    /// [`threads()`](crate::threads) threads, each updating its own stretch.
+    pub fn try_zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E + Sync) -> Result<()> {
         let rhs = rhs.try_broadcast_to(self.shape())?;
         let data = self.unique_contiguous_mut();
         match rhs.as_slice() {
-            Some(r) => data.iter_mut().zip(r).for_each(|(x, &y)| *x = f(*x, y)),
+            Some(r) => zip_assign_split(data, r, f),
             None => {
                 // A broadcast rhs (a bias added to every row): walk its layout.
                 let (r, mut k) = (&rhs.storage, 0);
@@ -62,7 +65,7 @@ impl<E: Element> Tensor<E> {
     /// In-place update (see [`try_zip_assign`](Tensor::try_zip_assign)); panics if
     /// `rhs` does not broadcast to `self`'s shape.
     #[track_caller]
-    pub fn zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) {
+    pub fn zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E + Sync) {
         or_panic(self.try_zip_assign(rhs, f))
     }
 
@@ -180,3 +183,26 @@ comparison!(try_gt, gt, >, ">");
 comparison!(try_ge, ge, >=, ">=");
 comparison!(try_equal, equal, ==, "==");
 comparison!(try_not_equal, not_equal, !=, "!=");
+
+/// Fewest elements per thread worth a split: below this, waking a worker costs
+/// more than the pass (a 1000×1000 weight is a million).
+const MIN_ELEMENTS_PER_THREAD: usize = 1 << 16;
+
+/// data[i] = f(data[i], rhs[i]) over `threads()` threads, each on its own stretch.
+fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E + Sync) {
+    let parts = crate::threads::threads().min(data.len() / MIN_ELEMENTS_PER_THREAD).max(1);
+    if parts == 1 {
+        return data.iter_mut().zip(rhs).for_each(|(x, &y)| *x = f(*x, y));
+    }
+    let (len, chunk) = (data.len(), data.len().div_ceil(parts));
+    let out = crate::threads::Shared(data.as_mut_ptr());
+    let part = |p: usize| {
+        let out = &out;
+        let (start, end) = ((p * chunk).min(len), ((p + 1) * chunk).min(len));
+        // SAFETY: each part writes only elements start..end of `data`, which
+        // outlives `run_parallel`; the parts' ranges do not overlap.
+        let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(start), end - start) };
+        mine.iter_mut().zip(&rhs[start..end]).for_each(|(x, &y)| *x = f(*x, y));
+    };
+    crate::threads::run_parallel(parts, &part);
+}

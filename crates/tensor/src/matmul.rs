@@ -170,15 +170,6 @@ struct Product<E> {
     beta: E,
 }
 
-/// A pointer that may cross to a worker thread: each worker writes its own
-/// columns of C and only reads A and B.
-#[derive(Clone, Copy)]
-struct Shared<T>(T);
-// SAFETY: used only for disjoint writes and shared reads within one scoped call.
-unsafe impl<T> Send for Shared<T> {}
-// SAFETY: as above.
-unsafe impl<T> Sync for Shared<T> {}
-
 impl<E: Element> Product<E> {
     /// C = A·B for the batch element at offsets `ia`, `ib`, into `c` (row-major m×n),
     /// over `threads()` threads by columns of C when the product is large enough.
@@ -193,7 +184,7 @@ impl<E: Element> Product<E> {
             return unsafe { self.columns(ia, ib, c, 0, self.n) };
         }
         let chunk = self.n.div_ceil(workers);
-        let (this, c) = (Shared(*self), Shared(c));
+        let (this, c) = (crate::threads::Shared(*self), crate::threads::Shared(c));
         let part = |w: usize| {
             // Borrow the wrappers whole (not their fields) so the closure is `Sync`.
             let (this, c) = (&this, &c);

@@ -22,7 +22,7 @@ pub(crate) trait Kernel {
 pub(crate) fn dispatch<K: Kernel>(kernel: K) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if has_avx512() {
             // SAFETY: the CPU has AVX-512F.
             return unsafe { run_avx512(kernel) };
         }
@@ -32,6 +32,14 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) {
         }
     }
     kernel.run::<false>()
+}
+
+/// Whether [`dispatch`] runs the AVX-512 build on this CPU.
+pub(crate) fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx512f");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -122,7 +122,8 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
         }
     };
     let full = n - n % LANES;
-    for j0 in (0..full).step_by(LANES) {
+    let paired = strip_pairs(job, row_stride, full, M);
+    for j0 in (paired..full).step_by(LANES) {
         let mut acc = [[E::ZERO; LANES]; M];
         for p in 0..k {
             // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
@@ -141,6 +142,109 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
             accumulate(&mut acc, p, &row);
         }
         store(&acc, full, width);
+    }
+}
+
+/// Columns 0 .. (returned) of C computed by the f32 AVX-512 kernel
+/// [`avx512::strip_pairs_f32`], 32 at a time, when it applies (f32, an AVX-512
+/// CPU, at most 12 rows); 0 otherwise, and the 16-wide strips do them all.
+#[inline(always)]
+fn strip_pairs<E: Element>(job: &Job<'_, E>, row_stride: usize, full: usize, m: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if m <= avx512::MAX_PAIRED_ROWS
+        && std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>()
+        && simd::has_avx512()
+    {
+        let paired = full - full % (2 * LANES);
+        let cast = |p: *const E| p as *const f32;
+        // SAFETY: E is f32 (checked above), the CPU has AVX-512, and the pointers
+        // and sizes are the job's, valid by try_small_matmul's contract.
+        unsafe {
+            avx512::strip_pairs_f32(
+                m,
+                (cast(job.a.as_ptr()), job.k_padded),
+                job.k,
+                (cast(job.b), row_stride),
+                (job.c as *mut f32, job.ldc),
+                paired,
+            )
+        };
+        return paired;
+    }
+    let _ = (job, row_stride, full, m);
+    0
+}
+
+/// The row-major `strip` kernel written with AVX-512 intrinsics for f32, two
+/// 16-lane columns wide: each pass reads two cache lines of every row of B
+/// (half as many passes down the pages of B as 16-wide strips), with 2·M
+/// accumulators in registers. Intrinsics, because LLVM's auto-vectorizer turned
+/// the same loop over nested arrays into scalar code.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// The most rows of A: 2·12 accumulators, two rows of B and a broadcast of A
+    /// fit in the 32 vector registers.
+    pub(super) const MAX_PAIRED_ROWS: usize = 12;
+
+    /// C[.., 0..width] = A·B[.., 0..width] for `width` a multiple of 32, A (m×k,
+    /// rows `lda` apart), B (k×≥width, rows `ldb` apart), C (rows `ldc` apart).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; m ≤ 12; A, B and C hold those elements.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn strip_pairs_f32(
+        m: usize,
+        (a, lda): (*const f32, usize),
+        k: usize,
+        (b, ldb): (*const f32, usize),
+        (c, ldc): (*mut f32, usize),
+        width: usize,
+    ) {
+        macro_rules! rows {
+            ($($n:literal)*) => {
+                match m {
+                    // SAFETY: forwarded from this function's contract.
+                    $($n => unsafe { pass::<$n>((a, lda), k, (b, ldb), (c, ldc), width) },)*
+                    _ => unreachable!("at most {MAX_PAIRED_ROWS} rows"),
+                }
+            };
+        }
+        rows!(1 2 3 4 5 6 7 8 9 10 11 12)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn pass<const M: usize>(
+        (a, lda): (*const f32, usize),
+        k: usize,
+        (b, ldb): (*const f32, usize),
+        (c, ldc): (*mut f32, usize),
+        width: usize,
+    ) {
+        for j0 in (0..width).step_by(32) {
+            let mut acc = [[_mm512_setzero_ps(); 2]; M];
+            for p in 0..k {
+                // SAFETY (this block): row p, columns j0..j0+32 of B and element
+                // (i, p) of A lie inside them by the caller's contract.
+                unsafe {
+                    let row = b.add(p * ldb + j0);
+                    let (b0, b1) = (_mm512_loadu_ps(row), _mm512_loadu_ps(row.add(16)));
+                    for (i, acc_row) in acc.iter_mut().enumerate() {
+                        let x = _mm512_set1_ps(*a.add(i * lda + p));
+                        acc_row[0] = _mm512_fmadd_ps(x, b0, acc_row[0]);
+                        acc_row[1] = _mm512_fmadd_ps(x, b1, acc_row[1]);
+                    }
+                }
+            }
+            for (i, acc_row) in acc.iter().enumerate() {
+                // SAFETY: row i, columns j0..j0+32 of C lie inside it.
+                unsafe {
+                    _mm512_storeu_ps(c.add(i * ldc + j0), acc_row[0]);
+                    _mm512_storeu_ps(c.add(i * ldc + j0 + 16), acc_row[1]);
+                }
+            }
+        }
     }
 }
 

@@ -6,7 +6,9 @@
 //! threading finds nothing to share. Workers are started once and reused; a
 //! split sends each worker a pointer to the job and its part number over a
 //! one-slot channel, so it allocates nothing, and waiting threads spin briefly
-//! before they sleep. Element-wise ops stay on one thread.
+//! before they sleep. In-place updates of large tensors (an optimizer's step,
+//! [`Tensor::zip_assign`](crate::Tensor::zip_assign)) split their elements the
+//! same way; other element-wise ops stay on one thread.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
@@ -49,6 +51,15 @@ impl Drop for ThreadsGuard {
 pub fn threads() -> usize {
     THREADS.load(Ordering::Relaxed)
 }
+
+/// A pointer (or a value holding pointers) that may cross to a worker thread:
+/// each part writes only its own share of the output and reads the inputs.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<T>(pub(crate) T);
+// SAFETY: used only for disjoint writes and shared reads within one `run_parallel` call.
+unsafe impl<T> Send for Shared<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Shared<T> {}
 
 /// A job every part of which runs on its own thread: `job(part)` (its real
 /// lifetime erased while a worker holds it; see `run_parallel`).

@@ -284,6 +284,7 @@ fn display_like_numpy() {
 
 #[test]
 fn matmul_split_over_threads_equals_one_thread() {
+    let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
     // Few rows (both B layouts), the GEMM, and a short inner dimension (rank update).
     let cases =
         [(10, 300, 1000, false), (10, 300, 1000, true), (100, 200, 1000, false), (1000, 10, 300, false)];
@@ -312,3 +313,27 @@ fn matmul_split_over_threads_equals_one_thread() {
         assert!(c1.allclose(&(&one * 0.5), 1e-4, 1e-4), "addmm m={m} k={k} n={n}: C − ½C");
     }
 }
+
+#[test]
+fn an_in_place_update_split_over_two_threads_equals_the_serial_one() {
+    let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
+    // Above and below the size at which the update is split, and a length that
+    // does not divide evenly between the threads.
+    for len in [1000, (1 << 17) + 3, 1 << 20] {
+        let weight = Tensor::<f32>::rand_uniform(&[len], -1.0, 1.0, 1);
+        let gradient = Tensor::<f32>::rand_uniform(&[len], -1.0, 1.0, 2);
+        let mut serial = weight.contiguous();
+        serial.zip_assign(&gradient, |w, g| w - 0.1 * g);
+        let mut split = weight.contiguous();
+        {
+            let _two = tensor::set_threads(2);
+            split.zip_assign(&gradient, |w, g| w - 0.1 * g);
+        }
+        assert_eq!(serial.to_vec(), split.to_vec(), "len {len}");
+        assert_ne!(serial.to_vec(), weight.to_vec(), "the update changed the weight");
+    }
+}
+
+/// The thread count is one setting for the whole process: tests that change it
+/// take turns, so one cannot see the other's setting.
+static THREAD_COUNT: std::sync::Mutex<()> = std::sync::Mutex::new(());
