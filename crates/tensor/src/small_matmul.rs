@@ -7,7 +7,8 @@
 //!
 //! * B row-major (a weight W as stored, in `x·W`): for each strip of 16 columns,
 //!   the 16-wide partial sums of all m rows of C live in registers while B's rows
-//!   stream past (`strip` kernel);
+//!   stream past (`strip` kernel); in f32 on AVX-512 with at most 12 rows, strips
+//!   of 32 columns through intrinsics (`avx512`), half as many passes down B;
 //! * B column-major (a transposed weight, in `g·Wᵀ`): each column of B is a
 //!   contiguous row of W, and each C element is a dot product of it with a row
 //!   of A, accumulated 16 lanes at a time (`dot` kernel).
