@@ -405,7 +405,7 @@ fn advance(
         }
         state.loss_sum += loss;
         state.loss_count += 1;
-        if update % spec.eval_every == 0 || update == spec.updates {
+        if update.is_multiple_of(spec.eval_every) || update == spec.updates {
             let mean = state.loss_sum / state.loss_count as f64;
             eval.measure(state, Some(mean));
             (state.loss_sum, state.loss_count) = (0.0, 0);
@@ -417,7 +417,7 @@ fn advance(
                 100.0 * last.test_error
             ));
         }
-        if update % 100 == 0 {
+        if update.is_multiple_of(100) {
             progress.set_position(update as u64);
         }
         if let Some(c) = checkpoints.filter(|c| saved_at.elapsed() >= c.every) {

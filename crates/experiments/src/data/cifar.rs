@@ -14,7 +14,7 @@ pub const CIFAR_CLASSES: usize = 10;
 
 /// Parses one binary batch file's bytes; `path` only names the file in errors.
 pub fn parse_cifar_batch(bytes: &[u8], path: &Path) -> Result<(Vec<f32>, Vec<usize>), DataError> {
-    if bytes.is_empty() || bytes.len() % RECORD != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(RECORD) {
         return Err(DataError::corrupt(
             path,
             format!("{} bytes is not a whole number of {RECORD}-byte records (truncated?)", bytes.len()),
