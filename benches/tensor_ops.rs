@@ -8,33 +8,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use experiments::bench::raw_sgemm;
 use gradlab::Tensor;
 
 const SHAPES: [(usize, usize, usize); 3] = [(10, 1000, 1000), (100, 1000, 1000), (1000, 1000, 1000)];
-
-/// Raw sgemm of row-major A (m×k) with B (k×n, or its transpose stored n×k) into C.
-fn raw_sgemm(a: &[f32], b: &[f32], c: &mut [f32], (m, k, n): (usize, usize, usize), b_transposed: bool) {
-    let (rsb, csb) = if b_transposed { (1, k as isize) } else { (n as isize, 1) };
-    // SAFETY: the slices hold m·k, k·n and m·n elements in the layouts given.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            rsb,
-            csb,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        )
-    }
-}
 
 fn matmul(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul_f32");

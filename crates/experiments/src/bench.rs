@@ -180,27 +180,38 @@ pub fn time_product(p: &Product, threads: usize, seconds: f64, repetitions: usiz
     let (a, b) = (a.to_vec(), b.to_vec());
     let mut c = vec![0.0f32; m * n];
     rate(seconds, repetitions, || {
-        // SAFETY: a is m×k, b is k×n and c is m×n, all row-major and alive for the call.
-        unsafe {
-            matrixmultiply::sgemm(
-                m,
-                k,
-                n,
-                1.0,
-                a.as_ptr(),
-                k as isize,
-                1,
-                b.as_ptr(),
-                n as isize,
-                1,
-                0.0,
-                c.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
+        raw_sgemm(&a, &b, &mut c, (m, k, n), false);
         std::hint::black_box(&mut c);
     })
+}
+
+/// matrixmultiply's `sgemm` on row-major A (m×k) and B (k×n, or its transpose
+/// stored n×k) into C (m×n): the GEMM that gradlab's matmul is measured against.
+///
+/// # Panics
+/// When a slice is shorter than its sizes say.
+pub fn raw_sgemm(a: &[f32], b: &[f32], c: &mut [f32], (m, k, n): (usize, usize, usize), b_transposed: bool) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "raw_sgemm: slices too short");
+    let (rsb, csb) = if b_transposed { (1, k as isize) } else { (n as isize, 1) };
+    // SAFETY: the slices hold m·k, k·n and m·n elements in the layouts given (checked above).
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            rsb,
+            csb,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
+    }
 }
 
 /// Calls `run` for a tenth of `seconds` to warm up, then for `repetitions`
