@@ -382,14 +382,15 @@ impl<E: Element> Tape<E> {
         let input_refs: SmallVec<[&Var<'t, E>; 2]> = inputs.iter().collect();
         let ctx = BackwardContext::new(&input_refs, &output, grad, &needs_grad);
         let result = op.backward_recorded(&ctx);
-        let name = op.name();
         self.nodes.borrow_mut()[index].op = Some(op);
-        let input_grads = result.ok_or(AutogradError::NoRecordedBackward { op: name.clone(), index })?;
+        // The op's name, only for an error (it allocates).
+        let name = || self.nodes.borrow()[index].op.as_ref().map(|op| op.name()).unwrap_or_default();
+        let input_grads = result.ok_or_else(|| AutogradError::NoRecordedBackward { op: name(), index })?;
         for (k, (&parent, input_grad)) in parents.iter().zip(input_grads).enumerate() {
             let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
             if input_grad.shape() != inputs[k].shape() {
                 return Err(AutogradError::GradientShape {
-                    op: name,
+                    op: name(),
                     input: k,
                     expected: inputs[k].shape().to_vec(),
                     got: input_grad.shape().to_vec(),
