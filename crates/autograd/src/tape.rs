@@ -210,17 +210,8 @@ impl<E: Element> Tape<E> {
 
     /// Backward from any output, seeded with ∂C/∂output = `seed` (same shape).
     pub fn backward_with(&self, output: &Var<'_, E>, seed: Tensor<E>) -> Result<Gradients<E>> {
-        let root =
-            output.index.filter(|_| std::ptr::eq(output.tape, self)).ok_or(AutogradError::NotRecorded)?;
-        if seed.shape() != output.value.shape() {
-            return Err(tensor::TensorError::ShapeMismatch {
-                op: "backward_with",
-                lhs: output.value.shape().to_vec(),
-                rhs: seed.shape().to_vec(),
-                detail: "the seed gradient must have the output's shape".into(),
-            }
-            .into());
-        }
+        let root = self.index_on_this_tape(output)?;
+        check_seed_shape("backward_with", output.shape(), seed.shape())?;
         let nodes = self.nodes.borrow();
         let mut pending: Vec<Option<Tensor<E>>> = recycle::take();
         pending.resize(root + 1, None);
@@ -326,15 +317,7 @@ impl<E: Element> Tape<E> {
         wrt: &[&Var<'t, E>],
     ) -> Result<Vec<Var<'t, E>>> {
         let root = self.index_on_this_tape(output)?;
-        if seed.shape() != output.shape() {
-            return Err(tensor::TensorError::ShapeMismatch {
-                op: "grad_with",
-                lhs: output.shape().to_vec(),
-                rhs: seed.shape().to_vec(),
-                detail: "the seed gradient must have the output's shape".into(),
-            }
-            .into());
-        }
+        check_seed_shape("grad_with", output.shape(), seed.shape())?;
         let wanted: Vec<usize> = wrt.iter().map(|v| self.index_on_this_tape(v)).collect::<Result<_>>()?;
         let mut pending: Vec<Option<Var<'t, E>>> = vec![None; root + 1];
         pending[root] = Some(seed.clone());
@@ -403,6 +386,20 @@ impl<E: Element> Tape<E> {
         }
         Ok(())
     }
+}
+
+/// A seed gradient must have its output's shape.
+fn check_seed_shape(op: &'static str, output: &[usize], seed: &[usize]) -> Result<()> {
+    if seed == output {
+        return Ok(());
+    }
+    Err(tensor::TensorError::ShapeMismatch {
+        op,
+        lhs: output.to_vec(),
+        rhs: seed.to_vec(),
+        detail: "the seed gradient must have the output's shape".into(),
+    }
+    .into())
 }
 
 fn all_finite<E: Element>(t: &Tensor<E>) -> bool {
