@@ -1,17 +1,19 @@
-//! A matrix product for few rows: C = A·B with A of at most 16 rows.
+//! A matrix product for few rows: C = A·B with A of at most 16 rows (128 in f32
+//! on AVX-512 with a row-major B).
 //!
 //! A minibatch of 10 times a 1000×1000 weight matrix is the paper's whole
 //! workload. A general GEMM (matrixmultiply) first packs B into panels — for
 //! m = 10 that repacks all of W on every call and costs more than the product.
-//! Here B is streamed once, in place, and the few rows of A stay in registers:
+//! Here B is streamed in place, and the few rows of A stay in registers:
 //!
 //! * B row-major (a weight W as stored, in `x·W`): for each strip of 16 columns,
 //!   the 16-wide partial sums of all m rows of C live in registers while B's rows
-//!   stream past (`strip` kernel); in f32 on AVX-512 with at most 12 rows, strips
-//!   of 32 columns through intrinsics (`avx512`), half as many passes down B;
+//!   stream past (`strip` kernel), [`K_BLOCK`] rows of B per pass so that the
+//!   hardware prefetcher follows the rows' pages; in f32 on AVX-512, strips of
+//!   32 columns through intrinsics (`avx512`), in register blocks of 12 rows;
 //! * B column-major (a transposed weight, in `g·Wᵀ`): each column of B is a
 //!   contiguous row of W, and each C element is a dot product of it with a row
-//!   of A, accumulated 16 lanes at a time (`dot` kernel).
+//!   of A, accumulated 16 lanes at a time (`dot` kernel; `avx512` for f32).
 //!
 //! The row count is a const generic so the accumulators are fixed-size arrays the
 //! compiler keeps in registers; [`simd::dispatch`] picks the AVX-512, AVX2 + FMA
@@ -22,8 +24,16 @@ use crate::element::Element;
 use crate::matmul::Operand;
 use crate::simd::{self, madd, Kernel, LANES};
 
-/// The most rows of A this path handles.
+/// The most rows of A the portable kernels take (the f32 AVX-512 ones take more).
 pub(crate) const MAX_ROWS: usize = 16;
+/// Rows of a row-major B per pass down a strip of columns. A strip reads one
+/// or two cache lines per row of B, each row on another 4 KB page of a
+/// 1000-wide weight, and the L2 streamer does not prefetch across pages; in
+/// passes of 32 rows the next strip revisits the same 32 pages, whose streams
+/// the prefetcher is following (it tracks 32 pages on recent Intel cores).
+/// Measured on the Intel Xeon at 10×1000×1000: passes of 16–64 rows 1.6× one
+/// pass of all 1000, 128 rows no faster than one pass (BENCHMARKS.md).
+const K_BLOCK: usize = 32;
 
 /// The shape of B in memory that this path can stream.
 #[derive(Clone, Copy)]
@@ -64,7 +74,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || m > MAX_ROWS || k == 0 || n == 0 {
+    if m == 0 || k == 0 || n == 0 {
         return false;
     }
     let layout = if b.cs == 1 && b.rs > 0 {
@@ -74,13 +84,31 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     } else {
         return false;
     };
-    // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
+    let intrinsics = avx512_takes::<E>(m, k, layout);
+    if m > MAX_ROWS && !intrinsics {
+        return false;
+    }
+    // A is small (≤ 128 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
     let k_padded = k.div_ceil(LANES) * LANES;
     crate::storage::with_scratch(m * k_padded, |dense: &mut Vec<E>| {
         dense.resize(m * k_padded, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
         unsafe { simd::gather(dense, k_padded, (m, k), a, E::ONE) };
+        #[cfg(target_arch = "x86_64")]
+        if intrinsics {
+            let cast = |p: *const E| p as *const f32;
+            // SAFETY: E is f32 and the CPU has AVX-512 (`avx512_takes`); the sizes
+            // and pointers are this call's, valid by its contract.
+            return unsafe {
+                avx512::matmul_f32(
+                    (m, k, n),
+                    (cast(dense.as_ptr()), k_padded),
+                    (cast(b.ptr), layout),
+                    (c as *mut f32, ldc),
+                )
+            };
+        }
         simd::dispatch(Job { m, k, k_padded, n, a: dense, b: b.ptr, layout, c, ldc });
     });
     true
@@ -103,146 +131,252 @@ fn kernel<E: Element, const M: usize, const FMA: bool>(job: Job<'_, E>) {
 }
 
 /// B row-major: 16 columns of C at a time, all M rows, accumulated in registers
-/// while the k rows of that strip of B stream past. A last, narrower strip reads
-/// its B rows through a zero-padded copy and stores only its columns.
+/// while rows of that strip of B stream past, [`K_BLOCK`] rows per pass (C is
+/// read back at the start of every pass after the first). A last, narrower strip
+/// reads its B rows through a zero-padded copy and stores only its columns.
 #[inline(always)]
 fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stride: usize) {
     let (k, n, kp, a, b, c, ldc) = (job.k, job.n, job.k_padded, job.a, job.b, job.c, job.ldc);
-    let accumulate = |acc: &mut [[E; LANES]; M], p: usize, row: &[E; LANES]| {
-        for (i, acc_row) in acc.iter_mut().enumerate() {
-            let x = a[i * kp + p];
-            for (sum, &y) in acc_row.iter_mut().zip(row) {
-                *sum = madd::<E, FMA>(x, y, *sum);
-            }
-        }
+    let row_of_b = |p: usize, j0: usize, width: usize| -> [E; LANES] {
+        let mut row = [E::ZERO; LANES];
+        // SAFETY: row p, columns j0..j0+width of B are inside it.
+        unsafe { std::ptr::copy_nonoverlapping(b.add(p * row_stride + j0), row.as_mut_ptr(), width) };
+        row
     };
-    let store = |acc: &[[E; LANES]; M], j0: usize, width: usize| {
-        for (i, acc_row) in acc.iter().enumerate() {
-            // SAFETY: row i, columns j0..j0+width of C are inside it.
-            unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c.add(i * ldc + j0), width) };
-        }
-    };
-    let full = n - n % LANES;
-    let paired = strip_pairs(job, row_stride, full, M);
-    for j0 in (paired..full).step_by(LANES) {
-        let mut acc = [[E::ZERO; LANES]; M];
-        for p in 0..k {
-            // SAFETY: row p, columns j0..j0+16 of B are inside it (j0 + 16 ≤ n).
-            let row: &[E; LANES] = unsafe { &*(b.add(p * row_stride + j0) as *const [E; LANES]) };
-            accumulate(&mut acc, p, row);
-        }
-        store(&acc, j0, LANES);
-    }
-    if full < n {
-        let width = n - full;
-        let mut acc = [[E::ZERO; LANES]; M];
-        for p in 0..k {
-            let mut row = [E::ZERO; LANES];
-            // SAFETY: row p, columns full..n of B are inside it.
-            unsafe { std::ptr::copy_nonoverlapping(b.add(p * row_stride + full), row.as_mut_ptr(), width) };
-            accumulate(&mut acc, p, &row);
-        }
-        store(&acc, full, width);
-    }
-}
-
-/// Columns 0 .. (returned) of C computed by the f32 AVX-512 kernel
-/// [`avx512::strip_pairs_f32`], 32 at a time, when it applies (f32, an AVX-512
-/// CPU, at most 12 rows); 0 otherwise, and the 16-wide strips do them all.
-#[inline(always)]
-fn strip_pairs<E: Element>(job: &Job<'_, E>, row_stride: usize, full: usize, m: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if m <= avx512::MAX_PAIRED_ROWS
-        && std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>()
-        && simd::has_avx512()
-    {
-        let paired = full - full % (2 * LANES);
-        let cast = |p: *const E| p as *const f32;
-        // SAFETY: E is f32 (checked above), the CPU has AVX-512, and the pointers
-        // and sizes are the job's, valid by try_small_matmul's contract.
-        unsafe {
-            avx512::strip_pairs_f32(
-                m,
-                (cast(job.a.as_ptr()), job.k_padded),
-                job.k,
-                (cast(job.b), row_stride),
-                (job.c as *mut f32, job.ldc),
-                paired,
-            )
-        };
-        return paired;
-    }
-    let _ = (job, row_stride, full, m);
-    0
-}
-
-/// The row-major `strip` kernel written with AVX-512 intrinsics for f32, two
-/// 16-lane columns wide: each pass reads two cache lines of every row of B
-/// (half as many passes down the pages of B as 16-wide strips), with 2·M
-/// accumulators in registers. Intrinsics, because LLVM's auto-vectorizer turned
-/// the same loop over nested arrays into scalar code.
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::*;
-
-    /// The most rows of A: 2·12 accumulators, two rows of B and a broadcast of A
-    /// fit in the 32 vector registers.
-    pub(super) const MAX_PAIRED_ROWS: usize = 12;
-
-    /// C[.., 0..width] = A·B[.., 0..width] for `width` a multiple of 32, A (m×k,
-    /// rows `lda` apart), B (k×≥width, rows `ldb` apart), C (rows `ldc` apart).
-    ///
-    /// # Safety
-    /// The CPU has AVX-512F; m ≤ 12; A, B and C hold those elements.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn strip_pairs_f32(
-        m: usize,
-        (a, lda): (*const f32, usize),
-        k: usize,
-        (b, ldb): (*const f32, usize),
-        (c, ldc): (*mut f32, usize),
-        width: usize,
-    ) {
-        macro_rules! rows {
-            ($($n:literal)*) => {
-                match m {
-                    // SAFETY: forwarded from this function's contract.
-                    $($n => unsafe { pass::<$n>((a, lda), k, (b, ldb), (c, ldc), width) },)*
-                    _ => unreachable!("at most {MAX_PAIRED_ROWS} rows"),
+    for p0 in (0..k).step_by(K_BLOCK) {
+        let p1 = (p0 + K_BLOCK).min(k);
+        for j0 in (0..n).step_by(LANES) {
+            let width = LANES.min(n - j0);
+            let mut acc = [[E::ZERO; LANES]; M];
+            if p0 > 0 {
+                for (i, sums) in acc.iter_mut().enumerate() {
+                    // SAFETY: row i, columns j0..j0+width of C were written by the first pass.
+                    unsafe { std::ptr::copy_nonoverlapping(c.add(i * ldc + j0), sums.as_mut_ptr(), width) };
                 }
-            };
-        }
-        rows!(1 2 3 4 5 6 7 8 9 10 11 12)
-    }
-
-    #[target_feature(enable = "avx512f")]
-    unsafe fn pass<const M: usize>(
-        (a, lda): (*const f32, usize),
-        k: usize,
-        (b, ldb): (*const f32, usize),
-        (c, ldc): (*mut f32, usize),
-        width: usize,
-    ) {
-        for j0 in (0..width).step_by(32) {
-            let mut acc = [[_mm512_setzero_ps(); 2]; M];
-            for p in 0..k {
-                // SAFETY (this block): row p, columns j0..j0+32 of B and element
-                // (i, p) of A lie inside them by the caller's contract.
-                unsafe {
-                    let row = b.add(p * ldb + j0);
-                    let (b0, b1) = (_mm512_loadu_ps(row), _mm512_loadu_ps(row.add(16)));
-                    for (i, acc_row) in acc.iter_mut().enumerate() {
-                        let x = _mm512_set1_ps(*a.add(i * lda + p));
-                        acc_row[0] = _mm512_fmadd_ps(x, b0, acc_row[0]);
-                        acc_row[1] = _mm512_fmadd_ps(x, b1, acc_row[1]);
+            }
+            for p in p0..p1 {
+                let row = row_of_b(p, j0, width);
+                for (i, sums) in acc.iter_mut().enumerate() {
+                    let x = a[i * kp + p];
+                    for (sum, &y) in sums.iter_mut().zip(&row) {
+                        *sum = madd::<E, FMA>(x, y, *sum);
                     }
                 }
             }
-            for (i, acc_row) in acc.iter().enumerate() {
-                // SAFETY: row i, columns j0..j0+32 of C lie inside it.
-                unsafe {
-                    _mm512_storeu_ps(c.add(i * ldc + j0), acc_row[0]);
-                    _mm512_storeu_ps(c.add(i * ldc + j0 + 16), acc_row[1]);
+            for (i, sums) in acc.iter().enumerate() {
+                // SAFETY: row i, columns j0..j0+width of C are inside it.
+                unsafe { std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(i * ldc + j0), width) };
+            }
+        }
+    }
+}
+
+/// Whether the f32 AVX-512 kernels ([`avx512`]) take this product: f32 on an
+/// AVX-512 CPU; with a row-major B up to [`avx512::MAX_ROWS`] rows (past 16 only
+/// when the inner dimension is too long for
+/// [`rank_update`](crate::rank_update), which is written for that shape); with a
+/// column-major B one register block of rows.
+fn avx512_takes<E: Element>(m: usize, k: usize, layout: BLayout) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let rows_ok = match layout {
+            BLayout::RowMajor { .. } => {
+                m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
+            }
+            BLayout::ColumnMajor { .. } => m <= avx512::BLOCK_ROWS,
+        };
+        rows_ok && std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (m, k, layout);
+        false
+    }
+}
+
+/// The two kernels written with AVX-512 intrinsics for f32. Intrinsics, because
+/// LLVM's auto-vectorizer turned the 32-wide loops over nested arrays into
+/// scalar code; masked loads and stores, so any width and inner length runs
+/// without a scalar tail or a padded copy.
+///
+/// * Row-major B, up to 128 rows of A in register blocks of at most 12 rows:
+///   strips of 32 columns (two registers per row of the block), in passes of
+///   [`K_BLOCK`] rows of B; within a pass every row block of A sweeps all
+///   strips, so that pass of B (128 KB for a 1000-wide weight) is read from
+///   memory once and from L2 by the other row blocks.
+/// * Column-major B (rows of W, contiguous), at most 12 rows of A: C's element
+///   (i, j) is the dot product of A's row i and W's row j, two rows of W at a
+///   time. With more rows this kernel reads A from L2 for every pair of W's
+///   rows and lost to matrixmultiply (W2 at minibatch 100: 22 against 30
+///   steps/s), so those go to the GEMM.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{BLayout, K_BLOCK};
+    use std::arch::x86_64::*;
+
+    /// The most rows of A these kernels take. Past about 200 rows
+    /// matrixmultiply's packed GEMM is as fast on the Intel Xeon measured (see
+    /// BENCHMARKS.md); at 100 rows these kernels are ahead of it.
+    pub(super) const MAX_ROWS: usize = 128;
+    /// Rows of A in one register block: 12 rows × 2 accumulators, two vectors of
+    /// B and a broadcast of A fit in the 32 vector registers.
+    pub(super) const BLOCK_ROWS: usize = 12;
+    /// One register block's share of one pass.
+    #[derive(Clone, Copy)]
+    struct Block {
+        /// The block's first row of A; rows `lda` apart, zero-padded to whole
+        /// 16-lane chunks.
+        a: *const f32,
+        lda: usize,
+        /// B from the pass's first column; `ldb` apart are B's rows (row-major)
+        /// or columns (column-major).
+        b: *const f32,
+        ldb: usize,
+        /// The block's first row of C at the pass's first column; rows `ldc` apart.
+        c: *mut f32,
+        ldc: usize,
+        /// The inner indices p0..p1 this pass adds up; C is read (not
+        /// overwritten) when p0 > 0.
+        p0: usize,
+        p1: usize,
+        /// Columns of C in the pass.
+        n: usize,
+    }
+
+    /// Calls `kernel::<R>(block)` with the const R equal to `rows` (1 to 12).
+    macro_rules! with_rows {
+        ($rows:expr, $kernel:ident($block:expr)) => {
+            with_rows!(@ $rows, $kernel, $block, 1 2 3 4 5 6 7 8 9 10 11 12)
+        };
+        (@ $rows:expr, $kernel:ident, $block:expr, $($r:literal)*) => {
+            match $rows {
+                $($r => $kernel::<$r>($block),)*
+                _ => unreachable!("a register block has 1 to {BLOCK_ROWS} rows"),
+            }
+        };
+    }
+
+    /// C = A·B for A m×k (m ≤ 128, or ≤ 12 with a column-major B; rows `lda` apart, zero-padded to whole
+    /// 16-lane chunks), B k×n in the given layout, C m×n with rows `ldc` apart
+    /// (written, not read).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; m as above, k ≥ 1; A, B and C hold those elements.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn matmul_f32(
+        (m, k, n): (usize, usize, usize),
+        (a, lda): (*const f32, usize),
+        (b, layout): (*const f32, BLayout),
+        (c, ldc): (*mut f32, usize),
+    ) {
+        // Row blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
+        let blocks = m.div_ceil(BLOCK_ROWS);
+        let rows = |r: usize| (r * m / blocks, (r + 1) * m / blocks);
+        // SAFETY (this block): every pointer below stays inside A, B or C by the
+        // contract above, and the CPU has AVX-512F.
+        unsafe {
+            match layout {
+                BLayout::RowMajor { row_stride } => {
+                    for p0 in (0..k).step_by(K_BLOCK) {
+                        for (i0, i1) in (0..blocks).map(rows) {
+                            let block = Block {
+                                a: a.add(i0 * lda),
+                                lda,
+                                b,
+                                ldb: row_stride,
+                                c: c.add(i0 * ldc),
+                                ldc,
+                                p0,
+                                p1: (p0 + K_BLOCK).min(k),
+                                n,
+                            };
+                            with_rows!(i1 - i0, strip_pass(block));
+                        }
+                    }
+                }
+                BLayout::ColumnMajor { col_stride } => {
+                    let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n };
+                    with_rows!(m, dot_pass(block));
+                }
+            }
+        }
+    }
+
+    /// Masks of the lanes of a 32-column strip that lie inside C when
+    /// `remaining` columns are left: (first 16, second 16).
+    fn strip_masks(remaining: usize) -> (__mmask16, __mmask16) {
+        let mask = |lanes: usize| if lanes >= 16 { !0 } else { (1u16 << lanes) - 1 };
+        (mask(remaining), mask(remaining.saturating_sub(16)))
+    }
+
+    /// Row-major B: for each strip of 32 columns, R rows × 2 registers of
+    /// partial sums while rows p0..p1 of B go by.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn strip_pass<const R: usize>(blk: Block) {
+        for j0 in (0..blk.n).step_by(32) {
+            let (lo, hi) = strip_masks(blk.n - j0);
+            // SAFETY (this block): masked-off lanes are not accessed, so only
+            // columns j0..n of the rows of B and C are; `wrapping_add` because
+            // the second half's address may lie past the end when it is masked off.
+            unsafe {
+                let mut acc = [[_mm512_setzero_ps(); 2]; R];
+                if blk.p0 > 0 {
+                    for (i, sums) in acc.iter_mut().enumerate() {
+                        let row = blk.c.add(i * blk.ldc + j0);
+                        *sums =
+                            [_mm512_maskz_loadu_ps(lo, row), _mm512_maskz_loadu_ps(hi, row.wrapping_add(16))];
+                    }
+                }
+                for p in blk.p0..blk.p1 {
+                    let row = blk.b.add(p * blk.ldb + j0);
+                    let (b0, b1) =
+                        (_mm512_maskz_loadu_ps(lo, row), _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
+                    for (i, sums) in acc.iter_mut().enumerate() {
+                        let x = _mm512_set1_ps(*blk.a.add(i * blk.lda + p));
+                        sums[0] = _mm512_fmadd_ps(x, b0, sums[0]);
+                        sums[1] = _mm512_fmadd_ps(x, b1, sums[1]);
+                    }
+                }
+                for (i, sums) in acc.iter().enumerate() {
+                    let row = blk.c.add(i * blk.ldc + j0);
+                    _mm512_mask_storeu_ps(row, lo, sums[0]);
+                    _mm512_mask_storeu_ps(row.wrapping_add(16), hi, sums[1]);
+                }
+            }
+        }
+    }
+
+    /// Column-major B: each column of B (a row of W) is contiguous, so C's
+    /// element (i, j) is a dot product accumulated 16 lanes at a time, two
+    /// columns at once so that each load of A feeds two multiply-adds.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn dot_pass<const R: usize>(blk: Block) {
+        let k = blk.p1;
+        for j0 in (0..blk.n).step_by(2) {
+            let pair = blk.n - j0 >= 2;
+            // SAFETY (this block): columns j0 (and j0 + 1 when `pair`) of B hold
+            // k elements; A's rows are zero-padded to whole chunks; the masked
+            // loads touch only elements before k.
+            unsafe {
+                let w0 = blk.b.add(j0 * blk.ldb);
+                let w1 = if pair { w0.add(blk.ldb) } else { w0 };
+                let mut acc = [[_mm512_setzero_ps(); 2]; R];
+                for p in (0..k).step_by(16) {
+                    let mask: __mmask16 = if k - p >= 16 { !0 } else { (1u16 << (k - p)) - 1 };
+                    let (v0, v1) =
+                        (_mm512_maskz_loadu_ps(mask, w0.add(p)), _mm512_maskz_loadu_ps(mask, w1.add(p)));
+                    for (i, sums) in acc.iter_mut().enumerate() {
+                        let x = _mm512_loadu_ps(blk.a.add(i * blk.lda + p));
+                        sums[0] = _mm512_fmadd_ps(x, v0, sums[0]);
+                        sums[1] = _mm512_fmadd_ps(x, v1, sums[1]);
+                    }
+                }
+                for (i, sums) in acc.iter().enumerate() {
+                    let row = blk.c.add(i * blk.ldc + j0);
+                    row.write(_mm512_reduce_add_ps(sums[0]));
+                    if pair {
+                        row.add(1).write(_mm512_reduce_add_ps(sums[1]));
+                    }
                 }
             }
         }
