@@ -221,6 +221,8 @@ mod avx512 {
     /// Rows of A in one register block: 12 rows × 2 accumulators, two vectors of
     /// B and a broadcast of A fit in the 32 vector registers.
     pub(super) const BLOCK_ROWS: usize = 12;
+    /// Rows of W per pass of the dot kernel.
+    const DOT_COLUMNS: usize = 2;
     /// One register block's share of one pass.
     #[derive(Clone, Copy)]
     struct Block {
@@ -351,31 +353,42 @@ mod avx512 {
     /// columns at once so that each load of A feeds two multiply-adds.
     #[target_feature(enable = "avx512f")]
     unsafe fn dot_pass<const R: usize>(blk: Block) {
+        const Q: usize = DOT_COLUMNS;
         let k = blk.p1;
-        for j0 in (0..blk.n).step_by(2) {
-            let pair = blk.n - j0 >= 2;
-            // SAFETY (this block): columns j0 (and j0 + 1 when `pair`) of B hold
-            // k elements; A's rows are zero-padded to whole chunks; the masked
-            // loads touch only elements before k.
+        let whole = k - k % 16;
+        let tail: __mmask16 = (1u16 << (k - whole)) - 1;
+        for j0 in (0..blk.n).step_by(Q) {
+            let width = Q.min(blk.n - j0);
+            // SAFETY (this block): columns j0..j0+width of B hold k elements
+            // each (a narrower last group reads its last column again); A's rows
+            // are zero-padded to whole chunks; the masked loads touch only
+            // elements before k.
             unsafe {
-                let w0 = blk.b.add(j0 * blk.ldb);
-                let w1 = if pair { w0.add(blk.ldb) } else { w0 };
-                let mut acc = [[_mm512_setzero_ps(); 2]; R];
-                for p in (0..k).step_by(16) {
-                    let mask: __mmask16 = if k - p >= 16 { !0 } else { (1u16 << (k - p)) - 1 };
-                    let (v0, v1) =
-                        (_mm512_maskz_loadu_ps(mask, w0.add(p)), _mm512_maskz_loadu_ps(mask, w1.add(p)));
+                let w: [*const f32; Q] =
+                    std::array::from_fn(|q| blk.b.add((j0 + q.min(width - 1)) * blk.ldb));
+                let mut acc = [[_mm512_setzero_ps(); Q]; R];
+                // acc[i][q] += A[i, p..p+16] · v[q] for every row i of the block.
+                let add = |acc: &mut [[__m512; Q]; R], p: usize, v: [__m512; Q]| {
                     for (i, sums) in acc.iter_mut().enumerate() {
                         let x = _mm512_loadu_ps(blk.a.add(i * blk.lda + p));
-                        sums[0] = _mm512_fmadd_ps(x, v0, sums[0]);
-                        sums[1] = _mm512_fmadd_ps(x, v1, sums[1]);
+                        for (sum, &column) in sums.iter_mut().zip(&v) {
+                            *sum = _mm512_fmadd_ps(x, column, *sum);
+                        }
                     }
+                };
+                for p in (0..whole).step_by(16) {
+                    add(&mut acc, p, std::array::from_fn(|q| _mm512_loadu_ps(w[q].add(p))));
+                }
+                if whole < k {
+                    add(
+                        &mut acc,
+                        whole,
+                        std::array::from_fn(|q| _mm512_maskz_loadu_ps(tail, w[q].add(whole))),
+                    );
                 }
                 for (i, sums) in acc.iter().enumerate() {
-                    let row = blk.c.add(i * blk.ldc + j0);
-                    row.write(_mm512_reduce_add_ps(sums[0]));
-                    if pair {
-                        row.add(1).write(_mm512_reduce_add_ps(sums[1]));
+                    for (q, &sum) in sums.iter().enumerate().take(width) {
+                        blk.c.add(i * blk.ldc + j0 + q).write(_mm512_reduce_add_ps(sum));
                     }
                 }
             }
