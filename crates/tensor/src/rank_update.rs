@@ -104,9 +104,7 @@ impl<E: Element, const K: usize> BTails<E, K> {
         let mut rows = [[E::ZERO; LANES]; K];
         for (p, row) in rows.iter_mut().enumerate() {
             // SAFETY: row p, columns start..n of B are inside it.
-            unsafe {
-                std::ptr::copy_nonoverlapping(job.b.add(p * job.rsb + start), row.as_mut_ptr(), job.n - start)
-            };
+            unsafe { simd::copy_lanes(job.b.add(p * job.rsb + start), row.as_mut_ptr(), job.n - start) };
         }
         BTails { start, rows }
     }
@@ -171,7 +169,7 @@ fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
     if job.beta != E::ZERO {
         for (r, acc_row) in acc.iter_mut().enumerate() {
             // SAFETY: see `c_row`.
-            unsafe { std::ptr::copy_nonoverlapping(c_row(r), acc_row.as_mut_ptr(), width) };
+            unsafe { simd::copy_lanes(c_row(r), acc_row.as_mut_ptr(), width) };
             acc_row.iter_mut().for_each(|x| *x *= job.beta);
         }
     }
@@ -185,6 +183,6 @@ fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
     }
     for (r, acc_row) in acc.iter().enumerate() {
         // SAFETY: see `c_row`.
-        unsafe { std::ptr::copy_nonoverlapping(acc_row.as_ptr(), c_row(r), width) };
+        unsafe { simd::copy_lanes(acc_row.as_ptr(), c_row(r), width) };
     }
 }

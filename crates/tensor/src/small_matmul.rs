@@ -88,6 +88,22 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     if m > MAX_ROWS && !intrinsics {
         return false;
     }
+    #[cfg(target_arch = "x86_64")]
+    if intrinsics && a.cs == 1 && a.rs > 0 {
+        // The AVX-512 kernels read A's rows in place (unit stride; masked loads
+        // at the end of a row), so a row-major A is not copied.
+        // SAFETY: E is f32 and the CPU has AVX-512 (`avx512_takes`); the sizes
+        // and pointers are this call's, valid by its contract.
+        unsafe {
+            avx512::matmul_f32(
+                (m, k, n),
+                (a.ptr as *const f32, a.rs as usize),
+                (b.ptr as *const f32, layout),
+                (c as *mut f32, ldc),
+            )
+        };
+        return true;
+    }
     // A is small (≤ 128 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
     let k_padded = k.div_ceil(LANES) * LANES;
@@ -140,7 +156,7 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
     let row_of_b = |p: usize, j0: usize, width: usize| -> [E; LANES] {
         let mut row = [E::ZERO; LANES];
         // SAFETY: row p, columns j0..j0+width of B are inside it.
-        unsafe { std::ptr::copy_nonoverlapping(b.add(p * row_stride + j0), row.as_mut_ptr(), width) };
+        unsafe { simd::copy_lanes(b.add(p * row_stride + j0), row.as_mut_ptr(), width) };
         row
     };
     for p0 in (0..k).step_by(K_BLOCK) {
@@ -151,7 +167,7 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
             if p0 > 0 {
                 for (i, sums) in acc.iter_mut().enumerate() {
                     // SAFETY: row i, columns j0..j0+width of C were written by the first pass.
-                    unsafe { std::ptr::copy_nonoverlapping(c.add(i * ldc + j0), sums.as_mut_ptr(), width) };
+                    unsafe { simd::copy_lanes(c.add(i * ldc + j0), sums.as_mut_ptr(), width) };
                 }
             }
             for p in p0..p1 {
@@ -165,7 +181,7 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
             }
             for (i, sums) in acc.iter().enumerate() {
                 // SAFETY: row i, columns j0..j0+width of C are inside it.
-                unsafe { std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(i * ldc + j0), width) };
+                unsafe { simd::copy_lanes(sums.as_ptr(), c.add(i * ldc + j0), width) };
             }
         }
     }
@@ -226,8 +242,7 @@ mod avx512 {
     /// One register block's share of one pass.
     #[derive(Clone, Copy)]
     struct Block {
-        /// The block's first row of A; rows `lda` apart, zero-padded to whole
-        /// 16-lane chunks.
+        /// The block's first row of A; rows `lda` apart, unit stride along a row.
         a: *const f32,
         lda: usize,
         /// B from the pass's first column; `ldb` apart are B's rows (row-major)
@@ -258,8 +273,8 @@ mod avx512 {
         };
     }
 
-    /// C = A·B for A m×k (m ≤ 128, or ≤ 12 with a column-major B; rows `lda` apart, zero-padded to whole
-    /// 16-lane chunks), B k×n in the given layout, C m×n with rows `ldc` apart
+    /// C = A·B for A m×k (m ≤ 128, or ≤ 12 with a column-major B; rows `lda`
+    /// apart, unit stride along them), B k×n in the given layout, C m×n with rows `ldc` apart
     /// (written, not read).
     ///
     /// # Safety
@@ -360,30 +375,31 @@ mod avx512 {
         for j0 in (0..blk.n).step_by(Q) {
             let width = Q.min(blk.n - j0);
             // SAFETY (this block): columns j0..j0+width of B hold k elements
-            // each (a narrower last group reads its last column again); A's rows
-            // are zero-padded to whole chunks; the masked loads touch only
-            // elements before k.
+            // each (a narrower last group reads its last column again), and A's
+            // rows k; the masked loads of the last chunk touch only elements
+            // before k.
             unsafe {
                 let w: [*const f32; Q] =
                     std::array::from_fn(|q| blk.b.add((j0 + q.min(width - 1)) * blk.ldb));
                 let mut acc = [[_mm512_setzero_ps(); Q]; R];
                 // acc[i][q] += A[i, p..p+16] · v[q] for every row i of the block.
-                let add = |acc: &mut [[__m512; Q]; R], p: usize, v: [__m512; Q]| {
+                let add = |acc: &mut [[__m512; Q]; R], p: usize, v: [__m512; Q], mask: __mmask16| {
                     for (i, sums) in acc.iter_mut().enumerate() {
-                        let x = _mm512_loadu_ps(blk.a.add(i * blk.lda + p));
+                        let x = _mm512_maskz_loadu_ps(mask, blk.a.add(i * blk.lda + p));
                         for (sum, &column) in sums.iter_mut().zip(&v) {
                             *sum = _mm512_fmadd_ps(x, column, *sum);
                         }
                     }
                 };
                 for p in (0..whole).step_by(16) {
-                    add(&mut acc, p, std::array::from_fn(|q| _mm512_loadu_ps(w[q].add(p))));
+                    add(&mut acc, p, std::array::from_fn(|q| _mm512_loadu_ps(w[q].add(p))), !0);
                 }
                 if whole < k {
                     add(
                         &mut acc,
                         whole,
                         std::array::from_fn(|q| _mm512_maskz_loadu_ps(tail, w[q].add(whole))),
+                        tail,
                     );
                 }
                 for (i, sums) in acc.iter().enumerate() {
@@ -437,7 +453,7 @@ fn dot<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, col_stride
             let w: [[E; LANES]; COLUMNS] = std::array::from_fn(|q| {
                 let mut padded = [E::ZERO; LANES];
                 // SAFETY: elements full..k of the column are inside B.
-                unsafe { std::ptr::copy_nonoverlapping(columns[q].add(full), padded.as_mut_ptr(), k - full) };
+                unsafe { simd::copy_lanes(columns[q].add(full), padded.as_mut_ptr(), k - full) };
                 padded
             });
             for (i, acc_row) in acc.iter_mut().enumerate() {
