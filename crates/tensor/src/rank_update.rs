@@ -64,6 +64,20 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
         coef.resize(m * k, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `coef` holds m rows of k.
         unsafe { simd::gather(coef, k, (m, k), a, alpha) };
+        #[cfg(target_arch = "x86_64")]
+        if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
+            // SAFETY: E is f32 (checked) and the CPU has AVX-512; the sizes and
+            // pointers are this call's, valid by its contract.
+            return unsafe {
+                avx512::update_f32(
+                    (m, k, n),
+                    coef.as_ptr() as *const f32,
+                    (b.ptr as *const f32, b.rs as usize),
+                    beta.to_f64() as f32,
+                    (c as *mut f32, ldc),
+                )
+            };
+        }
         simd::dispatch(Job { m, k, n, coef, b: b.ptr, rsb: b.rs as usize, beta, c, ldc });
     });
     true
@@ -184,5 +198,105 @@ fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
     for (r, acc_row) in acc.iter().enumerate() {
         // SAFETY: see `c_row`.
         unsafe { simd::copy_lanes(acc_row.as_ptr(), c_row(r), width) };
+    }
+}
+
+/// The update written with AVX-512 intrinsics for f32: blocks of up to eight
+/// rows of C, strips of 32 columns (two registers per row), masked loads and
+/// stores at the right edge, so a narrow C (Nielsen's 30-wide layers) is one
+/// masked strip per row block instead of a 16-wide strip and a copied tail.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::PREFETCH_AHEAD;
+    use std::arch::x86_64::*;
+
+    /// Rows of C per block: 8 rows × 2 accumulators.
+    const ROWS: usize = 8;
+
+    /// C ← coef·B + β·C, coef m×k dense (α already applied), B k×n with rows
+    /// `ldb` apart, C m×n with rows `ldc` apart (not read when β = 0).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the buffers hold those elements.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn update_f32(
+        (m, k, n): (usize, usize, usize),
+        coef: *const f32,
+        (b, ldb): (*const f32, usize),
+        beta: f32,
+        (c, ldc): (*mut f32, usize),
+    ) {
+        for i0 in (0..m).step_by(ROWS) {
+            // SAFETY: rows i0.. of coef and C lie inside them.
+            let (coef, c) = unsafe { (coef.add(i0 * k), c.add(i0 * ldc)) };
+            macro_rules! rows {
+                ($($r:literal)*) => {
+                    match ROWS.min(m - i0) {
+                        // SAFETY: forwarded from this function's contract.
+                        $($r => unsafe { block::<$r>((k, n), coef, (b, ldb), beta, (c, ldc)) },)*
+                        _ => unreachable!("a block has 1 to {ROWS} rows"),
+                    }
+                };
+            }
+            rows!(1 2 3 4 5 6 7 8);
+        }
+    }
+
+    /// Rows 0..R of C (from `c`), strip by strip.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block<const R: usize>(
+        (k, n): (usize, usize),
+        coef: *const f32,
+        (b, ldb): (*const f32, usize),
+        beta: f32,
+        (c, ldc): (*mut f32, usize),
+    ) {
+        let mask = |lanes: usize| -> __mmask16 {
+            if lanes >= 16 {
+                !0
+            } else {
+                (1u16 << lanes) - 1
+            }
+        };
+        for j0 in (0..n).step_by(32) {
+            let (lo, hi) = (mask(n - j0), mask((n - j0).saturating_sub(16)));
+            // SAFETY (this block): masked-off lanes are not accessed, so only
+            // columns j0..n of B's and C's rows are; `wrapping_add` for the
+            // second half's address, which may lie past the end when masked off,
+            // and for prefetch addresses (a prefetch never faults).
+            unsafe {
+                if j0 + PREFETCH_AHEAD < n {
+                    for r in 0..R {
+                        let ahead = c.wrapping_add(r * ldc + j0 + PREFETCH_AHEAD) as *const i8;
+                        _mm_prefetch::<_MM_HINT_ET0>(ahead);
+                        _mm_prefetch::<_MM_HINT_ET0>(ahead.wrapping_add(64));
+                    }
+                }
+                let mut acc = [[_mm512_setzero_ps(); 2]; R];
+                if beta != 0.0 {
+                    let scale = _mm512_set1_ps(beta);
+                    for (r, sums) in acc.iter_mut().enumerate() {
+                        let row = c.add(r * ldc + j0);
+                        sums[0] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(lo, row));
+                        sums[1] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
+                    }
+                }
+                for p in 0..k {
+                    let row = b.add(p * ldb + j0);
+                    let (b0, b1) =
+                        (_mm512_maskz_loadu_ps(lo, row), _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
+                    for (r, sums) in acc.iter_mut().enumerate() {
+                        let x = _mm512_set1_ps(*coef.add(r * k + p));
+                        sums[0] = _mm512_fmadd_ps(x, b0, sums[0]);
+                        sums[1] = _mm512_fmadd_ps(x, b1, sums[1]);
+                    }
+                }
+                for (r, sums) in acc.iter().enumerate() {
+                    let row = c.add(r * ldc + j0);
+                    _mm512_mask_storeu_ps(row, lo, sums[0]);
+                    _mm512_mask_storeu_ps(row.wrapping_add(16), hi, sums[1]);
+                }
+            }
+        }
     }
 }

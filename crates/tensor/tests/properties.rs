@@ -274,6 +274,27 @@ proptest! {
         prop_assert!(close(&a64.matmul(&b64).to_vec(), &naive_matmul(&a64, &b64)));
     }
 
+    /// The same in f32 with a short inner dimension (the rank-update path; on
+    /// AVX-512 its intrinsics kernel, whose masked strips cover any width),
+    /// against the general GEMM.
+    #[test]
+    fn addmm_assign_f32_short_inner_equals_the_formula(
+        (a, b, c, alpha, beta) in (1usize..40, 1usize..=16, 1usize..80).prop_flat_map(|(m, k, n)| (
+            tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![k, n], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![m, n], -1.0, 1.0),
+            -2.0f32..2.0,
+            prop_oneof![Just(0.0f32), Just(1.0), -2.0f32..2.0],
+        ))
+    ) {
+        let product = general_gemm(&a, &b);
+        let expected: Vec<f32> = c.to_vec().iter().zip(&product).map(|(c, ab)| alpha * ab + beta * c).collect();
+        let mut updated = c.clone();
+        updated.addmm_assign(&a, &b, alpha, beta);
+        let close32 = updated.to_vec().iter().zip(&expected).all(|(x, y)| (x - y).abs() <= 1e-5 * 16.0);
+        prop_assert!(close32);
+    }
+
     /// `addmm_assign` (C ← α·A·B + β·C in place) equals the naive formula for
     /// β = 0, 1 and others, on every path: few rows, short inner dimension, GEMM.
     #[test]
