@@ -60,24 +60,26 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
     if m == 0 || n == 0 || k == 0 || k > MAX_INNER || b.cs != 1 || b.rs <= 0 {
         return false;
     }
+    #[cfg(target_arch = "x86_64")]
+    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
+        let f = |x: E| x.to_f64() as f32;
+        // SAFETY: E is f32 (checked) and the CPU has AVX-512; the sizes and
+        // pointers are this call's, valid by its contract.
+        unsafe {
+            avx512::update_f32(
+                (m, k, n),
+                (f(alpha), a.ptr as *const f32, a.rs, a.cs),
+                (b.ptr as *const f32, b.rs as usize),
+                f(beta),
+                (c as *mut f32, ldc),
+            )
+        };
+        return true;
+    }
     crate::storage::with_scratch(m * k, |coef: &mut Vec<E>| {
         coef.resize(m * k, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `coef` holds m rows of k.
         unsafe { simd::gather(coef, k, (m, k), a, alpha) };
-        #[cfg(target_arch = "x86_64")]
-        if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
-            // SAFETY: E is f32 (checked) and the CPU has AVX-512; the sizes and
-            // pointers are this call's, valid by its contract.
-            return unsafe {
-                avx512::update_f32(
-                    (m, k, n),
-                    coef.as_ptr() as *const f32,
-                    (b.ptr as *const f32, b.rs as usize),
-                    beta.to_f64() as f32,
-                    (c as *mut f32, ldc),
-                )
-            };
-        }
         simd::dispatch(Job { m, k, n, coef, b: b.ptr, rsb: b.rs as usize, beta, c, ldc });
     });
     true
@@ -205,6 +207,8 @@ fn strip<E: Element, const K: usize, const R: usize, const FMA: bool>(
 /// rows of C, strips of 32 columns (two registers per row), masked loads and
 /// stores at the right edge, so a narrow C (Nielsen's 30-wide layers) is one
 /// masked strip per row block instead of a 16-wide strip and a copied tail.
+/// A is read in place through its strides (one element at a time, broadcast)
+/// and α applied when C is written, so nothing is copied first.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::PREFETCH_AHEAD;
@@ -213,27 +217,33 @@ mod avx512 {
     /// Rows of C per block: 8 rows × 2 accumulators.
     const ROWS: usize = 8;
 
-    /// C ← coef·B + β·C, coef m×k dense (α already applied), B k×n with rows
-    /// `ldb` apart, C m×n with rows `ldc` apart (not read when β = 0).
+    /// C ← α·A·B + β·C, A m×k with strides (`rs`, `cs`), B k×n with rows `ldb`
+    /// apart, C m×n with rows `ldc` apart (not read when β = 0).
     ///
     /// # Safety
     /// The CPU has AVX-512F; the buffers hold those elements.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn update_f32(
         (m, k, n): (usize, usize, usize),
-        coef: *const f32,
+        (alpha, a, rs, cs): (f32, *const f32, isize, isize),
         (b, ldb): (*const f32, usize),
         beta: f32,
         (c, ldc): (*mut f32, usize),
     ) {
         for i0 in (0..m).step_by(ROWS) {
-            // SAFETY: rows i0.. of coef and C lie inside them.
-            let (coef, c) = unsafe { (coef.add(i0 * k), c.add(i0 * ldc)) };
+            let rows = Rows {
+                alpha,
+                // SAFETY: row i0 of A and of C lies inside them.
+                a: unsafe { a.offset(i0 as isize * rs) },
+                rs,
+                cs,
+                c: unsafe { c.add(i0 * ldc) },
+            };
             macro_rules! rows {
                 ($($r:literal)*) => {
                     match ROWS.min(m - i0) {
                         // SAFETY: forwarded from this function's contract.
-                        $($r => unsafe { block::<$r>((k, n), coef, (b, ldb), beta, (c, ldc)) },)*
+                        $($r => unsafe { block::<$r>((k, n), rows, (b, ldb), beta, ldc) },)*
                         _ => unreachable!("a block has 1 to {ROWS} rows"),
                     }
                 };
@@ -242,15 +252,26 @@ mod avx512 {
         }
     }
 
-    /// Rows 0..R of C (from `c`), strip by strip.
+    /// One block's rows of A (strided) and C, and α.
+    #[derive(Clone, Copy)]
+    struct Rows {
+        alpha: f32,
+        a: *const f32,
+        rs: isize,
+        cs: isize,
+        c: *mut f32,
+    }
+
+    /// Rows 0..R of C (from `rows.c`), strip by strip.
     #[target_feature(enable = "avx512f")]
     unsafe fn block<const R: usize>(
         (k, n): (usize, usize),
-        coef: *const f32,
+        rows: Rows,
         (b, ldb): (*const f32, usize),
         beta: f32,
-        (c, ldc): (*mut f32, usize),
+        ldc: usize,
     ) {
+        let Rows { alpha, a, rs, cs, c } = rows;
         let mask = |lanes: usize| -> __mmask16 {
             if lanes >= 16 {
                 !0
@@ -258,6 +279,7 @@ mod avx512 {
                 (1u16 << lanes) - 1
             }
         };
+        let (alpha, beta_v) = (_mm512_set1_ps(alpha), _mm512_set1_ps(beta));
         for j0 in (0..n).step_by(32) {
             let (lo, hi) = (mask(n - j0), mask((n - j0).saturating_sub(16)));
             // SAFETY (this block): masked-off lanes are not accessed, so only
@@ -273,28 +295,31 @@ mod avx512 {
                     }
                 }
                 let mut acc = [[_mm512_setzero_ps(); 2]; R];
-                if beta != 0.0 {
-                    let scale = _mm512_set1_ps(beta);
-                    for (r, sums) in acc.iter_mut().enumerate() {
-                        let row = c.add(r * ldc + j0);
-                        sums[0] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(lo, row));
-                        sums[1] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
-                    }
-                }
                 for p in 0..k {
                     let row = b.add(p * ldb + j0);
                     let (b0, b1) =
                         (_mm512_maskz_loadu_ps(lo, row), _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
                     for (r, sums) in acc.iter_mut().enumerate() {
-                        let x = _mm512_set1_ps(*coef.add(r * k + p));
+                        let x = _mm512_set1_ps(*a.offset(r as isize * rs + p as isize * cs));
                         sums[0] = _mm512_fmadd_ps(x, b0, sums[0]);
                         sums[1] = _mm512_fmadd_ps(x, b1, sums[1]);
                     }
                 }
                 for (r, sums) in acc.iter().enumerate() {
                     let row = c.add(r * ldc + j0);
-                    _mm512_mask_storeu_ps(row, lo, sums[0]);
-                    _mm512_mask_storeu_ps(row.wrapping_add(16), hi, sums[1]);
+                    let halves = [(row, lo, sums[0]), (row.wrapping_add(16), hi, sums[1])];
+                    for (at, lanes, sum) in halves {
+                        let scaled = if beta == 0.0 {
+                            _mm512_mul_ps(alpha, sum)
+                        } else {
+                            _mm512_fmadd_ps(
+                                alpha,
+                                sum,
+                                _mm512_mul_ps(beta_v, _mm512_maskz_loadu_ps(lanes, at)),
+                            )
+                        };
+                        _mm512_mask_storeu_ps(at, lanes, scaled);
+                    }
                 }
             }
         }
