@@ -4,8 +4,9 @@
 //! The views' strides go straight to the GEMM, which packs its operands itself:
 //! a transposed, sliced, flipped or broadcast operand is never copied first.
 //! The only allocation is the output. Two shapes skip the GEMM's packing:
-//! products with at most 16 rows in A — a minibatch times a weight matrix — go
-//! to [`small_matmul`](crate::small_matmul), and products with a short inner
+//! products with few rows in A (at most 16; in f32 on AVX-512 up to 50) — a
+//! minibatch times a weight matrix — go to
+//! [`small_matmul`](crate::small_matmul), and products with a short inner
 //! dimension (k ≤ 16) — a weight gradient zᵀ·∂C/∂s — go to
 //! [`rank_update`](crate::rank_update), which also serves the in-place
 //! [`Tensor::addmm_assign`].

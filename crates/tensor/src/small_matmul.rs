@@ -1,5 +1,5 @@
-//! A matrix product for few rows: C = A·B with A of at most 16 rows (128 in f32
-//! on AVX-512 with a row-major B).
+//! A matrix product for few rows: C = A·B with A of at most 16 rows (in f32 on
+//! AVX-512, up to 50).
 //!
 //! A minibatch of 10 times a 1000×1000 weight matrix is the paper's whole
 //! workload. A general GEMM (matrixmultiply) first packs B into panels — for
@@ -9,16 +9,17 @@
 //! * B row-major (a weight W as stored, in `x·W`): for each strip of 16 columns,
 //!   the 16-wide partial sums of all m rows of C live in registers while B's rows
 //!   stream past (`strip` kernel), [`K_BLOCK`] rows of B per pass so that the
-//!   hardware prefetcher follows the rows' pages; in f32 on AVX-512, strips of
-//!   32 columns through intrinsics (`avx512`), in register blocks of 12 rows;
+//!   hardware prefetcher follows the rows' pages;
 //! * B column-major (a transposed weight, in `g·Wᵀ`): each column of B is a
 //!   contiguous row of W, and each C element is a dot product of it with a row
-//!   of A, accumulated 16 lanes at a time (`dot` kernel; `avx512` for f32).
+//!   of A, accumulated 16 lanes at a time (`dot` kernel).
 //!
 //! The row count is a const generic so the accumulators are fixed-size arrays the
 //! compiler keeps in registers; [`simd::dispatch`] picks the AVX-512, AVX2 + FMA
-//! or portable build at run time. Any other layout (negative
-//! or zero strides in B, more rows) goes to matrixmultiply.
+//! or portable build at run time. In f32 on AVX-512 the same two kernels are
+//! written with intrinsics (`avx512`), 32 columns wide, with a plan of which
+//! shapes they take measured against matrixmultiply ([`avx512_product`]). Any
+//! other layout (negative or zero strides in B, more rows) goes to matrixmultiply.
 
 use crate::element::Element;
 use crate::matmul::Operand;
@@ -60,9 +61,10 @@ struct Job<'a, E> {
 }
 
 /// Computes C = A·B into `c` (m×n with row stride `ldc`; every element written,
-/// none read, so it may be uninitialized) when A has at most 16 rows and B has
-/// unit stride along one axis; returns false (and touches nothing) otherwise, so
-/// the caller uses the general GEMM.
+/// none read, so it may be uninitialized) when A has few rows (at most 16, or
+/// as [`avx512_product`] decides for f32 on AVX-512) and B has unit stride
+/// along one axis; returns false (and touches nothing) otherwise, so the
+/// caller uses the general GEMM.
 ///
 /// # Safety
 /// As for [`Element::gemm`]: every element of A and B reachable through the given
@@ -84,50 +86,91 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     } else {
         return false;
     };
-    let intrinsics = avx512_takes::<E>(m, k, layout);
-    if m > MAX_ROWS && !intrinsics {
+    #[cfg(target_arch = "x86_64")]
+    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
+        let cast = |o: Operand<E>| Operand { ptr: o.ptr as *const f32, rs: o.rs, cs: o.cs };
+        // SAFETY: E is f32 (checked) and the CPU has AVX-512; the operands are
+        // this call's, valid by its contract.
+        return unsafe { avx512_product((m, k, n), cast(a), (cast(b), layout), (c as *mut f32, ldc)) };
+    }
+    if m > MAX_ROWS {
         return false;
     }
-    #[cfg(target_arch = "x86_64")]
-    if intrinsics && a.cs == 1 && a.rs > 0 {
-        // The AVX-512 kernels read A's rows in place (unit stride; masked loads
-        // at the end of a row), so a row-major A is not copied.
-        // SAFETY: E is f32 and the CPU has AVX-512 (`avx512_takes`); the sizes
-        // and pointers are this call's, valid by its contract.
-        unsafe {
-            avx512::matmul_f32(
-                (m, k, n),
-                (a.ptr as *const f32, a.rs as usize),
-                (b.ptr as *const f32, layout),
-                (c as *mut f32, ldc),
-            )
-        };
-        return true;
-    }
-    // A is small (≤ 128 rows): copy it densely, rows zero-padded to whole 16-lane
+    // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
     let k_padded = k.div_ceil(LANES) * LANES;
     crate::storage::with_scratch(m * k_padded, |dense: &mut Vec<E>| {
         dense.resize(m * k_padded, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
         unsafe { simd::gather(dense, k_padded, (m, k), a, E::ONE) };
-        #[cfg(target_arch = "x86_64")]
-        if intrinsics {
-            let cast = |p: *const E| p as *const f32;
-            // SAFETY: E is f32 and the CPU has AVX-512 (`avx512_takes`); the sizes
-            // and pointers are this call's, valid by its contract.
-            return unsafe {
-                avx512::matmul_f32(
-                    (m, k, n),
-                    (cast(dense.as_ptr()), k_padded),
-                    (cast(b.ptr), layout),
-                    (c as *mut f32, ldc),
-                )
-            };
-        }
         simd::dispatch(Job { m, k, k_padded, n, a: dense, b: b.ptr, layout, c, ldc });
     });
     true
+}
+
+/// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
+/// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
+/// layouts; BENCHMARKS.md):
+///
+/// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
+///   dimension is too long for [`rank_update`](crate::rank_update), which is
+///   written for that shape): the strip kernel;
+/// * column-major B, at most 12 rows: the dot kernel. At m = 10 it ran at
+///   1.9–5.8× matrixmultiply for k ≥ 784 (the transposed weights of W1), but
+///   only 0.5–0.9× for k ≤ 400, where its horizontal sums outweigh the
+///   products; it stays there too because it allocates nothing, which keeps
+///   Nielsen's training step (W3, k = 30) allocation-free, and W3 was no
+///   faster with those products sent to matrixmultiply (18,540 against
+///   18,710 steps/s), which allocates its packing buffers on every call;
+/// * anything else: false, and the caller uses the GEMM.
+///
+/// # Safety
+/// As for [`try_small_matmul`]; the CPU has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+unsafe fn avx512_product(
+    (m, k, n): (usize, usize, usize),
+    a: Operand<f32>,
+    (b, layout): (Operand<f32>, BLayout),
+    c: (*mut f32, usize),
+) -> bool {
+    let takes = match layout {
+        BLayout::RowMajor { .. } => {
+            m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
+        }
+        BLayout::ColumnMajor { .. } => m <= avx512::BLOCK_ROWS,
+    };
+    if takes {
+        // SAFETY: E is f32 on an AVX-512 CPU; the operands are valid by this
+        // function's contract.
+        unsafe { with_rows_of_a((m, k, n), a, (b.ptr, layout), c) };
+    }
+    takes
+}
+
+/// Runs [`avx512::matmul_f32`] on A's rows in place when they have unit stride
+/// (the kernels need nothing else), else on a dense copy of A.
+///
+/// # Safety
+/// As for [`avx512_product`].
+#[cfg(target_arch = "x86_64")]
+unsafe fn with_rows_of_a(
+    (m, k, n): (usize, usize, usize),
+    a: Operand<f32>,
+    b: (*const f32, BLayout),
+    c: (*mut f32, usize),
+) {
+    if a.cs == 1 && a.rs > 0 {
+        // SAFETY: forwarded.
+        return unsafe { avx512::matmul_f32((m, k, n), (a.ptr, a.rs as usize), b, c) };
+    }
+    crate::storage::with_scratch(m * k, |dense: &mut Vec<f32>| {
+        dense.resize(m * k, 0.0);
+        // SAFETY: A is m×k; `dense` holds m rows of k.
+        unsafe {
+            simd::gather(dense, k, (m, k), a, 1.0);
+            avx512::matmul_f32((m, k, n), (dense.as_ptr(), k), b, c)
+        }
+    });
 }
 
 impl<E: Element> Kernel for Job<'_, E> {
@@ -187,35 +230,12 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
     }
 }
 
-/// Whether the f32 AVX-512 kernels ([`avx512`]) take this product: f32 on an
-/// AVX-512 CPU; with a row-major B up to [`avx512::MAX_ROWS`] rows (past 16 only
-/// when the inner dimension is too long for
-/// [`rank_update`](crate::rank_update), which is written for that shape); with a
-/// column-major B one register block of rows.
-fn avx512_takes<E: Element>(m: usize, k: usize, layout: BLayout) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let rows_ok = match layout {
-            BLayout::RowMajor { .. } => {
-                m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
-            }
-            BLayout::ColumnMajor { .. } => m <= avx512::BLOCK_ROWS,
-        };
-        rows_ok && std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (m, k, layout);
-        false
-    }
-}
-
 /// The two kernels written with AVX-512 intrinsics for f32. Intrinsics, because
 /// LLVM's auto-vectorizer turned the 32-wide loops over nested arrays into
 /// scalar code; masked loads and stores, so any width and inner length runs
 /// without a scalar tail or a padded copy.
 ///
-/// * Row-major B, up to 128 rows of A in register blocks of at most 12 rows:
+/// * Row-major B, up to 50 rows of A in register blocks of at most 12 rows:
 ///   strips of 32 columns (two registers per row of the block), in passes of
 ///   [`K_BLOCK`] rows of B; within a pass every row block of A sweeps all
 ///   strips, so that pass of B (128 KB for a 1000-wide weight) is read from
@@ -230,10 +250,10 @@ mod avx512 {
     use super::{BLayout, K_BLOCK};
     use std::arch::x86_64::*;
 
-    /// The most rows of A these kernels take. Past about 200 rows
-    /// matrixmultiply's packed GEMM is as fast on the Intel Xeon measured (see
-    /// BENCHMARKS.md); at 100 rows these kernels are ahead of it.
-    pub(super) const MAX_ROWS: usize = 128;
+    /// The most rows of A the strip kernel takes: against matrixmultiply on
+    /// the Intel Xeon, 1.05× or more at 24 and 50 rows for every k and n
+    /// swept, 0.9–1.0× at 64 and 80, 0.93–1.05× at 100, 0.83–0.93× at 128.
+    pub(super) const MAX_ROWS: usize = 50;
     /// Rows of A in one register block: 12 rows × 2 accumulators, two vectors of
     /// B and a broadcast of A fit in the 32 vector registers.
     pub(super) const BLOCK_ROWS: usize = 12;

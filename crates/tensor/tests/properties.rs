@@ -220,12 +220,17 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Few-row products (the streaming paths: ≤ 16 rows, and in f32 on AVX-512
-    /// up to 128 rows in register blocks of ≤ 12; both B layouts; lengths around
-    /// the 16- and 32-lane strips and the 32-row passes of B) agree with the
-    /// general GEMM within f32 rounding.
+    /// up to 50 rows in register blocks of ≤ 12; both B layouts, a
+    /// column-major B also with a long inner dimension; lengths around the 16-
+    /// and 32-lane strips and the 32-row passes of B) agree with the general
+    /// GEMM within f32 rounding.
     #[test]
     fn small_row_matmul_equals_the_general_path(
-        (a, b, bt) in (prop_oneof![1usize..=16, 17usize..=130], 1usize..100, 1usize..70).prop_flat_map(|(m, k, n)| (
+        (a, b, bt) in prop_oneof![
+            (prop_oneof![1usize..=16, 17usize..=130], 1usize..100, 1usize..70),
+            // Long inner dimensions: the dot kernel for a column-major B.
+            (1usize..=16, 250usize..300, 1usize..40),
+        ].prop_flat_map(|(m, k, n)| (
             tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
             tensor::strategies::tensor::<f32>(vec![k, n], -1.0, 1.0),
             tensor::strategies::tensor::<f32>(vec![n, k], -1.0, 1.0),
