@@ -110,18 +110,19 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 
 /// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
 /// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
-/// layouts; BENCHMARKS.md):
+/// layouts, gradlab's `matmul` against a bare sgemm call; BENCHMARKS.md):
 ///
 /// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
 ///   dimension is too long for [`rank_update`](crate::rank_update), which is
 ///   written for that shape): the strip kernel;
-/// * column-major B, at most 12 rows: the dot kernel. At m = 10 it ran at
-///   1.9–5.8× matrixmultiply for k ≥ 784 (the transposed weights of W1), but
-///   only 0.5–0.9× for k ≤ 400, where its horizontal sums outweigh the
-///   products; it stays there too because it allocates nothing, which keeps
-///   Nielsen's training step (W3, k = 30) allocation-free, and W3 was no
-///   faster with those products sent to matrixmultiply (18,540 against
-///   18,710 steps/s), which allocates its packing buffers on every call;
+/// * column-major B, at most 16 rows (two passes over B past 12): the dot
+///   kernel. It ran at 1.2–5.8× matrixmultiply for k ≥ 256 (m = 10, 13, 16;
+///   the transposed weights of W1 have k = 1000), 0.7–1.7× at k = 100, but
+///   0.26–0.84× at k = 20–30, where its horizontal sums outweigh the
+///   products. It takes those too because it allocates nothing: training
+///   stays allocation-free up to minibatch 16 (W3 has k = 30), and W3 was no
+///   faster with them sent to matrixmultiply (18,540 against 18,710 steps/s),
+///   which allocates its packing buffers on every call;
 /// * anything else: false, and the caller uses the GEMM.
 ///
 /// # Safety
@@ -137,7 +138,7 @@ unsafe fn avx512_product(
         BLayout::RowMajor { .. } => {
             m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
         }
-        BLayout::ColumnMajor { .. } => m <= avx512::BLOCK_ROWS,
+        BLayout::ColumnMajor { .. } => m <= MAX_ROWS,
     };
     if takes {
         // SAFETY: E is f32 on an AVX-512 CPU; the operands are valid by this
@@ -240,11 +241,11 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
 ///   [`K_BLOCK`] rows of B; within a pass every row block of A sweeps all
 ///   strips, so that pass of B (128 KB for a 1000-wide weight) is read from
 ///   memory once and from L2 by the other row blocks.
-/// * Column-major B (rows of W, contiguous), at most 12 rows of A: C's element
-///   (i, j) is the dot product of A's row i and W's row j, two rows of W at a
-///   time. With more rows this kernel reads A from L2 for every pair of W's
-///   rows and lost to matrixmultiply (W2 at minibatch 100: 22 against 30
-///   steps/s), so those go to the GEMM.
+/// * Column-major B (rows of W, contiguous), at most 16 rows of A in blocks of
+///   at most 12: C's element (i, j) is the dot product of A's row i and W's
+///   row j, two rows of W at a time. With many more rows this kernel reads A
+///   from L2 for every pair of W's rows and lost to matrixmultiply (W2 at
+///   minibatch 100: 22 against 30 steps/s), so those go to the GEMM.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{BLayout, K_BLOCK};
@@ -332,8 +333,11 @@ mod avx512 {
                     }
                 }
                 BLayout::ColumnMajor { col_stride } => {
-                    let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n };
-                    with_rows!(m, dot_pass(block));
+                    for (i0, i1) in (0..blocks).map(rows) {
+                        let (a, c) = (a.add(i0 * lda), c.add(i0 * ldc));
+                        let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n };
+                        with_rows!(i1 - i0, dot_pass(block));
+                    }
                 }
             }
         }
