@@ -272,16 +272,9 @@ mod avx512 {
         ldc: usize,
     ) {
         let Rows { alpha, a, rs, cs, c } = rows;
-        let mask = |lanes: usize| -> __mmask16 {
-            if lanes >= 16 {
-                !0
-            } else {
-                (1u16 << lanes) - 1
-            }
-        };
         let (alpha, beta_v) = (_mm512_set1_ps(alpha), _mm512_set1_ps(beta));
         for j0 in (0..n).step_by(32) {
-            let (lo, hi) = (mask(n - j0), mask((n - j0).saturating_sub(16)));
+            let (lo, hi) = crate::simd::strip_masks(n - j0);
             // SAFETY (this block): masked-off lanes are not accessed, so only
             // columns j0..n of B's and C's rows are; `wrapping_add` for the
             // second half's address, which may lie past the end when masked off,

@@ -137,3 +137,13 @@ pub(crate) unsafe fn copy_lanes<E: Copy>(src: *const E, dst: *mut E, width: usiz
         }
     }
 }
+
+/// Masks of the lanes of a 32-column strip (two AVX-512 registers) that lie
+/// inside a row when `remaining` columns are left: (first 16, second 16). For
+/// the f32 intrinsics kernels of [`small_matmul`](crate::small_matmul) and
+/// [`rank_update`](crate::rank_update).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn strip_masks(remaining: usize) -> (u16, u16) {
+    let mask = |lanes: usize| if lanes >= 16 { !0 } else { (1u16 << lanes) - 1 };
+    (mask(remaining), mask(remaining.saturating_sub(16)))
+}

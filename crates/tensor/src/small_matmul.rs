@@ -343,19 +343,12 @@ mod avx512 {
         }
     }
 
-    /// Masks of the lanes of a 32-column strip that lie inside C when
-    /// `remaining` columns are left: (first 16, second 16).
-    fn strip_masks(remaining: usize) -> (__mmask16, __mmask16) {
-        let mask = |lanes: usize| if lanes >= 16 { !0 } else { (1u16 << lanes) - 1 };
-        (mask(remaining), mask(remaining.saturating_sub(16)))
-    }
-
     /// Row-major B: for each strip of 32 columns, R rows × 2 registers of
     /// partial sums while rows p0..p1 of B go by.
     #[target_feature(enable = "avx512f")]
     unsafe fn strip_pass<const R: usize>(blk: Block) {
         for j0 in (0..blk.n).step_by(32) {
-            let (lo, hi) = strip_masks(blk.n - j0);
+            let (lo, hi) = crate::simd::strip_masks(blk.n - j0);
             // SAFETY (this block): masked-off lanes are not accessed, so only
             // columns j0..n of the rows of B and C are; `wrapping_add` because
             // the second half's address may lie past the end when it is masked off.
