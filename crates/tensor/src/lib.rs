@@ -64,6 +64,7 @@ mod layout;
 mod math;
 mod matmul;
 mod operators;
+mod packed_gemm;
 mod random;
 mod rank_update;
 mod reduce;

@@ -1,15 +1,17 @@
-//! Matrix multiplication: matrixmultiply's `sgemm` / `dgemm`, and two
-//! streaming paths of our own for the shapes of minibatch training.
+//! Matrix multiplication: matrixmultiply's `sgemm` / `dgemm`, and three
+//! paths of our own for the shapes of minibatch training.
 //!
-//! The views' strides go straight to the GEMM, which packs its operands itself:
-//! a transposed, sliced, flipped or broadcast operand is never copied first.
-//! The only allocation is the output. Two shapes skip the GEMM's packing:
+//! The views' strides go straight to the kernels, which pack or stream their
+//! operands themselves: a transposed, sliced, flipped or broadcast operand is
+//! never copied first. The only allocation is the output. In order of trial:
 //! products with few rows in A (at most 16; in f32 on AVX-512 up to 50) — a
 //! minibatch times a weight matrix — go to
-//! [`small_matmul`](crate::small_matmul), and products with a short inner
+//! [`small_matmul`](crate::small_matmul); products with a short inner
 //! dimension (k ≤ 16) — a weight gradient zᵀ·∂C/∂s — go to
 //! [`rank_update`](crate::rank_update), which also serves the in-place
-//! [`Tensor::addmm_assign`].
+//! [`Tensor::addmm_assign`]; in f32 on AVX-512 everything else goes to
+//! [`packed_gemm`](crate::packed_gemm); the rest (f64, other CPUs) to
+//! matrixmultiply.
 //!
 //! Threads: with [`set_threads`](crate::set_threads)(n) > 1, a large product is
 //! split by columns of C over persistent worker threads
@@ -20,6 +22,7 @@ use smallvec::SmallVec;
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{broadcast_shapes, contiguous_strides, walk, Layout, Shape};
+use crate::packed_gemm::try_packed_gemm;
 use crate::rank_update::try_rank_update;
 use crate::small_matmul::try_small_matmul;
 use crate::tensor::Tensor;
@@ -197,7 +200,7 @@ impl<E: Element> Product<E> {
         crate::threads::run_parallel(workers, &part);
     }
 
-    /// Columns `start..end` of C: the streaming path for few rows, else the GEMM.
+    /// Columns `start..end` of C: the first path that takes the shape (see the module docs).
     ///
     /// # Safety
     /// As for [`run`](Product::run).
@@ -216,6 +219,10 @@ impl<E: Element> Product<E> {
             }
             // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
             if try_rank_update(shape, alpha, a, b, beta, c, self.n) {
+                return;
+            }
+            // Anything else, in f32 on AVX-512: packed operands and a 12×32 kernel.
+            if try_packed_gemm(shape, alpha, a, b, beta, c, self.n) {
                 return;
             }
             let (m, k, n) = shape;

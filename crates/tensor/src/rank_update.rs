@@ -13,7 +13,7 @@
 //! (`Tensor::addmm_assign`), and no weight gradient is ever stored. Like
 //! [`small_matmul`](crate::small_matmul), the inner dimension is a const generic
 //! so its loop unrolls, and [`simd::dispatch`] picks the instruction set; other
-//! layouts go to matrixmultiply.
+//! layouts go to the general GEMM.
 
 use crate::element::Element;
 use crate::matmul::Operand;

@@ -19,7 +19,8 @@
 //! or portable build at run time. In f32 on AVX-512 the same two kernels are
 //! written with intrinsics (`avx512`), 32 columns wide, with a plan of which
 //! shapes they take measured against matrixmultiply ([`avx512_product`]). Any
-//! other layout (negative or zero strides in B, more rows) goes to matrixmultiply.
+//! other layout (negative or zero strides in B, more rows) goes to the general
+//! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::packed_gemm), else matrixmultiply).
 
 use crate::element::Element;
 use crate::matmul::Operand;
@@ -115,14 +116,13 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 /// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
 ///   dimension is too long for [`rank_update`](crate::rank_update), which is
 ///   written for that shape): the strip kernel;
-/// * column-major B, at most 16 rows (two passes over B past 12): the dot
-///   kernel. It ran at 1.2–5.8× matrixmultiply for k ≥ 256 (m = 10, 13, 16;
-///   the transposed weights of W1 have k = 1000), 0.7–1.7× at k = 100, but
-///   0.26–0.84× at k = 20–30, where its horizontal sums outweigh the
-///   products. It takes those too because it allocates nothing: training
-///   stays allocation-free up to minibatch 16 (W3 has k = 30), and W3 was no
-///   faster with them sent to matrixmultiply (18,540 against 18,710 steps/s),
-///   which allocates its packing buffers on every call;
+/// * column-major B, at most 16 rows (two passes over B past 12) and an inner
+///   dimension of at least [`avx512::DOT_MIN_INNER`]: the dot kernel. It ran
+///   at 1.0–4× matrixmultiply at k ≥ 256 (the transposed weights of W1 have
+///   k = 1000) but 0.23–0.7× at k = 17–30, where its horizontal sums outweigh
+///   the products; those shorter products go to the packed GEMM, which ran
+///   1.4–4× faster than this kernel on them and, drawing its buffers from
+///   the pool, keeps training allocation-free (tests/allocation_free.rs);
 /// * anything else: false, and the caller uses the GEMM.
 ///
 /// # Safety
@@ -138,7 +138,7 @@ unsafe fn avx512_product(
         BLayout::RowMajor { .. } => {
             m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
         }
-        BLayout::ColumnMajor { .. } => m <= MAX_ROWS,
+        BLayout::ColumnMajor { .. } => m <= MAX_ROWS && k >= avx512::DOT_MIN_INNER,
     };
     if takes {
         // SAFETY: E is f32 on an AVX-512 CPU; the operands are valid by this
@@ -260,6 +260,10 @@ mod avx512 {
     pub(super) const BLOCK_ROWS: usize = 12;
     /// Rows of W per pass of the dot kernel.
     const DOT_COLUMNS: usize = 2;
+    /// The shortest inner dimension the dot kernel takes: shorter dot
+    /// products are dominated by their horizontal sums, and the packed GEMM
+    /// ran 1.4–4× faster on them (m = 10, 16; k = 17–100).
+    pub(super) const DOT_MIN_INNER: usize = 256;
     /// One register block's share of one pass.
     #[derive(Clone, Copy)]
     struct Block {

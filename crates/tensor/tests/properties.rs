@@ -246,6 +246,35 @@ proptest! {
         prop_assert!(close(&a64.matmul(&b64).to_vec(), &naive_matmul(&a64, &b64)));
     }
 
+    /// The packed GEMM (f32 on AVX-512: the products the streaming paths do not
+    /// take) against matrixmultiply: A and B in any layout (row- or
+    /// column-major, strided, flipped), C ← α·A·B + β·C for β = 0, 1 and
+    /// others; row counts across register blocks of 12 and blocks of 768 rows,
+    /// inner dimensions across passes of 256, widths across strips of 32.
+    #[test]
+    fn packed_gemm_equals_the_general_path(
+        (a, b, c, alpha, beta) in (
+            prop_oneof![4 => 51usize..=130, 1 => 760usize..=800],
+            prop_oneof![17usize..100, 250usize..600],
+            1usize..100,
+        ).prop_flat_map(|(m, k, n)| (
+            tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::any_layout_tensor::<f32>(vec![k, n], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![m, n], -1.0, 1.0),
+            -2.0f32..2.0,
+            prop_oneof![Just(0.0f32), Just(1.0), -2.0f32..2.0],
+        ))
+    ) {
+        let k = a.shape()[1] as f32;
+        let close32 = |x: &[f32], y: &[f32]| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-5 * k);
+        let product = general_gemm(&a, &b);
+        prop_assert!(close32(&a.matmul(&b).to_vec(), &product));
+        let expected: Vec<f32> = c.to_vec().iter().zip(&product).map(|(c, ab)| alpha * ab + beta * c).collect();
+        let mut updated = c.clone();
+        updated.addmm_assign(&a, &b, alpha, beta);
+        prop_assert!(close32(&updated.to_vec(), &expected));
+    }
+
     /// More rows than the streaming path takes: the general path against the naive loop.
     #[test]
     fn many_row_matmul_equals_naive(

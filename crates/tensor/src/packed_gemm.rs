@@ -1,0 +1,426 @@
+//! The general f32 matrix product on AVX-512 CPUs: C ← α·A·B + β·C with packed
+//! operands and a 12×32 register kernel, for the products the streaming paths
+//! ([`small_matmul`](crate::small_matmul), [`rank_update`](crate::rank_update))
+//! do not take: a minibatch of 100 times a weight (`x·W`, `g·Wᵀ`) and its
+//! weight gradient (`xᵀ·g`), and a few rows times a short transposed weight.
+//!
+//! matrixmultiply (0.3.11, with its `avx512` feature) has a 16×16 AVX-512
+//! kernel; this one differs where the shapes of training make it pay:
+//!
+//! * a 12×32 block of C in 24 of the 32 registers: each step down the inner
+//!   dimension loads two vectors of B, broadcasts 12 values of A and does 24
+//!   multiply-adds (16×16 does 16 per vector of B);
+//! * the packing is vectorized for every unit-stride layout: a row-major B
+//!   is copied along its rows, a column-major B (a transposed weight) and a
+//!   row-major A through 16×16 transposes in registers;
+//! * C is written twelve rows at a time along its rows (a 4 MB weight
+//!   gradient is streamed out, not visited a strip at a time down its pages);
+//! * a last strip of at most 16 columns (a 10-class output layer) runs a
+//!   16-wide kernel instead of a padded 32-wide one;
+//! * the packing buffers come from the thread's buffer pool: training does
+//!   not allocate once warm.
+//!
+//! The loops, outermost first:
+//!
+//! ```text
+//! for each pass of at most KC = 256 inner indices p:      (C is added to after the first)
+//!     for each block of at most NC = 512 columns:
+//!         pack that KC×NC block of B in strips of 32 columns, p-major   → stays in L2
+//!         for each register block of ≤ 12 rows of A:
+//!             pack its 12×KC values of A, p-major                        → stays in L1
+//!             for each strip of the block: C block ← α·A block·B strip + β·C block
+//! ```
+//!
+//! Measured against matrixmultiply shape by shape on the Intel Xeon of
+//! BENCHMARKS.md (`cargo bench --bench matmul_plan`): 1.0–1.2× at m ≥ 64 for
+//! most shapes (100×1000×1000: 1.11× with B row-major, 1.18× column-major),
+//! within noise of 1.0 at a few small ones.
+
+use crate::element::Element;
+use crate::matmul::Operand;
+
+/// Computes C ← α·A·B + β·C into `c` (m×n, rows `ldc` apart, unit column
+/// stride) when the elements are f32 and the CPU has AVX-512F; returns false
+/// (touching nothing) otherwise. As in BLAS, with β = 0 the old C is never
+/// read, so it may be uninitialized.
+///
+/// # Safety
+/// As for [`Element::gemm`]: every element of A (m×k) and B (k×n) reachable
+/// through the given strides lies in its buffer, and `c` has room for the m×n
+/// block; C does not overlap A or B.
+pub(crate) unsafe fn try_packed_gemm<E: Element>(
+    (m, k, n): (usize, usize, usize),
+    alpha: E,
+    a: Operand<E>,
+    b: Operand<E>,
+    beta: E,
+    c: *mut E,
+    ldc: usize,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && crate::simd::has_avx512() {
+        if m == 0 || n == 0 || k == 0 {
+            return false;
+        }
+        let cast = |o: Operand<E>| Operand { ptr: o.ptr as *const f32, rs: o.rs, cs: o.cs };
+        let f = |x: E| x.to_f64() as f32;
+        // SAFETY: E is f32 (checked) and the CPU has AVX-512F; the operands are
+        // this call's, valid by its contract.
+        unsafe { avx512::gemm_f32((m, k, n), f(alpha), cast(a), cast(b), f(beta), (c as *mut f32, ldc)) };
+        return true;
+    }
+    let _ = ((m, k, n), alpha, a, b, beta, c, ldc);
+    false
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use crate::matmul::Operand;
+    use std::arch::x86_64::*;
+
+    /// Inner indices per pass: a packed block of B is KC×[`NC`] values.
+    const KC: usize = 256;
+    /// Columns of B packed at a time: 256×512 values are 512 KB, which stay
+    /// in L2 while every register block of A runs over them.
+    const NC: usize = 512;
+    /// Rows of a register block (12 rows × 2 accumulators, two vectors of B
+    /// and a broadcast of A fit in the 32 vector registers). Its packed A,
+    /// 12×256 values, stays in L1.
+    const MR: usize = 12;
+    /// Columns of a strip: two 16-lane registers (one for a last strip of at most 16).
+    const NR: usize = 32;
+
+    /// One register block's work: C block (R rows × `width` ≤ 16·V columns) ←
+    /// α·A block·B strip + β·C block.
+    #[derive(Clone, Copy)]
+    struct Tile {
+        /// The block of A, packed: kc steps of R values.
+        a: *const f32,
+        /// The strip of B, packed: kc steps of 16·V values.
+        b: *const f32,
+        kc: usize,
+        /// The block's first element of C; rows `ldc` apart.
+        c: *mut f32,
+        ldc: usize,
+        width: usize,
+        alpha: f32,
+        /// 0 on the first pass when the caller's β is 0: C is then not read.
+        beta: f32,
+    }
+
+    /// Calls `kernel::<R, V>(tile)` with the consts R equal to `rows` (1 to
+    /// 12) and V = 1 for a strip of at most 16 columns, else 2.
+    macro_rules! with_rows {
+        ($rows:expr, $width:expr, $tile:expr) => {
+            with_rows!(@ $rows, $width, $tile, 1 2 3 4 5 6 7 8 9 10 11 12)
+        };
+        (@ $rows:expr, $width:expr, $tile:expr, $($r:literal)*) => {
+            match ($rows, $width <= 16) {
+                $(($r, true) => kernel::<$r, 1>($tile),)*
+                $(($r, false) => kernel::<$r, 2>($tile),)*
+                _ => unreachable!("a register block has 1 to {MR} rows"),
+            }
+        };
+    }
+
+    /// The product, for the f32 elements of [`try_packed_gemm`](super::try_packed_gemm).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; m, k, n ≥ 1; the operands as for `try_packed_gemm`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn gemm_f32(
+        (m, k, n): (usize, usize, usize),
+        alpha: f32,
+        a: Operand<f32>,
+        b: Operand<f32>,
+        beta: f32,
+        (c, ldc): (*mut f32, usize),
+    ) {
+        let passes = k.div_ceil(KC);
+        let longest = k.div_ceil(passes);
+        let widest = n.min(NC).next_multiple_of(NR);
+        with_packing_buffers(MR * longest, longest * widest, |a_pack, b_pack| {
+            for pass in 0..passes {
+                // Passes of nearly equal length: k = 1000 is 4 passes of 250.
+                let (p0, p1) = (pass * k / passes, (pass + 1) * k / passes);
+                let beta = if pass == 0 { beta } else { 1.0 };
+                for j0 in (0..n).step_by(NC) {
+                    let columns = NC.min(n - j0);
+                    // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
+                    // inside B and C; the buffers have room for the packed blocks.
+                    unsafe {
+                        let b = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
+                        pack_b(b_pack, b, p1 - p0, columns);
+                        let a = Operand { ptr: a.ptr.offset(p0 as isize * a.cs), ..a };
+                        column_block(
+                            (m, p1 - p0, columns),
+                            (alpha, a, beta),
+                            (c.add(j0), ldc),
+                            (a_pack, b_pack),
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    /// Runs `f` with two 64-byte aligned buffers from the thread's pool, of at
+    /// least `a_len` and `b_len` floats, uninitialized (packing writes every
+    /// value the kernel reads), so that every vector load of a packed strip
+    /// stays within one cache line.
+    fn with_packing_buffers(a_len: usize, b_len: usize, f: impl FnOnce(*mut f32, *mut f32)) {
+        let start = |buffer: &mut Vec<f32>, len: usize| {
+            buffer.reserve(len + 16);
+            let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
+            spare.wrapping_add(spare.align_offset(64).min(16))
+        };
+        crate::storage::with_scratch(a_len + 16, |a_buffer: &mut Vec<f32>| {
+            crate::storage::with_scratch(b_len + 16, |b_buffer: &mut Vec<f32>| {
+                f(start(a_buffer, a_len), start(b_buffer, b_len))
+            })
+        })
+    }
+
+    /// All rows of A against one packed block of B (kc inner indices ×
+    /// `columns`): for each register block of rows, pack its A, then run it
+    /// over every strip of the block. C is written twelve rows at a time,
+    /// along its rows.
+    ///
+    /// # Safety
+    /// As for [`gemm_f32`]; A is m×kc from `a`, C m×columns from `c`;
+    /// `a_pack` holds 12·kc values, `b_pack` the packed block.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn column_block(
+        (m, kc, columns): (usize, usize, usize),
+        (alpha, a, beta): (f32, Operand<f32>, f32),
+        (c, ldc): (*mut f32, usize),
+        (a_pack, b_pack): (*mut f32, *const f32),
+    ) {
+        // Register blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
+        let blocks = m.div_ceil(MR);
+        for block in 0..blocks {
+            let (i0, i1) = (block * m / blocks, (block + 1) * m / blocks);
+            // SAFETY (this block): rows i0..i1 are inside A and C, and every
+            // strip inside the packed block and C's columns.
+            unsafe {
+                pack_a(a_pack, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
+                for j0 in (0..columns).step_by(NR) {
+                    let width = NR.min(columns - j0);
+                    let tile = Tile {
+                        a: a_pack,
+                        b: b_pack.add(j0 * kc),
+                        kc,
+                        c: c.add(i0 * ldc + j0),
+                        ldc,
+                        width,
+                        alpha,
+                        beta,
+                    };
+                    with_rows!(i1 - i0, width, tile);
+                }
+            }
+        }
+    }
+
+    /// The register kernel: C block ← α·(A block · B strip) + β·C block, R rows
+    /// × 16·V columns of sums in registers (those past `width` masked off).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the tile's packed blocks hold kc steps; C's R rows
+    /// have `width` elements from `c`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn kernel<const R: usize, const V: usize>(t: Tile) {
+        // SAFETY (this block): the packed reads stay inside kc steps, and the
+        // masked accesses of C touch only its `width` columns.
+        unsafe {
+            let mut acc = [[_mm512_setzero_ps(); V]; R];
+            let (mut a, mut b) = (t.a, t.b);
+            for _ in 0..t.kc {
+                let step: [__m512; V] = std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)));
+                for (i, sums) in acc.iter_mut().enumerate() {
+                    let x = _mm512_set1_ps(*a.add(i));
+                    for (sum, &y) in sums.iter_mut().zip(&step) {
+                        *sum = _mm512_fmadd_ps(x, y, *sum);
+                    }
+                }
+                a = a.add(R);
+                b = b.add(16 * V);
+            }
+            let (lo, hi) = crate::simd::strip_masks(t.width);
+            let masks = [lo, hi];
+            let (alpha, beta) = (_mm512_set1_ps(t.alpha), _mm512_set1_ps(t.beta));
+            for (i, sums) in acc.iter().enumerate() {
+                let row = t.c.add(i * t.ldc);
+                for (v, &sum) in sums.iter().enumerate() {
+                    let (at, mask) = (row.wrapping_add(16 * v), masks[v]);
+                    let mut value = _mm512_mul_ps(alpha, sum);
+                    if t.beta != 0.0 {
+                        value = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(mask, at), value);
+                    }
+                    _mm512_mask_storeu_ps(at, mask, value);
+                }
+            }
+        }
+    }
+
+    /// Packs `rows` (≤ 12) rows × kc inner indices of A p-major: step p holds
+    /// A[0, p], A[1, p], …, A[rows−1, p]. A row-major A goes through 16×16
+    /// transposes, a column-major one a column (step) at a time.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; those elements are inside A; `dst` holds rows·kc values.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn pack_a(dst: *mut f32, a: Operand<f32>, rows: usize, kc: usize) {
+        let lanes = lane_mask(rows);
+        // SAFETY (this block): every access is inside A or `dst` by the
+        // contract; masked-off lanes are not accessed.
+        unsafe {
+            if a.cs == 1 {
+                for p in (0..kc).step_by(16) {
+                    let steps = (kc - p).min(16);
+                    let tile: [__m512; 16] = std::array::from_fn(|i| {
+                        if i < rows {
+                            _mm512_maskz_loadu_ps(lane_mask(steps), a.ptr.offset(i as isize * a.rs).add(p))
+                        } else {
+                            _mm512_setzero_ps()
+                        }
+                    });
+                    for (q, column) in transpose_16x16(tile).iter().enumerate().take(steps) {
+                        _mm512_mask_storeu_ps(dst.add((p + q) * rows), lanes, *column);
+                    }
+                }
+            } else if a.rs == 1 {
+                for p in 0..kc {
+                    let column = _mm512_maskz_loadu_ps(lanes, a.ptr.offset(p as isize * a.cs));
+                    _mm512_mask_storeu_ps(dst.add(p * rows), lanes, column);
+                }
+            } else {
+                for p in 0..kc {
+                    for i in 0..rows {
+                        *dst.add(p * rows + i) = *a.ptr.offset(i as isize * a.rs + p as isize * a.cs);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs kc rows × `columns` columns of B into strips of 32 columns, each
+    /// p-major (kc steps of 32 values; the strip of columns j0.. at `dst +
+    /// j0·kc`); a last strip of at most 16 columns has steps of 16. Columns
+    /// past the end of B are zero. A row-major B is read along its rows, a
+    /// column-major one through 16×16 transposes.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; those elements are inside B; `dst` holds
+    /// kc·(columns rounded up to 32) values and is 64-byte aligned.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn pack_b(dst: *mut f32, b: Operand<f32>, kc: usize, columns: usize) {
+        let strips = (0..columns).step_by(NR).map(|j0| (j0, NR.min(columns - j0)));
+        // SAFETY (this block): every access is inside B or `dst` by the
+        // contract; masked-off lanes are not accessed.
+        unsafe {
+            if b.cs == 1 {
+                for p in 0..kc {
+                    let row = b.ptr.offset(p as isize * b.rs);
+                    for (j0, width) in strips.clone() {
+                        let (lo, hi) = crate::simd::strip_masks(width);
+                        let (stride, at) = strip_step(j0, width, kc, p);
+                        _mm512_store_ps(dst.add(at), _mm512_maskz_loadu_ps(lo, row.add(j0)));
+                        if stride == NR {
+                            _mm512_store_ps(dst.add(at + 16), _mm512_maskz_loadu_ps(hi, row.add(j0 + 16)));
+                        }
+                    }
+                }
+            } else if b.rs == 1 {
+                for (j0, width) in strips {
+                    for half in 0..width.div_ceil(16) {
+                        let first = j0 + 16 * half;
+                        let count = (columns - first).min(16);
+                        for p in (0..kc).step_by(16) {
+                            let steps = (kc - p).min(16);
+                            let tile: [__m512; 16] = std::array::from_fn(|q| {
+                                if q < count {
+                                    let column = b.ptr.offset((first + q) as isize * b.cs).add(p);
+                                    _mm512_maskz_loadu_ps(lane_mask(steps), column)
+                                } else {
+                                    _mm512_setzero_ps()
+                                }
+                            });
+                            for (s, step) in transpose_16x16(tile).iter().enumerate().take(steps) {
+                                let (_, at) = strip_step(j0, width, kc, p + s);
+                                _mm512_store_ps(dst.add(at + 16 * half), *step);
+                            }
+                        }
+                    }
+                }
+            } else {
+                for (j0, width) in strips {
+                    for p in 0..kc {
+                        let (stride, at) = strip_step(j0, width, kc, p);
+                        for j in 0..stride {
+                            *dst.add(at + j) = if j < width {
+                                *b.ptr.offset(p as isize * b.rs + (j0 + j) as isize * b.cs)
+                            } else {
+                                0.0
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where step p of the strip of columns j0.. (`width` wide) starts in a
+    /// packed block of B, and how many values a step holds (16 or 32).
+    fn strip_step(j0: usize, width: usize, kc: usize, p: usize) -> (usize, usize) {
+        let stride = if width <= 16 { 16 } else { NR };
+        (stride, j0 * kc + p * stride)
+    }
+
+    /// The first `lanes` (≤ 16) lanes of a register.
+    fn lane_mask(lanes: usize) -> __mmask16 {
+        if lanes >= 16 {
+            !0
+        } else {
+            (1u16 << lanes) - 1
+        }
+    }
+
+    /// Transposes 16 vectors of 16 lanes: lane l of result q is lane q of input l.
+    /// Three rounds of shuffles: pairs of rows interleaved (4×4 blocks of pairs),
+    /// then pairs of pairs (each 128-bit lane a column of four rows), then the
+    /// 128-bit lanes of four rows gathered into one vector.
+    #[target_feature(enable = "avx512f")]
+    fn transpose_16x16(r: [__m512; 16]) -> [__m512; 16] {
+        // Round 1: t[2g] lane k = r[2g][4k], r[2g+1][4k], r[2g][4k+1], r[2g+1][4k+1];
+        // t[2g+1] the same for 4k+2, 4k+3.
+        let t: [__m512; 16] = std::array::from_fn(|q| {
+            let (x, y) = (r[q & !1], r[q | 1]);
+            if q % 2 == 0 {
+                _mm512_unpacklo_ps(x, y)
+            } else {
+                _mm512_unpackhi_ps(x, y)
+            }
+        });
+        // Round 2: u[4g + c] lane k = rows 4g..4g+4 at column 4k + c.
+        let u: [__m512; 16] = std::array::from_fn(|q| {
+            let (g, c) = (q / 4, q % 4);
+            let (x, y) = (_mm512_castps_pd(t[4 * g + c / 2]), _mm512_castps_pd(t[4 * g + 2 + c / 2]));
+            _mm512_castpd_ps(if c % 2 == 0 { _mm512_unpacklo_pd(x, y) } else { _mm512_unpackhi_pd(x, y) })
+        });
+        // Round 3: result 4k + c = lane k of u[c], u[4 + c], u[8 + c], u[12 + c].
+        let mut out = [_mm512_setzero_ps(); 16];
+        for c in 0..4 {
+            let (g0, g1, g2, g3) = (u[c], u[4 + c], u[8 + c], u[12 + c]);
+            let low01 = _mm512_shuffle_f32x4::<0x44>(g0, g1); // lanes 0, 1 of g0 and g1
+            let high01 = _mm512_shuffle_f32x4::<0xEE>(g0, g1); // lanes 2, 3
+            let low23 = _mm512_shuffle_f32x4::<0x44>(g2, g3);
+            let high23 = _mm512_shuffle_f32x4::<0xEE>(g2, g3);
+            out[c] = _mm512_shuffle_f32x4::<0x88>(low01, low23);
+            out[4 + c] = _mm512_shuffle_f32x4::<0xDD>(low01, low23);
+            out[8 + c] = _mm512_shuffle_f32x4::<0x88>(high01, high23);
+            out[12 + c] = _mm512_shuffle_f32x4::<0xDD>(high01, high23);
+        }
+        out
+    }
+}
