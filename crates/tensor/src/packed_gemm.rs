@@ -89,6 +89,8 @@ mod avx512 {
     const MR: usize = 12;
     /// Columns of a strip: two 16-lane registers (one for a last strip of at most 16).
     const NR: usize = 32;
+    /// How many rows ahead the packing of a row-major B prefetches.
+    const PREFETCH_ROWS: usize = 4;
 
     /// One register block's work: C block (R rows × `width` ≤ 16·V columns) ←
     /// α·A block·B strip + β·C block.
@@ -322,9 +324,19 @@ mod avx512 {
             if b.cs == 1 {
                 for p in 0..kc {
                     let row = b.ptr.offset(p as isize * b.rs);
-                    for (j0, width) in strips.clone() {
+                    // The row PREFETCH_ROWS below, line by line as this one is
+                    // read: a row piece of a wide B is a new page every row,
+                    // where the hardware prefetcher starts afresh.
+                    let ahead =
+                        (p + PREFETCH_ROWS < kc).then(|| row.wrapping_offset(PREFETCH_ROWS as isize * b.rs));
+                    for j0 in (0..columns).step_by(NR) {
+                        let width = NR.min(columns - j0);
                         let (lo, hi) = crate::simd::strip_masks(width);
                         let (stride, at) = strip_step(j0, width, kc, p);
+                        if let Some(ahead) = ahead {
+                            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(j0) as *const i8);
+                            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(j0 + 16) as *const i8);
+                        }
                         _mm512_store_ps(dst.add(at), _mm512_maskz_loadu_ps(lo, row.add(j0)));
                         if stride == NR {
                             _mm512_store_ps(dst.add(at + 16), _mm512_maskz_loadu_ps(hi, row.add(j0 + 16)));
