@@ -19,15 +19,31 @@ impl<E: Element> Tensor<E> {
             if let (Some(ra), Some(rb)) = (self.layout.dense_range(), rhs.layout.dense_range()) {
                 let (a, b) = (&self.storage[ra], &rhs.storage[rb]);
                 let layout = Layout { offset: 0, ..self.layout.clone() };
-                return Ok(Tensor::build_with_layout(layout, |out| {
-                    out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)))
-                }));
+                return Ok(Tensor::build_with_layout(layout, |out| crate::simd::zip_into(out, a, b, f)));
             }
         }
         let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;
         let lhs_layout = self.layout.broadcast_to(&shape, op)?;
         let rhs_layout = rhs.layout.broadcast_to(&shape, op)?;
         let (a, b) = (&self.storage, &rhs.storage);
+        let rank = shape.len();
+        if rank > 0
+            && shape[rank - 1] > 0
+            && lhs_layout.strides()[rank - 1] == 1
+            && rhs_layout.strides()[rank - 1] == 1
+        {
+            // Both unit-stride along the last axis (a bias row added to every
+            // row of a minibatch): a vectorized loop per row.
+            let row = shape[rank - 1];
+            return Ok(Tensor::build(&shape, |out| {
+                walk(
+                    &shape[..rank - 1],
+                    [&lhs_layout.strides()[..rank - 1], &rhs_layout.strides()[..rank - 1]],
+                    [lhs_layout.offset(), rhs_layout.offset()],
+                    |[i, j]| crate::simd::zip_into(out, &a[i..i + row], &b[j..j + row], &f),
+                )
+            }));
+        }
         Ok(Tensor::build(&shape, |out| {
             walk(
                 &shape,
@@ -192,7 +208,7 @@ const MIN_ELEMENTS_PER_THREAD: usize = 1 << 16;
 fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E + Sync) {
     let parts = crate::threads::threads().min(data.len() / MIN_ELEMENTS_PER_THREAD).max(1);
     if parts == 1 {
-        return data.iter_mut().zip(rhs).for_each(|(x, &y)| *x = f(*x, y));
+        return crate::simd::widest(|| data.iter_mut().zip(rhs).for_each(|(x, &y)| *x = f(*x, y)));
     }
     let (len, chunk) = (data.len(), data.len().div_ceil(parts));
     let out = crate::threads::Shared(data.as_mut_ptr());
@@ -202,7 +218,7 @@ fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E
         // SAFETY: each part writes only elements start..end of `data`, which
         // outlives `run_parallel`; the parts' ranges do not overlap.
         let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(start), end - start) };
-        mine.iter_mut().zip(&rhs[start..end]).for_each(|(x, &y)| *x = f(*x, y));
+        crate::simd::widest(|| mine.iter_mut().zip(&rhs[start..end]).for_each(|(x, &y)| *x = f(*x, y)));
     };
     crate::threads::run_parallel(parts, &part);
 }

@@ -34,6 +34,102 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) {
     kernel.run::<false>()
 }
 
+/// Runs `body` — a flat element-wise loop — compiled for AVX-512 (or AVX2)
+/// when the CPU has it, so that the loop vectorizes 16 (8) lanes wide instead
+/// of the baseline x86-64 build's 4. The arithmetic is the same lane by lane
+/// (Rust never contracts a multiply and an add into an FMA), so the results are
+/// bit for bit those of the baseline build.
+#[inline(always)]
+pub(crate) fn widest<R>(body: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx512() {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { widest_avx512(body) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { widest_avx2(body) };
+        }
+    }
+    body()
+}
+
+/// Appends f(x) for every x of `src` to `out`, compiled for AVX-512 when the
+/// CPU has it (as [`widest`], whose closure would not be inlined here: with
+/// the loop inside it, it is a function of its own, built for the baseline).
+#[inline(always)]
+pub(crate) fn map_into<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { map_into_avx512(out, src, f) };
+    }
+    map_loop(out, src, f)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn map_into_avx512<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
+    map_loop(out, src, f)
+}
+
+/// The loop of [`map_into`]: an indexed loop into the spare capacity, which
+/// vectorizes (`extend`'s inner `fold` is an outlined function).
+#[inline(always)]
+fn map_loop<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
+    out.reserve(src.len());
+    let start = out.len();
+    for (slot, &x) in out.spare_capacity_mut().iter_mut().zip(src) {
+        slot.write(f(x));
+    }
+    // SAFETY: the loop initialized the src.len() slots after `start`.
+    unsafe { out.set_len(start + src.len()) };
+}
+
+/// Appends f(x, y) for the pairs of `a` and `b` (same length) to `out`, as
+/// [`map_into`] does for one operand.
+#[inline(always)]
+pub(crate) fn zip_into<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { zip_into_avx512(out, a, b, f) };
+    }
+    zip_loop(out, a, b, f)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn zip_into_avx512<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
+    zip_loop(out, a, b, f)
+}
+
+/// The loop of [`zip_into`].
+#[inline(always)]
+fn zip_loop<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
+    assert_eq!(a.len(), b.len(), "zip_into: operands of different lengths");
+    out.reserve(a.len());
+    let start = out.len();
+    for ((slot, &x), &y) in out.spare_capacity_mut().iter_mut().zip(a).zip(b) {
+        slot.write(f(x, y));
+    }
+    // SAFETY: the loop initialized the a.len() slots after `start`.
+    unsafe { out.set_len(start + a.len()) };
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn widest_avx512<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn widest_avx2<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
 /// Whether [`dispatch`] runs the AVX-512 build on this CPU.
 pub(crate) fn has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
