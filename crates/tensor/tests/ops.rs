@@ -285,9 +285,15 @@ fn display_like_numpy() {
 #[test]
 fn matmul_split_over_threads_equals_one_thread() {
     let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
-    // Few rows (both B layouts), the GEMM, and a short inner dimension (rank update).
-    let cases =
-        [(10, 300, 1000, false), (10, 300, 1000, true), (100, 200, 1000, false), (1000, 10, 300, false)];
+    // Few rows (both B layouts), the GEMM (both B layouts), and a short inner
+    // dimension (rank update).
+    let cases = [
+        (10, 300, 1000, false),
+        (10, 300, 1000, true),
+        (100, 200, 1000, false),
+        (100, 300, 1000, true),
+        (1000, 10, 300, false),
+    ];
     for (m, k, n, transposed) in cases {
         let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
         let b = if transposed {
