@@ -55,6 +55,18 @@ pub(crate) fn widest<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn widest_avx512<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn widest_avx2<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
 /// Appends f(x) for every x of `src` to `out`, compiled for AVX-512 when the
 /// CPU has it (as [`widest`], whose closure would not be inlined here: with
 /// the loop inside it, it is a function of its own, built for the baseline).
@@ -116,18 +128,6 @@ fn zip_loop<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> 
     }
     // SAFETY: the loop initialized the a.len() slots after `start`.
     unsafe { out.set_len(start + a.len()) };
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn widest_avx512<R>(body: impl FnOnce() -> R) -> R {
-    body()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn widest_avx2<R>(body: impl FnOnce() -> R) -> R {
-    body()
 }
 
 /// Whether [`dispatch`] runs the AVX-512 build on this CPU.
