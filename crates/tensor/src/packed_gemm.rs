@@ -33,8 +33,9 @@
 //!
 //! Measured against matrixmultiply shape by shape on the Intel Xeon of
 //! BENCHMARKS.md (`cargo bench --bench matmul_plan`): 1.0–1.2× at m ≥ 64 for
-//! most shapes (100×1000×1000: 1.11× with B row-major, 1.18× column-major),
-//! within noise of 1.0 at a few small ones.
+//! most shapes (100×1000×1000: 1.11× with B row-major, 1.18× column-major in
+//! one run), but 0.80–0.95× at some (the machine's repetitions differ by up to
+//! ±25 %), and below that on tiny products, where per-call costs dominate.
 
 use crate::element::Element;
 use crate::matmul::Operand;
