@@ -274,7 +274,7 @@ mod avx512 {
     /// The CPU has AVX-512F; those elements are inside A; `dst` holds rows·kc values.
     #[target_feature(enable = "avx512f")]
     unsafe fn pack_a(dst: *mut f32, a: Operand<f32>, rows: usize, kc: usize) {
-        let lanes = lane_mask(rows);
+        let lanes = crate::simd::lane_mask(rows);
         // SAFETY (this block): every access is inside A or `dst` by the
         // contract; masked-off lanes are not accessed.
         unsafe {
@@ -283,7 +283,10 @@ mod avx512 {
                     let steps = (kc - p).min(16);
                     let tile: [__m512; 16] = std::array::from_fn(|i| {
                         if i < rows {
-                            _mm512_maskz_loadu_ps(lane_mask(steps), a.ptr.offset(i as isize * a.rs).add(p))
+                            _mm512_maskz_loadu_ps(
+                                crate::simd::lane_mask(steps),
+                                a.ptr.offset(i as isize * a.rs).add(p),
+                            )
                         } else {
                             _mm512_setzero_ps()
                         }
@@ -354,7 +357,7 @@ mod avx512 {
                             let tile: [__m512; 16] = std::array::from_fn(|q| {
                                 if q < count {
                                     let column = b.ptr.offset((first + q) as isize * b.cs).add(p);
-                                    _mm512_maskz_loadu_ps(lane_mask(steps), column)
+                                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
                                 } else {
                                     _mm512_setzero_ps()
                                 }
@@ -388,15 +391,6 @@ mod avx512 {
     fn strip_step(j0: usize, width: usize, kc: usize, p: usize) -> (usize, usize) {
         let stride = if width <= 16 { 16 } else { NR };
         (stride, j0 * kc + p * stride)
-    }
-
-    /// The first `lanes` (≤ 16) lanes of a register.
-    fn lane_mask(lanes: usize) -> __mmask16 {
-        if lanes >= 16 {
-            !0
-        } else {
-            (1u16 << lanes) - 1
-        }
     }
 
     /// Transposes 16 vectors of 16 lanes: lane l of result q is lane q of input l.

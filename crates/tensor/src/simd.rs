@@ -240,6 +240,16 @@ pub(crate) unsafe fn copy_lanes<E: Copy>(src: *const E, dst: *mut E, width: usiz
 /// [`rank_update`](crate::rank_update).
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn strip_masks(remaining: usize) -> (u16, u16) {
-    let mask = |lanes: usize| if lanes >= 16 { !0 } else { (1u16 << lanes) - 1 };
-    (mask(remaining), mask(remaining.saturating_sub(16)))
+    (lane_mask(remaining), lane_mask(remaining.saturating_sub(16)))
+}
+
+/// The mask of the first `lanes` lanes of a 16-lane register (all 16 when
+/// `lanes` ≥ 16): a kernel's last, partial chunk.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn lane_mask(lanes: usize) -> u16 {
+    if lanes >= 16 {
+        !0
+    } else {
+        (1u16 << lanes) - 1
+    }
 }

@@ -392,7 +392,7 @@ mod avx512 {
         const Q: usize = DOT_COLUMNS;
         let k = blk.p1;
         let whole = k - k % 16;
-        let tail: __mmask16 = (1u16 << (k - whole)) - 1;
+        let tail: __mmask16 = crate::simd::lane_mask(k - whole);
         for j0 in (0..blk.n).step_by(Q) {
             let width = Q.min(blk.n - j0);
             // SAFETY (this block): columns j0..j0+width of B hold k elements
