@@ -160,6 +160,12 @@ impl<E> Operand<E> {
         // SAFETY: forwarded.
         Operand { ptr: unsafe { self.ptr.offset(offset) }, ..self }
     }
+
+    /// The same matrix with its elements read as f32, for an f32 kernel whose
+    /// caller has checked that E is f32.
+    pub(crate) fn into_f32(self) -> Operand<f32> {
+        Operand { ptr: self.ptr as *const f32, rs: self.rs, cs: self.cs }
+    }
 }
 
 /// One matrix product of a batch, C ← α·A·B + β·C: A (m×k) and B (k×n).

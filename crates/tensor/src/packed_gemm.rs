@@ -63,11 +63,12 @@ pub(crate) unsafe fn try_packed_gemm<E: Element>(
         if m == 0 || n == 0 || k == 0 {
             return false;
         }
-        let cast = |o: Operand<E>| Operand { ptr: o.ptr as *const f32, rs: o.rs, cs: o.cs };
         let f = |x: E| x.to_f64() as f32;
         // SAFETY: E is f32 (checked) and the CPU has AVX-512F; the operands are
         // this call's, valid by its contract.
-        unsafe { avx512::gemm_f32((m, k, n), f(alpha), cast(a), cast(b), f(beta), (c as *mut f32, ldc)) };
+        unsafe {
+            avx512::gemm_f32((m, k, n), f(alpha), a.into_f32(), b.into_f32(), f(beta), (c as *mut f32, ldc))
+        };
         return true;
     }
     let _ = ((m, k, n), alpha, a, b, beta, c, ldc);

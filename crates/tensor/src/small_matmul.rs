@@ -89,10 +89,11 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     };
     #[cfg(target_arch = "x86_64")]
     if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
-        let cast = |o: Operand<E>| Operand { ptr: o.ptr as *const f32, rs: o.rs, cs: o.cs };
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the operands are
         // this call's, valid by its contract.
-        return unsafe { avx512_product((m, k, n), cast(a), (cast(b), layout), (c as *mut f32, ldc)) };
+        return unsafe {
+            avx512_product((m, k, n), a.into_f32(), (b.into_f32(), layout), (c as *mut f32, ldc))
+        };
     }
     if m > MAX_ROWS {
         return false;
