@@ -35,6 +35,12 @@ pub(crate) const MAX_ROWS: usize = 16;
 /// the prefetcher is following (it tracks 32 pages on recent Intel cores).
 /// Measured on the Intel Xeon at 10×1000×1000: passes of 16–64 rows 1.6× one
 /// pass of all 1000, 128 rows no faster than one pass (BENCHMARKS.md).
+///
+/// The hardware prefetcher alone does not keep up when B comes from memory (a
+/// weight that does not stay in cache between uses, as in training): on an
+/// AMD EPYC (Zen 5) the pass ran at 6 GB/s. So the AVX-512 kernel also
+/// prefetches, row by row as it goes, the same strip of the next pass, about
+/// 3 µs before it is needed (10×1000×1000 from memory: 600 → 136 µs).
 const K_BLOCK: usize = 32;
 
 /// The shape of B in memory that this path can stream.
@@ -241,7 +247,8 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
 ///   strips of 32 columns (two registers per row of the block), in passes of
 ///   [`K_BLOCK`] rows of B; within a pass every row block of A sweeps all
 ///   strips, so that pass of B (128 KB for a 1000-wide weight) is read from
-///   memory once and from L2 by the other row blocks.
+///   memory once and from L2 by the other row blocks; the first row block
+///   prefetches the next pass as it goes.
 /// * Column-major B (rows of W, contiguous), at most 16 rows of A in blocks of
 ///   at most 12: C's element (i, j) is the dot product of A's row i and W's
 ///   row j, two rows of W at a time. With many more rows this kernel reads A
@@ -284,6 +291,9 @@ mod avx512 {
         p1: usize,
         /// Columns of C in the pass.
         n: usize,
+        /// Rows of B after p1 to prefetch into cache while this pass runs: the
+        /// next pass's, by the first row block only (the others find them cached).
+        ahead: usize,
     }
 
     /// Calls `kernel::<R>(block)` with the const R equal to `rows` (1 to 12).
@@ -332,6 +342,7 @@ mod avx512 {
                                 p0,
                                 p1: (p0 + K_BLOCK).min(k),
                                 n,
+                                ahead: if i0 == 0 { K_BLOCK.min(k - (p0 + K_BLOCK).min(k)) } else { 0 },
                             };
                             with_rows!(i1 - i0, strip_pass(block));
                         }
@@ -340,7 +351,7 @@ mod avx512 {
                 BLayout::ColumnMajor { col_stride } => {
                     for (i0, i1) in (0..blocks).map(rows) {
                         let (a, c) = (a.add(i0 * lda), c.add(i0 * ldc));
-                        let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n };
+                        let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n, ahead: 0 };
                         with_rows!(i1 - i0, dot_pass(block));
                     }
                 }
@@ -368,6 +379,13 @@ mod avx512 {
                 }
                 for p in blk.p0..blk.p1 {
                     let row = blk.b.add(p * blk.ldb + j0);
+                    // This strip of the next pass's rows, one row per row of this pass
+                    // (prefetches never fault, so a masked-off second line is harmless).
+                    if p - blk.p0 < blk.ahead {
+                        let next = row.wrapping_add(K_BLOCK * blk.ldb) as *const i8;
+                        _mm_prefetch::<_MM_HINT_T0>(next);
+                        _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(64));
+                    }
                     let (b0, b1) =
                         (_mm512_maskz_loadu_ps(lo, row), _mm512_maskz_loadu_ps(hi, row.wrapping_add(16)));
                     for (i, sums) in acc.iter_mut().enumerate() {
