@@ -253,3 +253,43 @@ pub(crate) fn lane_mask(lanes: usize) -> u16 {
         (1u16 << lanes) - 1
     }
 }
+
+/// Transposes 16 vectors of 16 lanes: lane l of result q is lane q of input l.
+/// Three rounds of shuffles: pairs of rows interleaved (4×4 blocks of pairs),
+/// then pairs of pairs (each 128-bit lane a column of four rows), then the
+/// 128-bit lanes of four rows gathered into one vector.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn transpose_16x16(r: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m512; 16] {
+    use std::arch::x86_64::*;
+    // Round 1: t[2g] lane k = r[2g][4k], r[2g+1][4k], r[2g][4k+1], r[2g+1][4k+1];
+    // t[2g+1] the same for 4k+2, 4k+3.
+    let t: [__m512; 16] = std::array::from_fn(|q| {
+        let (x, y) = (r[q & !1], r[q | 1]);
+        if q % 2 == 0 {
+            _mm512_unpacklo_ps(x, y)
+        } else {
+            _mm512_unpackhi_ps(x, y)
+        }
+    });
+    // Round 2: u[4g + c] lane k = rows 4g..4g+4 at column 4k + c.
+    let u: [__m512; 16] = std::array::from_fn(|q| {
+        let (g, c) = (q / 4, q % 4);
+        let (x, y) = (_mm512_castps_pd(t[4 * g + c / 2]), _mm512_castps_pd(t[4 * g + 2 + c / 2]));
+        _mm512_castpd_ps(if c % 2 == 0 { _mm512_unpacklo_pd(x, y) } else { _mm512_unpackhi_pd(x, y) })
+    });
+    // Round 3: result 4k + c = lane k of u[c], u[4 + c], u[8 + c], u[12 + c].
+    let mut out = [_mm512_setzero_ps(); 16];
+    for c in 0..4 {
+        let (g0, g1, g2, g3) = (u[c], u[4 + c], u[8 + c], u[12 + c]);
+        let low01 = _mm512_shuffle_f32x4::<0x44>(g0, g1); // lanes 0, 1 of g0 and g1
+        let high01 = _mm512_shuffle_f32x4::<0xEE>(g0, g1); // lanes 2, 3
+        let low23 = _mm512_shuffle_f32x4::<0x44>(g2, g3);
+        let high23 = _mm512_shuffle_f32x4::<0xEE>(g2, g3);
+        out[c] = _mm512_shuffle_f32x4::<0x88>(low01, low23);
+        out[4 + c] = _mm512_shuffle_f32x4::<0xDD>(low01, low23);
+        out[8 + c] = _mm512_shuffle_f32x4::<0x88>(high01, high23);
+        out[12 + c] = _mm512_shuffle_f32x4::<0xDD>(high01, high23);
+    }
+    out
+}

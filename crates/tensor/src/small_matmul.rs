@@ -17,7 +17,9 @@
 //! The row count is a const generic so the accumulators are fixed-size arrays the
 //! compiler keeps in registers; [`simd::dispatch`] picks the AVX-512, AVX2 + FMA
 //! or portable build at run time. In f32 on AVX-512 the same two kernels are
-//! written with intrinsics (`avx512`), 32 columns wide, with a plan of which
+//! written with intrinsics (`avx512`), 32 columns wide, plus a third for a
+//! column-major B with 8–12 rows (`tile_pass`: 16×16 tiles of B transposed in
+//! registers, then the strip kernel's broadcast-and-add), with a plan of which
 //! shapes they take measured against matrixmultiply ([`avx512_product`]). Any
 //! other layout (negative or zero strides in B, more rows) goes to the general
 //! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::packed_gemm), else matrixmultiply).
@@ -253,7 +255,9 @@ fn strip<E: Element, const M: usize, const FMA: bool>(job: &Job<'_, E>, row_stri
 ///   at most 12: C's element (i, j) is the dot product of A's row i and W's
 ///   row j, two rows of W at a time. With many more rows this kernel reads A
 ///   from L2 for every pair of W's rows and lost to matrixmultiply (W2 at
-///   minibatch 100: 22 against 30 steps/s), so those go to the GEMM.
+///   minibatch 100: 22 against 30 steps/s), so those go to the GEMM. A block
+///   of 8–12 rows (the whole of A) goes instead to the tile kernel, which
+///   holds up when W comes from memory ([`TILE_ROWS`]).
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{BLayout, K_BLOCK};
@@ -268,6 +272,17 @@ mod avx512 {
     pub(super) const BLOCK_ROWS: usize = 12;
     /// Rows of W per pass of the dot kernel.
     const DOT_COLUMNS: usize = 2;
+    /// Row blocks that go to the tile kernel rather than the dot kernel (a
+    /// column-major B). On the AMD EPYC (Zen 5) at 10×1000×1000, with W read
+    /// from memory as in training: tile 215–245 µs, dot 450–590; with W
+    /// cached: tile 190–210, dot 135–180. The dot kernel streams A's rows
+    /// (40 KB for ten rows of 1000) once per pair of W's rows, and beside a
+    /// stream of W from memory those loads ran 3× slower; the tile kernel
+    /// reads a few values of A per 16 columns of B. With fewer rows the
+    /// transposes outweigh the multiply-adds (4 rows: tile 150 µs, dot 70,
+    /// cached), and blocks of more than one register block transpose W again
+    /// for every block (16 rows, cached: 350 against 210).
+    const TILE_ROWS: std::ops::RangeInclusive<usize> = 8..=BLOCK_ROWS;
     /// The shortest inner dimension the dot kernel takes: shorter dot
     /// products are dominated by their horizontal sums, and the packed GEMM
     /// ran 1.4–4× faster on them (m = 10, 16; k = 17–100).
@@ -352,7 +367,11 @@ mod avx512 {
                     for (i0, i1) in (0..blocks).map(rows) {
                         let (a, c) = (a.add(i0 * lda), c.add(i0 * ldc));
                         let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n, ahead: 0 };
-                        with_rows!(i1 - i0, dot_pass(block));
+                        if blocks == 1 && TILE_ROWS.contains(&m) {
+                            with_rows!(i1 - i0, tile_pass(block));
+                        } else {
+                            with_rows!(i1 - i0, dot_pass(block));
+                        }
                     }
                 }
             }
@@ -398,6 +417,57 @@ mod avx512 {
                     let row = blk.c.add(i * blk.ldc + j0);
                     _mm512_mask_storeu_ps(row, lo, sums[0]);
                     _mm512_mask_storeu_ps(row.wrapping_add(16), hi, sums[1]);
+                }
+            }
+        }
+    }
+
+    /// Column-major B, read as it lies: 16 columns of B (16 rows of W, each
+    /// contiguous) at a time, a 16×16 tile of them per step of 16 inner
+    /// indices, transposed in registers so that lane q of vector c holds
+    /// B(p + c, j0 + q); then, as in the strip kernel, every row of the block
+    /// adds A(i, p + c) times vector c to its 16 partial sums. The columns of
+    /// the next group are prefetched as the tiles of this one go by.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn tile_pass<const R: usize>(blk: Block) {
+        let k = blk.p1;
+        let whole = k - k % 16;
+        for j0 in (0..blk.n).step_by(16) {
+            let width = 16.min(blk.n - j0);
+            // SAFETY (this block): columns j0..j0+width of B hold k elements
+            // each (a narrower last group reads its last column again, and
+            // stores only its own lanes); the masked loads of the last step
+            // read only elements before k; A's rows hold k elements.
+            unsafe {
+                let w: [*const f32; 16] =
+                    std::array::from_fn(|q| blk.b.add((j0 + q.min(width - 1)) * blk.ldb));
+                let next = if j0 + 16 < blk.n { 16 * blk.ldb } else { 0 };
+                let mut acc = [_mm512_setzero_ps(); R];
+                let add = |acc: &mut [__m512; R], p: usize, steps: usize, mask: __mmask16| {
+                    let tile: [__m512; 16] =
+                        std::array::from_fn(|q| _mm512_maskz_loadu_ps(mask, w[q].add(p)));
+                    for &column in &w {
+                        _mm_prefetch::<_MM_HINT_T0>(column.add(p).wrapping_add(next) as *const i8);
+                    }
+                    for (c, row_of_b) in crate::simd::transpose_16x16(tile).iter().enumerate().take(steps) {
+                        for (i, sum) in acc.iter_mut().enumerate() {
+                            *sum = _mm512_fmadd_ps(
+                                _mm512_set1_ps(*blk.a.add(i * blk.lda + p + c)),
+                                *row_of_b,
+                                *sum,
+                            );
+                        }
+                    }
+                };
+                for p in (0..whole).step_by(16) {
+                    add(&mut acc, p, 16, !0);
+                }
+                if whole < k {
+                    add(&mut acc, whole, k - whole, crate::simd::lane_mask(k - whole));
+                }
+                let store = crate::simd::lane_mask(width);
+                for (i, sum) in acc.iter().enumerate() {
+                    _mm512_mask_storeu_ps(blk.c.add(i * blk.ldc + j0), store, *sum);
                 }
             }
         }

@@ -228,8 +228,9 @@ proptest! {
     fn small_row_matmul_equals_the_general_path(
         (a, b, bt) in prop_oneof![
             (prop_oneof![1usize..=16, 17usize..=130], 1usize..100, 1usize..70),
-            // Long inner dimensions: the dot kernel for a column-major B.
+            // Long inner dimensions: the dot and tile kernels for a column-major B.
             (1usize..=16, 250usize..300, 1usize..40),
+            (8usize..=12, 250usize..300, 1usize..40),
         ].prop_flat_map(|(m, k, n)| (
             tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
             tensor::strategies::tensor::<f32>(vec![k, n], -1.0, 1.0),
