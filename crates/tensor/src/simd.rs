@@ -260,6 +260,7 @@ pub(crate) fn lane_mask(lanes: usize) -> u16 {
 /// 128-bit lanes of four rows gathered into one vector.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[inline] // into the kernels' loops, across codegen units: its result stays in registers
 pub(crate) fn transpose_16x16(r: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m512; 16] {
     use std::arch::x86_64::*;
     // Round 1: t[2g] lane k = r[2g][4k], r[2g+1][4k], r[2g][4k+1], r[2g+1][4k+1];

@@ -274,14 +274,16 @@ mod avx512 {
     const DOT_COLUMNS: usize = 2;
     /// Row blocks that go to the tile kernel rather than the dot kernel (a
     /// column-major B). On the AMD EPYC (Zen 5) at 10×1000×1000, with W read
-    /// from memory as in training: tile 215–245 µs, dot 450–590; with W
-    /// cached: tile 190–210, dot 135–180. The dot kernel streams A's rows
+    /// from memory as in training: tile 163 µs, dot 450–590; with W cached:
+    /// tile 157, dot 135–180. The dot kernel streams A's rows
     /// (40 KB for ten rows of 1000) once per pair of W's rows, and beside a
     /// stream of W from memory those loads ran 3× slower; the tile kernel
     /// reads a few values of A per 16 columns of B. With fewer rows the
-    /// transposes outweigh the multiply-adds (4 rows: tile 150 µs, dot 70,
-    /// cached), and blocks of more than one register block transpose W again
-    /// for every block (16 rows, cached: 350 against 210).
+    /// transposes outweighed the multiply-adds (4 rows: tile 150 µs, dot 70,
+    /// cached), and more rows than one register block transpose W again for
+    /// every block (16 rows, cached: 350 against 210) — both measured before
+    /// the transpose was inlined, which took the tile kernel at 10 rows from
+    /// 215–245 / 190–210 µs to the figures above.
     const TILE_ROWS: std::ops::RangeInclusive<usize> = 8..=BLOCK_ROWS;
     /// The shortest inner dimension the dot kernel takes: shorter dot
     /// products are dominated by their horizontal sums, and the packed GEMM
