@@ -272,7 +272,7 @@ mod avx512 {
     pub(super) const BLOCK_ROWS: usize = 12;
     /// Rows of W per pass of the dot kernel.
     const DOT_COLUMNS: usize = 2;
-    /// Row blocks that go to the tile kernel rather than the dot kernel (a
+    /// Row counts of A that go to the tile kernel rather than the dot kernel (a
     /// column-major B). On the AMD EPYC (Zen 5) at 10×1000×1000, with W read
     /// from memory as in training: tile 163 µs, dot 450–590; with W cached:
     /// tile 157, dot 135–180. The dot kernel streams A's rows
@@ -348,6 +348,7 @@ mod avx512 {
             match layout {
                 BLayout::RowMajor { row_stride } => {
                     for p0 in (0..k).step_by(K_BLOCK) {
+                        let p1 = (p0 + K_BLOCK).min(k);
                         for (i0, i1) in (0..blocks).map(rows) {
                             let block = Block {
                                 a: a.add(i0 * lda),
@@ -357,22 +358,33 @@ mod avx512 {
                                 c: c.add(i0 * ldc),
                                 ldc,
                                 p0,
-                                p1: (p0 + K_BLOCK).min(k),
+                                p1,
                                 n,
-                                ahead: if i0 == 0 { K_BLOCK.min(k - (p0 + K_BLOCK).min(k)) } else { 0 },
+                                ahead: if i0 == 0 { K_BLOCK.min(k - p1) } else { 0 },
                             };
                             with_rows!(i1 - i0, strip_pass(block));
                         }
                     }
                 }
                 BLayout::ColumnMajor { col_stride } => {
-                    for (i0, i1) in (0..blocks).map(rows) {
-                        let (a, c) = (a.add(i0 * lda), c.add(i0 * ldc));
-                        let block = Block { a, lda, b, ldb: col_stride, c, ldc, p0: 0, p1: k, n, ahead: 0 };
-                        if blocks == 1 && TILE_ROWS.contains(&m) {
-                            with_rows!(i1 - i0, tile_pass(block));
-                        } else {
-                            with_rows!(i1 - i0, dot_pass(block));
+                    let at_row = |i0: usize| Block {
+                        a: a.add(i0 * lda),
+                        lda,
+                        b,
+                        ldb: col_stride,
+                        c: c.add(i0 * ldc),
+                        ldc,
+                        p0: 0,
+                        p1: k,
+                        n,
+                        ahead: 0,
+                    };
+                    // TILE_ROWS ends at BLOCK_ROWS, so such an A is one register block.
+                    if TILE_ROWS.contains(&m) {
+                        with_rows!(m, tile_pass(at_row(0)));
+                    } else {
+                        for (i0, i1) in (0..blocks).map(rows) {
+                            with_rows!(i1 - i0, dot_pass(at_row(i0)));
                         }
                     }
                 }
