@@ -160,7 +160,7 @@ impl<E: Element> Arith<E> for Var<'_, E> {
     fn abs(&self) -> Self {
         Var::abs(self)
     }
-    fn piecewise_constant(&self, f: impl Fn(E) -> E) -> Self {
+    fn piecewise_constant(&self, f: impl Fn(E) -> E + Sync) -> Self {
         self.tape.constant(self.value.map(f))
     }
 }

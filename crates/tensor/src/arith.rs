@@ -57,7 +57,7 @@ pub trait Arith<E: Element>: Clone {
     /// applied to each element. Its derivative is zero wherever it exists, which
     /// is why it may take any closure: a differentiable implementor records the
     /// result as a constant.
-    fn piecewise_constant(&self, f: impl Fn(E) -> E) -> Self;
+    fn piecewise_constant(&self, f: impl Fn(E) -> E + Sync) -> Self;
 }
 
 impl<E: Element> Arith<E> for E {
@@ -100,7 +100,7 @@ impl<E: Element> Arith<E> for E {
     fn abs(&self) -> Self {
         Element::abs(*self)
     }
-    fn piecewise_constant(&self, f: impl Fn(E) -> E) -> Self {
+    fn piecewise_constant(&self, f: impl Fn(E) -> E + Sync) -> Self {
         f(*self)
     }
 }
@@ -145,7 +145,7 @@ impl<E: Element> Arith<E> for Tensor<E> {
     fn abs(&self) -> Self {
         Tensor::abs(self)
     }
-    fn piecewise_constant(&self, f: impl Fn(E) -> E) -> Self {
+    fn piecewise_constant(&self, f: impl Fn(E) -> E + Sync) -> Self {
         self.map(f)
     }
 }

@@ -11,8 +11,14 @@ use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
     /// Combines two tensors element by element after broadcasting them to a common
-    /// shape. `op` names the operation in errors.
-    pub fn try_zip_with(&self, rhs: &Tensor<E>, op: &'static str, f: impl Fn(E, E) -> E) -> Result<Self> {
+    /// shape. `op` names the operation in errors. Same-shaped contiguous operands
+    /// of many elements are split over [`threads()`](crate::threads) threads.
+    pub fn try_zip_with(
+        &self,
+        rhs: &Tensor<E>,
+        op: &'static str,
+        f: impl Fn(E, E) -> E + Sync,
+    ) -> Result<Self> {
         // Same shape and same gap-free layout (e.g. both contiguous, or both the same
         // transposed view): one flat loop in memory order, result in that layout.
         if self.shape() == rhs.shape() && self.strides() == rhs.strides() {
@@ -87,7 +93,7 @@ impl<E: Element> Tensor<E> {
 
     /// Element-by-element combination after broadcasting; panics if the shapes do not broadcast.
     #[track_caller]
-    pub fn zip_with(&self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E) -> Self {
+    pub fn zip_with(&self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E + Sync) -> Self {
         or_panic(self.try_zip_with(rhs, "zip_with", f))
     }
 
@@ -200,25 +206,15 @@ comparison!(try_ge, ge, >=, ">=");
 comparison!(try_equal, equal, ==, "==");
 comparison!(try_not_equal, not_equal, !=, "!=");
 
-/// Fewest elements per thread worth a split: below this, waking a worker costs
-/// more than the pass (a 1000×1000 weight is a million).
-const MIN_ELEMENTS_PER_THREAD: usize = 1 << 16;
-
-/// data[i] = f(data[i], rhs[i]) over `threads()` threads, each on its own stretch.
+/// data[i] = f(data[i], rhs[i]) over [`threads()`](crate::threads) threads
+/// when `data` is long, each on its own stretch.
 fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E + Sync) {
-    let parts = crate::threads::threads().min(data.len() / MIN_ELEMENTS_PER_THREAD).max(1);
-    if parts == 1 {
-        return crate::simd::widest(|| data.iter_mut().zip(rhs).for_each(|(x, &y)| *x = f(*x, y)));
-    }
-    let (len, chunk) = (data.len(), data.len().div_ceil(parts));
     let out = crate::threads::Shared(data.as_mut_ptr());
-    let part = |p: usize| {
+    crate::threads::split_range(data.len(), &|range| {
         let out = &out;
-        let (start, end) = ((p * chunk).min(len), ((p + 1) * chunk).min(len));
-        // SAFETY: each part writes only elements start..end of `data`, which
-        // outlives `run_parallel`; the parts' ranges do not overlap.
-        let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(start), end - start) };
-        crate::simd::widest(|| mine.iter_mut().zip(&rhs[start..end]).for_each(|(x, &y)| *x = f(*x, y)));
-    };
-    crate::threads::run_parallel(parts, &part);
+        // SAFETY: each part writes only its own range of `data`, which
+        // outlives `split_range`; the parts' ranges do not overlap.
+        let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(range.start), range.len()) };
+        crate::simd::widest(|| mine.iter_mut().zip(&rhs[range]).for_each(|(x, &y)| *x = f(*x, y)));
+    });
 }

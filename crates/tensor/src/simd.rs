@@ -7,6 +7,8 @@
 
 use crate::element::Element;
 use crate::matmul::Operand;
+use std::mem::MaybeUninit;
+use std::ops::Range;
 
 /// Accumulator width in elements: one AVX-512 register of f32, two AVX2 ones.
 pub(crate) const LANES: usize = 16;
@@ -67,67 +69,94 @@ unsafe fn widest_avx2<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
-/// Appends f(x) for every x of `src` to `out`, compiled for AVX-512 when the
-/// CPU has it (as [`widest`], whose closure would not be inlined here: with
-/// the loop inside it, it is a function of its own, built for the baseline).
+/// Appends f(x) for every x of `src` to `out`: a long `src` split over
+/// [`threads()`](crate::threads) threads ([`split_range`](crate::threads::split_range)),
+/// each stretch compiled for AVX-512 when the CPU has it (as [`widest`], whose
+/// closure would not be inlined here: with the loop inside it, it is a
+/// function of its own, built for the baseline).
 #[inline(always)]
-pub(crate) fn map_into<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx512() {
-        // SAFETY: the CPU has AVX-512F.
-        return unsafe { map_into_avx512(out, src, f) };
-    }
-    map_loop(out, src, f)
+pub(crate) fn map_into<E: Copy + Sync, F: Send>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F + Sync) {
+    append_split(out, src.len(), |slots, range| {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { map_avx512(slots, &src[range], &f) };
+        }
+        map_loop(slots, &src[range], &f)
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn map_into_avx512<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
-    map_loop(out, src, f)
+unsafe fn map_avx512<E: Copy, F>(slots: &mut [MaybeUninit<F>], src: &[E], f: impl Fn(E) -> F) {
+    map_loop(slots, src, f)
 }
 
-/// The loop of [`map_into`]: an indexed loop into the spare capacity, which
+/// The loop of [`map_into`]: an indexed loop into uninitialized slots, which
 /// vectorizes (`extend`'s inner `fold` is an outlined function).
 #[inline(always)]
-fn map_loop<E: Copy, F>(out: &mut Vec<F>, src: &[E], f: impl Fn(E) -> F) {
-    out.reserve(src.len());
-    let start = out.len();
-    for (slot, &x) in out.spare_capacity_mut().iter_mut().zip(src) {
+fn map_loop<E: Copy, F>(slots: &mut [MaybeUninit<F>], src: &[E], f: impl Fn(E) -> F) {
+    for (slot, &x) in slots.iter_mut().zip(src) {
         slot.write(f(x));
     }
-    // SAFETY: the loop initialized the src.len() slots after `start`.
-    unsafe { out.set_len(start + src.len()) };
 }
 
 /// Appends f(x, y) for the pairs of `a` and `b` (same length) to `out`, as
 /// [`map_into`] does for one operand.
 #[inline(always)]
-pub(crate) fn zip_into<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx512() {
-        // SAFETY: the CPU has AVX-512F.
-        return unsafe { zip_into_avx512(out, a, b, f) };
-    }
-    zip_loop(out, a, b, f)
+pub(crate) fn zip_into<E: Copy + Sync, F: Send>(
+    out: &mut Vec<F>,
+    a: &[E],
+    b: &[E],
+    f: impl Fn(E, E) -> F + Sync,
+) {
+    assert_eq!(a.len(), b.len(), "zip_into: operands of different lengths");
+    append_split(out, a.len(), |slots, range| {
+        let (a, b) = (&a[range.clone()], &b[range]);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { zip_avx512(slots, a, b, &f) };
+        }
+        zip_loop(slots, a, b, &f)
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn zip_into_avx512<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
-    zip_loop(out, a, b, f)
+unsafe fn zip_avx512<E: Copy, F>(slots: &mut [MaybeUninit<F>], a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
+    zip_loop(slots, a, b, f)
 }
 
 /// The loop of [`zip_into`].
 #[inline(always)]
-fn zip_loop<E: Copy, F>(out: &mut Vec<F>, a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
-    assert_eq!(a.len(), b.len(), "zip_into: operands of different lengths");
-    out.reserve(a.len());
-    let start = out.len();
-    for ((slot, &x), &y) in out.spare_capacity_mut().iter_mut().zip(a).zip(b) {
+fn zip_loop<E: Copy, F>(slots: &mut [MaybeUninit<F>], a: &[E], b: &[E], f: impl Fn(E, E) -> F) {
+    for ((slot, &x), &y) in slots.iter_mut().zip(a).zip(b) {
         slot.write(f(x, y));
     }
-    // SAFETY: the loop initialized the a.len() slots after `start`.
-    unsafe { out.set_len(start + a.len()) };
+}
+
+/// Appends `len` values to `out`: `fill(slots, range)` initializes every slot
+/// of its stretch `range` of the new values (`slots` are those values' places),
+/// the stretches spread over threads by [`split_range`](crate::threads::split_range).
+fn append_split<F: Send>(
+    out: &mut Vec<F>,
+    len: usize,
+    fill: impl Fn(&mut [MaybeUninit<F>], Range<usize>) + Sync,
+) {
+    out.reserve(len);
+    let start = out.len();
+    let spare = crate::threads::Shared(out.spare_capacity_mut().as_mut_ptr());
+    crate::threads::split_range(len, &|range| {
+        let spare = &spare;
+        // SAFETY: the spare capacity holds `len` slots and outlives
+        // `split_range`; each part gets its own stretch of them.
+        let slots = unsafe { std::slice::from_raw_parts_mut(spare.0.add(range.start), range.len()) };
+        fill(slots, range)
+    });
+    // SAFETY: the parts initialized all `len` slots after `start` (had one
+    // panicked, `split_range` would not have returned).
+    unsafe { out.set_len(start + len) };
 }
 
 /// Whether [`dispatch`] runs the AVX-512 build on this CPU.

@@ -315,7 +315,7 @@ impl<E: Element> Tensor<E> {
     /// A gap-free input (contiguous, or a transposed/permuted view of contiguous
     /// data) is processed in memory order and the result keeps its strides, as
     /// PyTorch does; any other layout gives a contiguous result.
-    pub fn map_to<F: Element>(&self, f: impl Fn(E) -> F) -> Tensor<F> {
+    pub fn map_to<F: Element>(&self, f: impl Fn(E) -> F + Sync) -> Tensor<F> {
         let data = &self.storage;
         if let Some(range) = self.layout.dense_range() {
             let layout = Layout { offset: 0, ..self.layout.clone() };

@@ -7,8 +7,9 @@
 //! split sends each worker a pointer to the job and its part number over a
 //! one-slot channel, so it allocates nothing, and waiting threads spin briefly
 //! before they sleep. In-place updates of large tensors (an optimizer's step,
-//! [`Tensor::zip_assign`](crate::Tensor::zip_assign)) split their elements the
-//! same way; other element-wise ops stay on one thread.
+//! [`Tensor::zip_assign`](crate::Tensor::zip_assign)) and element-wise
+//! passes over contiguous tensors split their elements the same way
+//! ([`split_range`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
@@ -17,7 +18,8 @@ use std::time::{Duration, Instant};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
-/// Sets the number of threads matrix products may use (at least 1), for the
+/// Sets the number of threads matrix products and long element-wise passes
+/// may use (at least 1), for the
 /// whole process, until the returned guard is dropped: then the count it
 /// replaced comes back. Keep the guard for as long as the setting should hold:
 ///
@@ -47,7 +49,7 @@ impl Drop for ThreadsGuard {
     }
 }
 
-/// The number of threads matrix products may use.
+/// The number of threads matrix products and long element-wise passes may use.
 pub fn threads() -> usize {
     THREADS.load(Ordering::Relaxed)
 }
@@ -85,6 +87,20 @@ struct Worker {
 fn workers() -> &'static Mutex<Vec<Worker>> {
     static WORKERS: OnceLock<Mutex<Vec<Worker>>> = OnceLock::new();
     WORKERS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Fewest elements per thread worth a split of an element-wise pass: below
+/// this, handing a part to a worker costs about as much as the part (a
+/// minibatch of 100 × 1000 activations is split in two, one of 10 × 1000 not).
+pub(crate) const MIN_ELEMENTS_PER_THREAD: usize = 1 << 14;
+
+/// Runs `part(range)` for stretches of `0..len` that together cover it once,
+/// over [`threads()`] threads when `len` is long enough to be worth it (see
+/// [`MIN_ELEMENTS_PER_THREAD`]), else `part(0..len)` on this thread.
+pub(crate) fn split_range(len: usize, part: &(dyn Fn(std::ops::Range<usize>) + Sync + '_)) {
+    let parts = threads().min(len / MIN_ELEMENTS_PER_THREAD).max(1);
+    let chunk = len.div_ceil(parts);
+    run_parallel(parts, &|p| part((p * chunk).min(len)..((p + 1) * chunk).min(len)));
 }
 
 /// Runs `job(0)` on this thread and `job(1)` … `job(parts − 1)` on workers,

@@ -340,6 +340,30 @@ fn an_in_place_update_split_over_two_threads_equals_the_serial_one() {
     }
 }
 
+#[test]
+fn element_wise_passes_split_over_two_threads_equal_the_serial_ones() {
+    let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
+    // Below the split, a minibatch of 100 × 1000 (split in two), and a length
+    // that does not divide evenly between the threads.
+    for len in [1000, 100 * 1000, (1 << 15) + 7] {
+        let a = Tensor::<f32>::rand_uniform(&[len], -3.0, 3.0, 1);
+        let b = Tensor::<f32>::rand_uniform(&[len], -1.0, 1.0, 2);
+        let passes = |a: &Tensor<f32>, b: &Tensor<f32>| (a.tanh(), a * b, a.map_to(|x| x as f64 * 2.0));
+        let serial = passes(&a, &b);
+        let split = {
+            let _two = tensor::set_threads(2);
+            passes(&a, &b)
+        };
+        assert_eq!(serial.0.to_vec(), split.0.to_vec(), "tanh, len {len}");
+        assert_eq!(serial.1.to_vec(), split.1.to_vec(), "a·b, len {len}");
+        assert_eq!(serial.2.to_vec(), split.2.to_vec(), "map_to f64, len {len}");
+        // Each element is f of its own inputs, in place (no stretch moved or lost).
+        let (av, bv) = (a.to_vec(), b.to_vec());
+        assert!(split.1.to_vec().iter().enumerate().all(|(i, &p)| p == av[i] * bv[i]), "len {len}");
+        assert!(split.2.to_vec().iter().enumerate().all(|(i, &y)| y == av[i] as f64 * 2.0), "len {len}");
+    }
+}
+
 /// The thread count is one setting for the whole process: tests that change it
 /// take turns, so one cannot see the other's setting.
 static THREAD_COUNT: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -27,8 +27,9 @@ pub enum SlopeFrom {
     Output,
 }
 
-/// An element-wise function y = f(x) and its derivative.
-pub trait ElementwiseFn<E: Element>: Copy + 'static {
+/// An element-wise function y = f(x) and its derivative. `Sync`, because a pass
+/// over a long tensor is split over threads (`tensor::set_threads`).
+pub trait ElementwiseFn<E: Element>: Copy + Sync + 'static {
     /// Short name printed in the tape, e.g. `"tanh"`.
     fn name(&self) -> String;
     /// f(x) for one value.
