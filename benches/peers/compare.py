@@ -36,13 +36,25 @@ def command(framework, workload, threads, seconds):
     return [sys.executable, str(HERE / "workloads.py"), framework, workload, str(threads), str(seconds)]
 
 
-def measure(framework, workload, threads, seconds):
+def cpus_for(threads, pin):
+    """The CPUs a run on `threads` threads is bound to: the last `threads` this
+    process may use (on a shared machine the first ones tend to take the
+    interrupts), or None to leave the scheduler free."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return set(allowed[-threads:]) if pin and threads <= len(allowed) else None
+
+
+def measure(framework, workload, threads, seconds, pin=True):
+    cpus = cpus_for(threads, pin)
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
         env[name] = str(threads)
     for name in OPENBLAS_OVERRIDES:
         env.pop(name, None)
-    out = subprocess.run(command(framework, workload, threads, seconds), env=env, capture_output=True, text=True)
+    bind = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    out = subprocess.run(
+        command(framework, workload, threads, seconds), env=env, capture_output=True, text=True, preexec_fn=bind
+    )
     if out.returncode != 0:
         sys.exit(f"{framework} {workload} failed:\n{out.stderr}")
     line = out.stdout.strip().splitlines()[-1]
@@ -85,6 +97,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--workloads", default="W1,W2,W3,MM10,MM100")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not bind each run to the last N CPUs (N = its thread count)"
+    )
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     workloads = args.workloads.split(",")
@@ -99,11 +114,13 @@ def main():
                 shift = round_ % len(frameworks)
                 print(f"round {round_ + 1}/{args.rounds}, {w}, {t} thread(s)", flush=True)
                 for f in frameworks[shift:] + frameworks[:shift]:
-                    rates.setdefault((w, t, f), []).append(measure(f, w, t, args.seconds))
+                    rates.setdefault((w, t, f), []).append(measure(f, w, t, args.seconds, not args.no_pin))
 
     print()
     print(f"CPU: {cpu_model()}; {os.cpu_count()} logical CPUs; {datetime.date.today()}")
     print(f"peers: {versions()}")
+    pinned = {t: cpus_for(t, not args.no_pin) for t in threads}
+    print("CPUs: " + "; ".join(f"{t} thread(s) on {sorted(c) if c else 'any'}" for t, c in pinned.items()))
     print(f"command: python benches/peers/compare.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM)")
     print()
