@@ -104,12 +104,20 @@ pub(crate) fn split_range(len: usize, part: &(dyn Fn(std::ops::Range<usize>) + S
 }
 
 /// Runs `job(0)` on this thread and `job(1)` … `job(parts − 1)` on workers,
-/// returning when all are done (also when this thread's part panics).
+/// returning when all are done (also when this thread's part panics); all on
+/// this thread when the workers are busy with another split.
 pub(crate) fn run_parallel(parts: usize, job: &(dyn Fn(usize) + Sync + '_)) {
     if parts <= 1 {
         return job(0);
     }
-    let mut pool = workers().lock().unwrap_or_else(|e| e.into_inner());
+    let mut pool = match workers().try_lock() {
+        Ok(pool) => pool,
+        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+        // The workers are busy: this is a split inside a part of another (a
+        // closure of `map` that itself maps a long tensor), or another thread's
+        // split. Waiting for them could wait for ourselves: run every part here.
+        Err(std::sync::TryLockError::WouldBlock) => return (0..parts).for_each(job),
+    };
     while pool.len() < parts - 1 {
         pool.push(spawn_worker());
     }

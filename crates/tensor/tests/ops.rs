@@ -364,6 +364,21 @@ fn element_wise_passes_split_over_two_threads_equal_the_serial_ones() {
     }
 }
 
+#[test]
+fn a_split_pass_inside_a_split_pass_runs_and_is_right() {
+    let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
+    let _two = tensor::set_threads(2);
+    let (outer, inner) =
+        (Tensor::<f32>::rand_uniform(&[1 << 15], -1.0, 1.0, 1), Tensor::<f32>::ones(&[1 << 15]));
+    // Each element of the outer pass (split over both threads) runs a pass long
+    // enough to be split itself: it must run, not wait for the busy workers.
+    let nested = outer.map(|x| if x > 0.999 { inner.map(|y| y + x).sum_all() } else { x });
+    for (&got, &x) in nested.to_vec().iter().zip(&outer.to_vec()) {
+        let expected = if x > 0.999 { (1.0 + x) * (1 << 15) as f32 } else { x };
+        assert!((got - expected).abs() <= 1e-3 * expected.abs(), "{got} against {expected}");
+    }
+}
+
 /// The thread count is one setting for the whole process: tests that change it
 /// take turns, so one cannot see the other's setting.
 static THREAD_COUNT: std::sync::Mutex<()> = std::sync::Mutex::new(());
