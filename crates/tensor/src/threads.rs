@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
 /// Sets the number of threads matrix products and long element-wise passes
-/// may use (at least 1), for the
-/// whole process, until the returned guard is dropped: then the count it
-/// replaced comes back. Keep the guard for as long as the setting should hold:
+/// may use (at least 1), for the whole process, until the returned guard is
+/// dropped: then the count it replaced comes back. Keep the guard for as long
+/// as the setting should hold:
 ///
 /// ```
 /// let _two = tensor::set_threads(2);
@@ -36,7 +36,7 @@ pub fn set_threads(n: usize) -> ThreadsGuard {
     ThreadsGuard { previous: THREADS.swap(n.max(1), Ordering::Relaxed) }
 }
 
-/// Restores, when dropped, the matmul thread count that [`set_threads`] replaced.
+/// Restores, when dropped, the thread count that [`set_threads`] replaced.
 #[must_use = "the previous thread count comes back as soon as this guard is dropped"]
 #[derive(Debug)]
 pub struct ThreadsGuard {
