@@ -63,6 +63,8 @@ pub trait Element:
     fn sqrt(self) -> Self;
     /// Hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// Logistic sigmoid 1/(1+e^−self).
+    fn sigmoid(self) -> Self;
     /// Absolute value.
     fn abs(self) -> Self;
     /// self raised to an integer power.
@@ -114,7 +116,7 @@ pub trait Element:
 }
 
 macro_rules! impl_element {
-    ($t:ty, $gemm:path, $tanh:path) => {
+    ($t:ty, $gemm:path, $exp:path, $tanh:path, $sigmoid:path) => {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -131,7 +133,7 @@ macro_rules! impl_element {
             }
             #[inline]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $exp(self)
             }
             #[inline]
             fn ln(self) -> Self {
@@ -144,6 +146,10 @@ macro_rules! impl_element {
             #[inline]
             fn tanh(self) -> Self {
                 $tanh(self)
+            }
+            #[inline]
+            fn sigmoid(self) -> Self {
+                $sigmoid(self)
             }
             #[inline]
             fn abs(self) -> Self {
@@ -209,5 +215,12 @@ macro_rules! impl_element {
 }
 
 // f32's tanh is our vectorizable one (within 2 ulp, see `math.rs`); f64 keeps libm's.
-impl_element!(f32, matrixmultiply::sgemm, crate::math::tanh_f32);
-impl_element!(f64, matrixmultiply::dgemm, f64::tanh);
+// f32's exp, tanh and sigmoid are straight-line code that vectorizes (crate::math).
+impl_element!(
+    f32,
+    matrixmultiply::sgemm,
+    crate::math::exp_f32,
+    crate::math::tanh_f32,
+    crate::math::sigmoid_f32
+);
+impl_element!(f64, matrixmultiply::dgemm, f64::exp, f64::tanh, crate::math::sigmoid_f64);
