@@ -382,3 +382,26 @@ fn a_split_pass_inside_a_split_pass_runs_and_is_right() {
 /// The thread count is one setting for the whole process: tests that change it
 /// take turns, so one cannot see the other's setting.
 static THREAD_COUNT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn reducing_leading_axes_of_a_contiguous_tensor_equals_the_strided_walk_bit_for_bit() {
+    // The contiguous tensor takes the row-by-row path; its permuted-and-back
+    // copy (same values, not contiguous) takes the general walk. f32 sums of
+    // many values differ in their last bits when the order differs.
+    for shape in [vec![100, 1000], vec![7, 3, 33], vec![1, 5], vec![64, 1]] {
+        let x = Tensor::<f32>::rand_uniform(&shape, -1.0, 1.0, 7);
+        let axes: Vec<usize> = (0..shape.len()).rev().collect();
+        let strided = x.permute(&axes[..]).contiguous().permute(&axes[..]);
+        assert!(x.is_contiguous() && (!strided.is_contiguous() || shape.contains(&1)));
+        let leading: Vec<usize> = (0..shape.len() - 1).collect();
+        for keepdim in [false, true] {
+            assert_eq!(x.sum(&leading[..], keepdim), strided.sum(&leading[..], keepdim), "{shape:?}");
+            assert_eq!(x.max(&leading[..], keepdim), strided.max(&leading[..], keepdim), "{shape:?}");
+        }
+        let last = shape[shape.len() - 1];
+        assert_eq!(x.sum_to_shape(&[last]), strided.sum_to_shape(&[last]), "{shape:?}");
+        let naive: Vec<f32> =
+            (0..last).map(|j| x.to_vec().chunks(last).fold(0.0f32, |acc, row| acc + row[j])).collect();
+        assert_eq!(x.sum_to_shape(&[last]).to_vec(), naive, "{shape:?}");
+    }
+}
