@@ -214,8 +214,8 @@ macro_rules! impl_element {
     };
 }
 
-// f32's tanh is our vectorizable one (within 2 ulp, see `math.rs`); f64 keeps libm's.
-// f32's exp, tanh and sigmoid are straight-line code that vectorizes (crate::math).
+// f32's exp, tanh and sigmoid are our straight-line ones that vectorize (within
+// 1, 2 and 2 ulp; see `math.rs`); f64 keeps libm's.
 impl_element!(
     f32,
     matrixmultiply::sgemm,

@@ -11,6 +11,10 @@
 //! * |x| ≥ 0.4: (1 − e)/(1 + e) with e = e^(−2|x|) ≤ 0.45, so 1 − e does not
 //!   cancel; e comes from a range-reduced exponential below;
 //! * both are computed and one is selected, the sign is put back, and NaN stays NaN.
+//!
+//! The exponential below serves the whole f32 range (libm's `expf` was 6 % of
+//! a training step of Nielsen's sigmoid network, through the sigmoid and the
+//! softmax), and the sigmoid is built on it the same branch-free way.
 
 /// tanh(x) in f32, within 2 ulp (measured over 11 million points); see the module docs.
 #[inline(always)]
