@@ -113,16 +113,16 @@ mod avx512 {
         beta: f32,
     }
 
-    /// Calls `kernel::<R, V>(tile)` with the consts R equal to `rows` (1 to
+    /// Calls `kernel::<R, V>(tile, next)` with the consts R equal to `rows` (1 to
     /// 12) and V = 1 for a strip of at most 16 columns, else 2.
     macro_rules! with_rows {
-        ($rows:expr, $width:expr, $tile:expr) => {
-            with_rows!(@ $rows, $width, $tile, 1 2 3 4 5 6 7 8 9 10 11 12)
+        ($rows:expr, $width:expr, $tile:expr, $next:expr) => {
+            with_rows!(@ $rows, $width, $tile, $next, 1 2 3 4 5 6 7 8 9 10 11 12)
         };
-        (@ $rows:expr, $width:expr, $tile:expr, $($r:literal)*) => {
+        (@ $rows:expr, $width:expr, $tile:expr, $next:expr, $($r:literal)*) => {
             match ($rows, $width <= 16) {
-                $(($r, true) => kernel::<$r, 1>($tile),)*
-                $(($r, false) => kernel::<$r, 2>($tile),)*
+                $(($r, true) => kernel::<$r, 1>($tile, $next),)*
+                $(($r, false) => kernel::<$r, 2>($tile, $next),)*
                 _ => unreachable!("a register block has 1 to {MR} rows"),
             }
         };
@@ -145,25 +145,31 @@ mod avx512 {
         let longest = k.div_ceil(passes);
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(MR * longest, longest * widest, |a_pack, b_pack| {
-            for pass in 0..passes {
-                // Passes of nearly equal length: k = 1000 is 4 passes of 250.
-                let (p0, p1) = (pass * k / passes, (pass + 1) * k / passes);
+            // Passes of nearly equal length: k = 1000 is 4 passes of 250.
+            let inner = |pass: usize| (pass * k / passes, (pass + 1) * k / passes);
+            let blocks = (0..passes).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
+            let mut next_blocks = blocks.clone().skip(1);
+            for (pass, j0) in blocks {
+                let (p0, p1) = inner(pass);
+                let columns = NC.min(n - j0);
                 let beta = if pass == 0 { beta } else { 1.0 };
-                for j0 in (0..n).step_by(NC) {
-                    let columns = NC.min(n - j0);
-                    // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
-                    // inside B and C; the buffers have room for the packed blocks.
-                    unsafe {
-                        let b = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
-                        pack_b(b_pack, b, p1 - p0, columns);
-                        let a = Operand { ptr: a.ptr.offset(p0 as isize * a.cs), ..a };
-                        column_block(
-                            (m, p1 - p0, columns),
-                            (alpha, a, beta),
-                            (c.add(j0), ldc),
-                            (a_pack, b_pack),
-                        );
-                    }
+                // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
+                // inside B and C; the buffers have room for the packed blocks.
+                unsafe {
+                    let b_block = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
+                    pack_b(b_pack, b_block, p1 - p0, columns);
+                    let next = next_blocks.next().map_or(Prefetcher::NONE, |(pass, j0)| {
+                        let (p0, p1) = inner(pass);
+                        Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
+                    });
+                    let a = Operand { ptr: a.ptr.offset(p0 as isize * a.cs), ..a };
+                    column_block(
+                        (m, p1 - p0, columns),
+                        (alpha, a, beta),
+                        (c.add(j0), ldc),
+                        (a_pack, b_pack),
+                        next,
+                    );
                 }
             }
         });
@@ -189,7 +195,8 @@ mod avx512 {
     /// All rows of A against one packed block of B (kc inner indices ×
     /// `columns`): for each register block of rows, pack its A, then run it
     /// over every strip of the block. C is written twelve rows at a time,
-    /// along its rows.
+    /// along its rows. The tiles bring the next block of B into L2 as they
+    /// go (`next`), spread evenly over them.
     ///
     /// # Safety
     /// As for [`gemm_f32`]; A is m×kc from `a`, C m×columns from `c`;
@@ -200,9 +207,11 @@ mod avx512 {
         (alpha, a, beta): (f32, Operand<f32>, f32),
         (c, ldc): (*mut f32, usize),
         (a_pack, b_pack): (*mut f32, *const f32),
+        mut next: Prefetcher,
     ) {
         // Register blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
         let blocks = m.div_ceil(MR);
+        next.spread_over(blocks * columns.div_ceil(NR), kc);
         for block in 0..blocks {
             let (i0, i1) = (block * m / blocks, (block + 1) * m / blocks);
             // SAFETY (this block): rows i0..i1 are inside A and C, and every
@@ -221,7 +230,7 @@ mod avx512 {
                         alpha,
                         beta,
                     };
-                    with_rows!(i1 - i0, width, tile);
+                    with_rows!(i1 - i0, width, tile, &mut next);
                 }
             }
         }
@@ -229,27 +238,31 @@ mod avx512 {
 
     /// The register kernel: C block ← α·(A block · B strip) + β·C block, R rows
     /// × 16·V columns of sums in registers (those past `width` masked off).
+    /// Every `next.every` steps it prefetches one line of the next block of B.
     ///
     /// # Safety
     /// The CPU has AVX-512F; the tile's packed blocks hold kc steps; C's R rows
     /// have `width` elements from `c`.
     #[target_feature(enable = "avx512f")]
-    unsafe fn kernel<const R: usize, const V: usize>(t: Tile) {
+    unsafe fn kernel<const R: usize, const V: usize>(t: Tile, next: &mut Prefetcher) {
         // SAFETY (this block): the packed reads stay inside kc steps, and the
         // masked accesses of C touch only its `width` columns.
         unsafe {
             let mut acc = [[_mm512_setzero_ps(); V]; R];
             let (mut a, mut b) = (t.a, t.b);
-            for _ in 0..t.kc {
-                let step: [__m512; V] = std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)));
-                for (i, sums) in acc.iter_mut().enumerate() {
-                    let x = _mm512_set1_ps(*a.add(i));
-                    for (sum, &y) in sums.iter_mut().zip(&step) {
-                        *sum = _mm512_fmadd_ps(x, y, *sum);
+            for start in (0..t.kc).step_by(next.every) {
+                next.one_line();
+                for _ in start..t.kc.min(start.saturating_add(next.every)) {
+                    let step: [__m512; V] = std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)));
+                    for (i, sums) in acc.iter_mut().enumerate() {
+                        let x = _mm512_set1_ps(*a.add(i));
+                        for (sum, &y) in sums.iter_mut().zip(&step) {
+                            *sum = _mm512_fmadd_ps(x, y, *sum);
+                        }
                     }
+                    a = a.add(R);
+                    b = b.add(16 * V);
                 }
-                a = a.add(R);
-                b = b.add(16 * V);
             }
             let (lo, hi) = crate::simd::strip_masks(t.width);
             let masks = [lo, hi];
@@ -264,6 +277,69 @@ mod avx512 {
                     }
                     _mm512_mask_storeu_ps(at, mask, value);
                 }
+            }
+        }
+    }
+
+    /// The cache lines of the next block of B, in its own layout, issued one
+    /// at a time into L2 (`prefetcht1`) by the kernels of this block: when
+    /// `pack_b` comes to that block it reads L2 instead of L3. A block of a
+    /// 1000×1000 weight is 250 rows of 2 KB, a new page each: the hardware
+    /// prefetcher, which stops at page ends, does not fetch it ahead.
+    #[derive(Clone, Copy)]
+    struct Prefetcher {
+        /// The first line of the current piece (a row of a row-major B, a
+        /// column of a column-major one).
+        piece: *const i8,
+        /// Bytes from one piece to the next.
+        stride: isize,
+        /// Lines per piece, and the next line of this piece.
+        lines: usize,
+        line: usize,
+        /// Lines still to issue.
+        remaining: usize,
+        /// Kernel steps per line issued.
+        every: usize,
+    }
+
+    impl Prefetcher {
+        /// Nothing to prefetch (the last block, or a B of other strides).
+        const NONE: Prefetcher =
+            Prefetcher { piece: std::ptr::null(), stride: 0, lines: 0, line: 0, remaining: 0, every: usize::MAX };
+
+        /// The block of B of inner indices p0..p1 and `columns` columns from j0,
+        /// for a B with a unit stride (another one is not prefetched).
+        fn block_of_b(b: Operand<f32>, (p0, p1): (usize, usize), (j0, columns): (usize, usize)) -> Self {
+            let first = b.ptr.wrapping_offset(p0 as isize * b.rs + j0 as isize * b.cs);
+            let (pieces, piece_len, stride) = match (b.rs, b.cs) {
+                (_, 1) => (p1 - p0, columns, b.rs),
+                (1, _) => (columns, p1 - p0, b.cs),
+                _ => return Self::NONE,
+            };
+            // A piece that does not start on a line boundary reaches one line further.
+            let lines = (piece_len * 4).div_ceil(64) + 1;
+            let piece = (first as usize & !63) as *const i8;
+            Prefetcher { piece, stride: stride * 4, lines, line: 0, remaining: pieces * lines, every: usize::MAX }
+        }
+
+        /// Spreads the lines over `tiles` kernels of `kc` steps each.
+        fn spread_over(&mut self, tiles: usize, kc: usize) {
+            self.every = if self.remaining == 0 { usize::MAX } else { (tiles * kc / self.remaining).clamp(1, kc) };
+        }
+
+        /// Prefetches the next line, if any is left.
+        #[inline(always)]
+        fn one_line(&mut self) {
+            if self.remaining == 0 {
+                return;
+            }
+            // SAFETY: a prefetch never faults, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(self.piece.wrapping_add(64 * self.line)) };
+            self.remaining -= 1;
+            self.line += 1;
+            if self.line == self.lines {
+                self.line = 0;
+                self.piece = self.piece.wrapping_offset(self.stride);
             }
         }
     }
