@@ -101,8 +101,12 @@ mod avx512 {
     struct Tile {
         /// The block of A, packed: kc steps of R values.
         a: *const f32,
-        /// The strip of B, packed: kc steps of 16·V values.
-        b: *const f32,
+        /// The strip of B, packed: kc steps of 16·V values (written by a
+        /// packing kernel, read by the others).
+        b: *mut f32,
+        /// For a packing kernel: the strip in a row-major B (rows `b_rs` apart).
+        b_source: *const f32,
+        b_rs: isize,
         kc: usize,
         /// The block's first element of C; rows `ldc` apart.
         c: *mut f32,
@@ -113,16 +117,19 @@ mod avx512 {
         beta: f32,
     }
 
-    /// Calls `kernel::<R, V>(tile, next)` with the consts R equal to `rows` (1 to
-    /// 12) and V = 1 for a strip of at most 16 columns, else 2.
+    /// Calls `kernel::<R, V, PACK>(tile, next)` with the consts R equal to
+    /// `rows` (1 to 12), V = 1 for a strip of at most 16 columns, else 2, and
+    /// PACK equal to `pack`.
     macro_rules! with_rows {
-        ($rows:expr, $width:expr, $tile:expr, $next:expr) => {
-            with_rows!(@ $rows, $width, $tile, $next, 1 2 3 4 5 6 7 8 9 10 11 12)
+        ($rows:expr, $width:expr, $pack:expr, $tile:expr, $next:expr) => {
+            with_rows!(@ $rows, $width, $pack, $tile, $next, 1 2 3 4 5 6 7 8 9 10 11 12)
         };
-        (@ $rows:expr, $width:expr, $tile:expr, $next:expr, $($r:literal)*) => {
-            match ($rows, $width <= 16) {
-                $(($r, true) => kernel::<$r, 1>($tile, $next),)*
-                $(($r, false) => kernel::<$r, 2>($tile, $next),)*
+        (@ $rows:expr, $width:expr, $pack:expr, $tile:expr, $next:expr, $($r:literal)*) => {
+            match ($rows, $width <= 16, $pack) {
+                $(($r, true, false) => kernel::<$r, 1, false>($tile, $next),)*
+                $(($r, false, false) => kernel::<$r, 2, false>($tile, $next),)*
+                $(($r, true, true) => kernel::<$r, 1, true>($tile, $next),)*
+                $(($r, false, true) => kernel::<$r, 2, true>($tile, $next),)*
                 _ => unreachable!("a register block has 1 to {MR} rows"),
             }
         };
@@ -157,7 +164,12 @@ mod avx512 {
                 // inside B and C; the buffers have room for the packed blocks.
                 unsafe {
                     let b_block = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
-                    pack_b(b_pack, b_block, p1 - p0, columns);
+                    // A row-major B is packed by the first register block's
+                    // kernels as they read it (see `column_block`).
+                    let b_source = (b.cs == 1).then_some(b_block);
+                    if b_source.is_none() {
+                        pack_b(b_pack, b_block, p1 - p0, columns);
+                    }
                     let next = next_blocks.next().map_or(Prefetcher::NONE, |(pass, j0)| {
                         let (p0, p1) = inner(pass);
                         Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
@@ -167,7 +179,7 @@ mod avx512 {
                         (m, p1 - p0, columns),
                         (alpha, a, beta),
                         (c.add(j0), ldc),
-                        (a_pack, b_pack),
+                        (a_pack, b_pack, b_source),
                         next,
                     );
                 }
@@ -198,15 +210,20 @@ mod avx512 {
     /// along its rows. The tiles bring the next block of B into L2 as they
     /// go (`next`), spread evenly over them.
     ///
+    /// With `b_source` (a row-major block of B) the block is not packed yet:
+    /// the first register block's kernels pack each strip as they read it,
+    /// so B is read once, by a kernel that has time to wait for it, instead
+    /// of by a packing pass of its own.
+    ///
     /// # Safety
     /// As for [`gemm_f32`]; A is m×kc from `a`, C m×columns from `c`;
-    /// `a_pack` holds 12·kc values, `b_pack` the packed block.
+    /// `a_pack` holds 12·kc values, `b_pack` the packed block or room for it.
     #[target_feature(enable = "avx512f")]
     unsafe fn column_block(
         (m, kc, columns): (usize, usize, usize),
         (alpha, a, beta): (f32, Operand<f32>, f32),
         (c, ldc): (*mut f32, usize),
-        (a_pack, b_pack): (*mut f32, *const f32),
+        (a_pack, b_pack, b_source): (*mut f32, *mut f32, Option<Operand<f32>>),
         mut next: Prefetcher,
     ) {
         // Register blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
@@ -218,11 +235,15 @@ mod avx512 {
             // strip inside the packed block and C's columns.
             unsafe {
                 pack_a(a_pack, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
+                let pack = block == 0 && b_source.is_some();
+                let source = b_source.unwrap_or(Operand { ptr: std::ptr::null(), rs: 0, cs: 0 });
                 for j0 in (0..columns).step_by(NR) {
                     let width = NR.min(columns - j0);
                     let tile = Tile {
                         a: a_pack,
                         b: b_pack.add(j0 * kc),
+                        b_source: source.ptr.wrapping_add(j0),
+                        b_rs: source.rs,
                         kc,
                         c: c.add(i0 * ldc + j0),
                         ldc,
@@ -230,7 +251,7 @@ mod avx512 {
                         alpha,
                         beta,
                     };
-                    with_rows!(i1 - i0, width, tile, &mut next);
+                    with_rows!(i1 - i0, width, pack, tile, &mut next);
                 }
             }
         }
@@ -239,21 +260,36 @@ mod avx512 {
     /// The register kernel: C block ← α·(A block · B strip) + β·C block, R rows
     /// × 16·V columns of sums in registers (those past `width` masked off).
     /// Every `next.every` steps it prefetches one line of the next block of B.
+    /// With PACK it reads the strip of B from the row-major B itself
+    /// (`b_source`, zero past `width`) and writes it packed as it goes.
     ///
     /// # Safety
-    /// The CPU has AVX-512F; the tile's packed blocks hold kc steps; C's R rows
-    /// have `width` elements from `c`.
+    /// The CPU has AVX-512F; the tile's packed blocks hold kc steps (or room
+    /// for them, with PACK, and the strip's kc rows of `width` elements are
+    /// inside B); C's R rows have `width` elements from `c`.
     #[target_feature(enable = "avx512f")]
-    unsafe fn kernel<const R: usize, const V: usize>(t: Tile, next: &mut Prefetcher) {
-        // SAFETY (this block): the packed reads stay inside kc steps, and the
-        // masked accesses of C touch only its `width` columns.
+    unsafe fn kernel<const R: usize, const V: usize, const PACK: bool>(t: Tile, next: &mut Prefetcher) {
+        // SAFETY (this block): the packed accesses stay inside kc steps, the
+        // reads of B inside its kc rows' `width` columns, and the masked
+        // accesses of C touch only its `width` columns.
         unsafe {
             let mut acc = [[_mm512_setzero_ps(); V]; R];
-            let (mut a, mut b) = (t.a, t.b);
+            let (mut a, mut b, mut source) = (t.a, t.b, t.b_source);
+            let (lo, hi) = crate::simd::strip_masks(t.width);
+            let masks = [lo, hi];
             for start in (0..t.kc).step_by(next.every) {
                 next.one_line();
                 for _ in start..t.kc.min(start.saturating_add(next.every)) {
-                    let step: [__m512; V] = std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)));
+                    let step: [__m512; V] = if PACK {
+                        let step = std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], source.add(16 * v)));
+                        for (v, &values) in step.iter().enumerate() {
+                            _mm512_store_ps(b.add(16 * v), values);
+                        }
+                        source = source.wrapping_offset(t.b_rs);
+                        step
+                    } else {
+                        std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)))
+                    };
                     for (i, sums) in acc.iter_mut().enumerate() {
                         let x = _mm512_set1_ps(*a.add(i));
                         for (sum, &y) in sums.iter_mut().zip(&step) {
@@ -264,8 +300,6 @@ mod avx512 {
                     b = b.add(16 * V);
                 }
             }
-            let (lo, hi) = crate::simd::strip_masks(t.width);
-            let masks = [lo, hi];
             let (alpha, beta) = (_mm512_set1_ps(t.alpha), _mm512_set1_ps(t.beta));
             for (i, sums) in acc.iter().enumerate() {
                 let row = t.c.add(i * t.ldc);
