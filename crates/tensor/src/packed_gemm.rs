@@ -284,6 +284,7 @@ mod avx512 {
                         let step = std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], source.add(16 * v)));
                         for (v, &values) in step.iter().enumerate() {
                             _mm512_store_ps(b.add(16 * v), values);
+                            _mm_prefetch::<_MM_HINT_T0>(source.wrapping_offset(8 * t.b_rs).wrapping_add(16 * v) as *const i8);
                         }
                         source = source.wrapping_offset(t.b_rs);
                         step
