@@ -10,9 +10,13 @@
 //! * a 12×32 block of C in 24 of the 32 registers: each step down the inner
 //!   dimension loads two vectors of B, broadcasts 12 values of A and does 24
 //!   multiply-adds (16×16 does 16 per vector of B);
-//! * the packing is vectorized for every unit-stride layout: a row-major B
-//!   is copied along its rows, a column-major B (a transposed weight) and a
-//!   row-major A through 16×16 transposes in registers;
+//! * a row-major B (a weight) is packed by the kernels that first use it,
+//!   as they read it, not by a pass of its own; a column-major B (a
+//!   transposed weight) and a row-major A are packed through 16×16
+//!   transposes in registers;
+//! * while one block of B is in use, the kernels bring the next one from L3
+//!   into L2, a line every few steps: the rows of a 1000-wide weight are a
+//!   new page each, where the hardware prefetcher stops;
 //! * C is written twelve rows at a time along its rows (a 4 MB weight
 //!   gradient is streamed out, not visited a strip at a time down its pages);
 //! * a last strip of at most 16 columns (a 10-class output layer) runs a
@@ -25,11 +29,16 @@
 //! ```text
 //! for each pass of at most KC = 256 inner indices p:      (C is added to after the first)
 //!     for each block of at most NC = 512 columns:
-//!         pack that KC×NC block of B in strips of 32 columns, p-major   → stays in L2
+//!         (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
 //!         for each register block of ≤ 12 rows of A:
 //!             pack its 12×KC values of A, p-major                        → stays in L1
 //!             for each strip of the block: C block ← α·A block·B strip + β·C block
+//!                 (row-major B, first register block: pack the strip as it is read)
+//!                 (every few steps: prefetch a line of the next block of B → L2)
 //! ```
+//!
+//! The packed block of B (KC×NC, 512 KB) stays in L2 while every register
+//! block runs over it.
 //!
 //! Measured against matrixmultiply shape by shape on the Intel Xeon of
 //! BENCHMARKS.md (`cargo bench --bench matmul_plan`): 1.0–1.2× at m ≥ 64 for
@@ -92,8 +101,9 @@ mod avx512 {
     const MR: usize = 12;
     /// Columns of a strip: two 16-lane registers (one for a last strip of at most 16).
     const NR: usize = 32;
-    /// How many rows ahead the packing of a row-major B prefetches.
-    const PREFETCH_ROWS: usize = 4;
+    /// How many rows ahead a packing kernel prefetches a row-major B into L1
+    /// (the first block of B is not in L2 yet: nothing prefetched it there).
+    const PACK_AHEAD: isize = 8;
 
     /// One register block's work: C block (R rows × `width` ≤ 16·V columns) ←
     /// α·A block·B strip + β·C block.
@@ -281,10 +291,12 @@ mod avx512 {
                 next.one_line();
                 for _ in start..t.kc.min(start.saturating_add(next.every)) {
                     let step: [__m512; V] = if PACK {
-                        let step = std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], source.add(16 * v)));
+                        let step =
+                            std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], source.add(16 * v)));
                         for (v, &values) in step.iter().enumerate() {
                             _mm512_store_ps(b.add(16 * v), values);
-                            _mm_prefetch::<_MM_HINT_T0>(source.wrapping_offset(8 * t.b_rs).wrapping_add(16 * v) as *const i8);
+                            let ahead = source.wrapping_offset(PACK_AHEAD * t.b_rs).wrapping_add(16 * v);
+                            _mm_prefetch::<_MM_HINT_T0>(ahead as *const i8);
                         }
                         source = source.wrapping_offset(t.b_rs);
                         step
@@ -339,8 +351,14 @@ mod avx512 {
 
     impl Prefetcher {
         /// Nothing to prefetch (the last block, or a B of other strides).
-        const NONE: Prefetcher =
-            Prefetcher { piece: std::ptr::null(), stride: 0, lines: 0, line: 0, remaining: 0, every: usize::MAX };
+        const NONE: Prefetcher = Prefetcher {
+            piece: std::ptr::null(),
+            stride: 0,
+            lines: 0,
+            line: 0,
+            remaining: 0,
+            every: usize::MAX,
+        };
 
         /// The block of B of inner indices p0..p1 and `columns` columns from j0,
         /// for a B with a unit stride (another one is not prefetched).
@@ -354,12 +372,21 @@ mod avx512 {
             // A piece that does not start on a line boundary reaches one line further.
             let lines = (piece_len * 4).div_ceil(64) + 1;
             let piece = (first as usize & !63) as *const i8;
-            Prefetcher { piece, stride: stride * 4, lines, line: 0, remaining: pieces * lines, every: usize::MAX }
+            Prefetcher {
+                piece,
+                stride: stride * 4,
+                lines,
+                line: 0,
+                remaining: pieces * lines,
+                every: usize::MAX,
+            }
         }
 
         /// Spreads the lines over `tiles` kernels of `kc` steps each.
         fn spread_over(&mut self, tiles: usize, kc: usize) {
-            self.every = if self.remaining == 0 { usize::MAX } else { (tiles * kc / self.remaining).clamp(1, kc) };
+            // With nothing to issue, one chunk of steps per kernel.
+            self.every =
+                (tiles * kc).checked_div(self.remaining).map_or(usize::MAX, |every| every.clamp(1, kc));
         }
 
         /// Prefetches the next line, if any is left.
@@ -426,8 +453,9 @@ mod avx512 {
     /// Packs kc rows × `columns` columns of B into strips of 32 columns, each
     /// p-major (kc steps of 32 values; the strip of columns j0.. at `dst +
     /// j0·kc`); a last strip of at most 16 columns has steps of 16. Columns
-    /// past the end of B are zero. A row-major B is read along its rows, a
-    /// column-major one through 16×16 transposes.
+    /// past the end of B are zero. A column-major B is read through 16×16
+    /// transposes. (A row-major B is packed by the kernels, see
+    /// [`column_block`].)
     ///
     /// # Safety
     /// The CPU has AVX-512F; those elements are inside B; `dst` holds
@@ -438,29 +466,7 @@ mod avx512 {
         // SAFETY (this block): every access is inside B or `dst` by the
         // contract; masked-off lanes are not accessed.
         unsafe {
-            if b.cs == 1 {
-                for p in 0..kc {
-                    let row = b.ptr.offset(p as isize * b.rs);
-                    // The row PREFETCH_ROWS below, line by line as this one is
-                    // read: a row piece of a wide B is a new page every row,
-                    // where the hardware prefetcher starts afresh.
-                    let ahead =
-                        (p + PREFETCH_ROWS < kc).then(|| row.wrapping_offset(PREFETCH_ROWS as isize * b.rs));
-                    for j0 in (0..columns).step_by(NR) {
-                        let width = NR.min(columns - j0);
-                        let (lo, hi) = crate::simd::strip_masks(width);
-                        let (stride, at) = strip_step(j0, width, kc, p);
-                        if let Some(ahead) = ahead {
-                            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(j0) as *const i8);
-                            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(j0 + 16) as *const i8);
-                        }
-                        _mm512_store_ps(dst.add(at), _mm512_maskz_loadu_ps(lo, row.add(j0)));
-                        if stride == NR {
-                            _mm512_store_ps(dst.add(at + 16), _mm512_maskz_loadu_ps(hi, row.add(j0 + 16)));
-                        }
-                    }
-                }
-            } else if b.rs == 1 {
+            if b.rs == 1 {
                 for (j0, width) in strips {
                     for half in 0..width.div_ceil(16) {
                         let first = j0 + 16 * half;
