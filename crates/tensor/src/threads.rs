@@ -5,8 +5,8 @@
 //! that helps a minibatch of 10 times a 1000×1000 weight, where a GEMM's own
 //! threading finds nothing to share. Workers are started once and reused; a
 //! split sends each worker a pointer to the job and its part number over a
-//! one-slot channel, so it allocates nothing, and waiting threads spin briefly
-//! before they sleep. In-place updates of large tensors (an optimizer's step,
+//! one-slot channel, so it allocates nothing, and waiting threads spin for up
+//! to 2 ms ([`SPIN`]) before they sleep. In-place updates of large tensors (an optimizer's step,
 //! [`Tensor::zip_assign`](crate::Tensor::zip_assign)) and element-wise
 //! passes over contiguous tensors split their elements the same way
 //! ([`split_range`]).
@@ -163,8 +163,13 @@ fn spawn_worker() -> Worker {
 
 /// How long a thread spins for a message before it sleeps: a training step's
 /// products come a few microseconds apart, and waking a sleeping thread costs
-/// tens of microseconds.
-const SPIN: Duration = Duration::from_micros(100);
+/// tens of microseconds. The two halves of a product also finish apart when a
+/// shared machine slows one core: with 100 µs, the thread that finished first
+/// often slept and was late for the next product (Intel Xeon of
+/// BENCHMARKS.md, two threads, five alternating runs of 2 s: W1 158.8 → 175.7
+/// steps/s, W2 43.3 → 47.6, with 2 ms). Intel's OpenMP spins 200 ms by
+/// default (`KMP_BLOCKTIME`).
+const SPIN: Duration = Duration::from_millis(2);
 
 /// The next message, spinning for up to [`SPIN`] before blocking; `None` once
 /// the sender is gone.
