@@ -206,7 +206,7 @@ comparison!(try_ge, ge, >=, ">=");
 comparison!(try_equal, equal, ==, "==");
 comparison!(try_not_equal, not_equal, !=, "!=");
 
-/// data[i] = f(data[i], rhs[i]) over [`threads()`](crate::threads) threads
+/// `data[i] = f(data[i], rhs[i])` over [`threads()`](crate::threads) threads
 /// when `data` is long, each on its own stretch, a cache line at a time.
 ///
 /// An optimizer's step is this loop over a weight and its gradient, 4 MB each

@@ -117,7 +117,7 @@ fn zip_loop<E: Copy, F>(slots: &mut [MaybeUninit<F>], a: &[E], b: &[E], f: impl 
     }
 }
 
-/// xs[i] = f(xs[i], ys[i]) (same lengths), a cache line at a time, each
+/// `xs[i] = f(xs[i], ys[i])` (same lengths), a cache line at a time, each
 /// line asking for the lines `ahead_bytes` further on of both operands;
 /// compiled for AVX-512 (or AVX2) when the CPU has it, so that the loop
 /// vectorizes 16 (8) lanes wide instead of the baseline x86-64 build's 4. The
