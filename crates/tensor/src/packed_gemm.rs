@@ -41,10 +41,13 @@
 //! block runs over it.
 //!
 //! Measured against matrixmultiply shape by shape on the Intel Xeon of
-//! BENCHMARKS.md (`cargo bench --bench matmul_plan`): 1.0–1.2× at m ≥ 64 for
-//! most shapes (100×1000×1000: 1.11× with B row-major, 1.18× column-major in
-//! one run), but 0.80–0.95× at some (the machine's repetitions differ by up to
-//! ±25 %), and below that on tiny products, where per-call costs dominate.
+//! BENCHMARKS.md (`cargo bench --bench matmul_plan`, before B was packed by
+//! the kernels and prefetched): 1.0–1.2× at m ≥ 64 for most shapes
+//! (100×1000×1000: 1.11× with B row-major, 1.18× column-major in one run), but
+//! 0.80–0.95× at some (the machine's repetitions differ by up to ±25 %), and
+//! below that on tiny products, where per-call costs dominate. With them, the
+//! peer script's MM100 (x·W at 100×1000×1000, one thread) ran 1.26× and 1.31×
+//! raw matrixmultiply in two runs on that machine.
 
 use crate::element::Element;
 use crate::matmul::Operand;
