@@ -333,7 +333,8 @@ mod avx512 {
 
     /// The cache lines of the next block of B, in its own layout, issued one
     /// at a time into L2 (`prefetcht1`) by the kernels of this block: when
-    /// `pack_b` comes to that block it reads L2 instead of L3. A block of a
+    /// that block is packed (by `pack_b` or by the packing kernels) it is
+    /// read from L2 instead of L3. A block of a
     /// 1000×1000 weight is 250 rows of 2 KB, a new page each: the hardware
     /// prefetcher, which stops at page ends, does not fetch it ahead.
     #[derive(Clone, Copy)]
@@ -374,7 +375,7 @@ mod avx512 {
             };
             // A piece that does not start on a line boundary reaches one line further.
             let lines = (piece_len * 4).div_ceil(64) + 1;
-            let piece = (first as usize & !63) as *const i8;
+            let piece = (first as *const i8).wrapping_sub(first as usize % 64);
             Prefetcher {
                 piece,
                 stride: stride * 4,
