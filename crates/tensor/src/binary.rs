@@ -207,14 +207,8 @@ comparison!(try_equal, equal, ==, "==");
 comparison!(try_not_equal, not_equal, !=, "!=");
 
 /// `data[i] = f(data[i], rhs[i])` over [`threads()`](crate::threads) threads
-/// when `data` is long, each on its own stretch, a cache line at a time.
-///
-/// An optimizer's step is this loop over a weight and its gradient, 4 MB each
-/// for a 1000×1000 weight: both come from L3, a new page every 4 KB, where
-/// the hardware prefetcher starts afresh. Each line asks for the lines
-/// [`ZIP_PREFETCH_BYTES`] further on of both. Measured on the Intel Xeon of
-/// BENCHMARKS.md (`w ← w − lr·d` over six rotating 1000×1000 pairs, best of
-/// 600): 231–241 µs without, 214–218 µs with 4 KB ahead.
+/// when `data` is long, each on its own stretch (an optimizer's step: see
+/// [`simd::zip_assign`](crate::simd::zip_assign) for how a long one is read).
 fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E + Sync) {
     let out = crate::threads::Shared(data.as_mut_ptr());
     crate::threads::split_range(data.len(), &|range| {
@@ -222,9 +216,6 @@ fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E
         // SAFETY: each part writes only its own range of `data`, which
         // outlives `split_range`; the parts' ranges do not overlap.
         let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(range.start), range.len()) };
-        crate::simd::zip_assign(mine, &rhs[range], ZIP_PREFETCH_BYTES, &f);
+        crate::simd::zip_assign(mine, &rhs[range], &f);
     });
 }
-
-/// How far ahead [`zip_assign_split`] prefetches its operands.
-const ZIP_PREFETCH_BYTES: usize = 4096;

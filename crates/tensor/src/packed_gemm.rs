@@ -242,6 +242,7 @@ mod avx512 {
         // Register blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
         let blocks = m.div_ceil(MR);
         next.spread_over(blocks * columns.div_ceil(NR), kc);
+        let source = b_source.unwrap_or(Operand { ptr: std::ptr::null(), rs: 0, cs: 0 });
         for block in 0..blocks {
             let (i0, i1) = (block * m / blocks, (block + 1) * m / blocks);
             // SAFETY (this block): rows i0..i1 are inside A and C, and every
@@ -249,7 +250,6 @@ mod avx512 {
             unsafe {
                 pack_a(a_pack, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
                 let pack = block == 0 && b_source.is_some();
-                let source = b_source.unwrap_or(Operand { ptr: std::ptr::null(), rs: 0, cs: 0 });
                 for j0 in (0..columns).step_by(NR) {
                     let width = NR.min(columns - j0);
                     let tile = Tile {
@@ -374,11 +374,11 @@ mod avx512 {
                 _ => return Self::NONE,
             };
             // A piece that does not start on a line boundary reaches one line further.
-            let lines = (piece_len * 4).div_ceil(64) + 1;
+            let lines = (piece_len * size_of::<f32>()).div_ceil(64) + 1;
             let piece = (first as *const i8).wrapping_sub(first as usize % 64);
             Prefetcher {
                 piece,
-                stride: stride * 4,
+                stride: stride * size_of::<f32>() as isize,
                 lines,
                 line: 0,
                 remaining: pieces * lines,
