@@ -86,14 +86,18 @@ pub(crate) fn exp_f32(y: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0;
     // e^−104 rounds to 0 and e^89 to ∞: clamping keeps n in −150..=128.
     let y_in_range = y.clamp(-104.0, 89.0);
-    let n = (y_in_range * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let shifted = y_in_range * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
     let r = (y_in_range - n * LN2_HI) - n * LN2_LO;
     let mut p = 1.0 / 5040.0;
     for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
         p = p * r + c;
     }
+    // n as an integer, read from the low bits of ROUND + n (whose exponent is
+    // ROUND's): `n as i32` would check every lane for NaN and out-of-range one
+    // at a time, which undoes the vectorization of the whole function.
+    let n = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
     // 2ⁿ = 2^half · 2^(n − half), both normal numbers; only the last product rounds.
-    let n = n as i32;
     let half = n >> 1;
     let power_of_two = |k: i32| f32::from_bits(((k + 127) as u32) << 23);
     let e = p * power_of_two(half) * power_of_two(n - half);
@@ -168,6 +172,7 @@ mod tests {
         assert_eq!(exp_f32(88.7), 88.7f32.exp());
         assert_eq!(exp_f32(-103.0), (-103.0f32).exp(), "a subnormal result");
         assert!(exp_f32(f32::NAN).is_nan());
+        assert!(exp_f32(-f32::NAN).is_nan(), "a NaN with its sign bit set");
     }
 
     #[test]
