@@ -17,6 +17,10 @@
 //! * while one block of B is in use, the kernels bring the next one from L3
 //!   into L2, a line every few steps: the rows of a 1000-wide weight are a
 //!   new page each, where the hardware prefetcher stops;
+//! * nothing brings the first block of a row-major B, so the passes over it
+//!   start short and double (32, 64, 128 inner indices, then even ones): a
+//!   weight read from memory rather than cache is waited for 32 rows deep,
+//!   not 250;
 //! * C is written twelve rows at a time along its rows (a 4 MB weight
 //!   gradient is streamed out, not visited a strip at a time down its pages);
 //! * a last strip of at most 16 columns (a 10-class output layer) runs a
@@ -28,6 +32,7 @@
 //!
 //! ```text
 //! for each pass of at most KC = 256 inner indices p:      (C is added to after the first)
+//!   (row-major B: the first passes ramp up, 32, 64, 128 … inner indices; see `Passes`)
 //!     for each block of at most NC = 512 columns:
 //!         (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
 //!         for each register block of ≤ 12 rows of A:
@@ -107,6 +112,8 @@ mod avx512 {
     /// How many rows ahead a packing kernel prefetches a row-major B into L1
     /// (the first block of B is not in L2 yet: nothing prefetched it there).
     const PACK_AHEAD: isize = 8;
+    /// Inner indices of the first pass over a row-major B (see [`Passes`]).
+    const FIRST_PASS: usize = 32;
 
     /// One register block's work: C block (R rows × `width` ≤ 16·V columns) ←
     /// α·A block·B strip + β·C block.
@@ -161,16 +168,14 @@ mod avx512 {
         beta: f32,
         (c, ldc): (*mut f32, usize),
     ) {
-        let passes = k.div_ceil(KC);
-        let longest = k.div_ceil(passes);
+        // A row-major B is read by the packing kernels as they go: ramp up.
+        let passes = Passes::new(k, b.cs == 1);
         let widest = n.min(NC).next_multiple_of(NR);
-        with_packing_buffers(MR * longest, longest * widest, |a_pack, b_pack| {
-            // Passes of nearly equal length: k = 1000 is 4 passes of 250.
-            let inner = |pass: usize| (pass * k / passes, (pass + 1) * k / passes);
-            let blocks = (0..passes).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
+        with_packing_buffers(MR * passes.longest(), passes.longest() * widest, |a_pack, b_pack| {
+            let blocks = (0..passes.count()).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
             let mut next_blocks = blocks.clone().skip(1);
             for (pass, j0) in blocks {
-                let (p0, p1) = inner(pass);
+                let (p0, p1) = passes.bounds(pass);
                 let columns = NC.min(n - j0);
                 let beta = if pass == 0 { beta } else { 1.0 };
                 // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
@@ -184,7 +189,7 @@ mod avx512 {
                         pack_b(b_pack, b_block, p1 - p0, columns);
                     }
                     let next = next_blocks.next().map_or(Prefetcher::NONE, |(pass, j0)| {
-                        let (p0, p1) = inner(pass);
+                        let (p0, p1) = passes.bounds(pass);
                         Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
                     });
                     let a = Operand { ptr: a.ptr.offset(p0 as isize * a.cs), ..a };
@@ -198,6 +203,62 @@ mod avx512 {
                 }
             }
         });
+    }
+
+    /// How the inner dimension is cut into passes: into passes of nearly
+    /// equal length, at most [`KC`] (k = 1000: 4 of 250), or, with a ramp,
+    /// first into passes of [`FIRST_PASS`], twice that, four times that …
+    /// (while they add up to at most a quarter of k and stay under KC), then
+    /// the rest evenly (k = 1000: 32, 64, 128 and 4 of 194).
+    ///
+    /// Why a ramp: each block of B is brought into L2 while the block before
+    /// it is in use, but nothing brings the first one, which the packing
+    /// kernels wait for row by row when B is not in cache (in training it
+    /// rarely is: the other layers' weights and gradients came between). A
+    /// short first pass keeps that wait short, and each block is twice as
+    /// long as the one before it, long enough to fetch the next.
+    #[derive(Clone, Copy)]
+    struct Passes {
+        k: usize,
+        /// Passes of the ramp (0 without one).
+        ramp: usize,
+        /// Passes after it.
+        even: usize,
+    }
+
+    impl Passes {
+        fn new(k: usize, ramp_up: bool) -> Self {
+            let mut ramp = 0;
+            while ramp_up && FIRST_PASS << ramp < KC && Self::ramped(ramp + 1) <= k / 4 {
+                ramp += 1;
+            }
+            Passes { k, ramp, even: (k - Self::ramped(ramp)).div_ceil(KC) }
+        }
+
+        /// Inner indices covered by the first `passes` passes of a ramp.
+        fn ramped(passes: usize) -> usize {
+            FIRST_PASS * ((1 << passes) - 1)
+        }
+
+        fn count(self) -> usize {
+            self.ramp + self.even
+        }
+
+        /// The inner indices p0..p1 of pass `pass`.
+        fn bounds(self, pass: usize) -> (usize, usize) {
+            if pass < self.ramp {
+                return (Self::ramped(pass), Self::ramped(pass + 1));
+            }
+            let (start, rest, e) =
+                (Self::ramped(self.ramp), self.k - Self::ramped(self.ramp), pass - self.ramp);
+            (start + e * rest / self.even, start + (e + 1) * rest / self.even)
+        }
+
+        /// The length of the longest pass.
+        fn longest(self) -> usize {
+            let rest = (self.k - Self::ramped(self.ramp)).div_ceil(self.even);
+            rest.max(self.ramp.checked_sub(1).map_or(0, |last| FIRST_PASS << last))
+        }
     }
 
     /// Runs `f` with two 64-byte aligned buffers from the thread's pool, of at
@@ -514,5 +575,33 @@ mod avx512 {
     fn strip_step(j0: usize, width: usize, kc: usize, p: usize) -> (usize, usize) {
         let stride = if width <= 16 { 16 } else { NR };
         (stride, j0 * kc + p * stride)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn passes_cover_the_inner_dimension_once_each_at_most_kc_long() {
+            for k in 1..3000 {
+                for ramp_up in [false, true] {
+                    let passes = Passes::new(k, ramp_up);
+                    let bounds: Vec<_> = (0..passes.count()).map(|pass| passes.bounds(pass)).collect();
+                    assert_eq!(bounds[0].0, 0, "k = {k}");
+                    assert_eq!(bounds.last().unwrap().1, k, "k = {k}");
+                    assert!(bounds.windows(2).all(|w| w[0].1 == w[1].0), "k = {k}: {bounds:?}");
+                    let lengths: Vec<_> = bounds.iter().map(|(p0, p1)| p1 - p0).collect();
+                    assert!(lengths.iter().all(|&l| (1..=KC).contains(&l)), "k = {k}: {lengths:?}");
+                    assert_eq!(passes.longest(), *lengths.iter().max().unwrap(), "k = {k}");
+                    if !ramp_up {
+                        assert_eq!(passes.count(), k.div_ceil(KC), "k = {k}");
+                    }
+                }
+            }
+            let ramped = Passes::new(1000, true);
+            let lengths: Vec<_> =
+                (0..ramped.count()).map(|pass| ramped.bounds(pass)).map(|(p0, p1)| p1 - p0).collect();
+            assert_eq!(lengths, [32, 64, 128, 194, 194, 194, 194]);
+        }
     }
 }
