@@ -227,6 +227,8 @@ mod avx512 {
     }
 
     impl Passes {
+        /// The passes over k inner indices, with a ramp if `ramp_up` and k
+        /// is long enough for one (k ≥ 128).
         fn new(k: usize, ramp_up: bool) -> Self {
             let mut ramp = 0;
             while ramp_up && FIRST_PASS << ramp < KC && Self::ramped(ramp + 1) <= k / 4 {
@@ -240,6 +242,7 @@ mod avx512 {
             FIRST_PASS * ((1 << passes) - 1)
         }
 
+        /// How many passes there are.
         fn count(self) -> usize {
             self.ramp + self.even
         }
