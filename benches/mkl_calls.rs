@@ -112,6 +112,7 @@ fn load_mkl(library: &Path) -> Result<(Sgemm, SetThreads), String> {
     }
 }
 
+/// A count from the environment variable `name`, or `default`.
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -143,7 +144,7 @@ fn main() {
         Err(why) => return println!("mkl_calls: skipped, {why}"),
     };
     let (calls, rotate, threads) =
-        (setting("CALLS", 1000), setting("ROTATE", 16).max(1), setting("THREADS", 1).max(1));
+        (setting("CALLS", 1000).max(1), setting("ROTATE", 16).max(1), setting("THREADS", 1).max(1));
     let _threads = gradlab::tensor::set_threads(threads);
     // SAFETY: a plain setter of MKL's thread count for this thread.
     unsafe { mkl_threads(&(threads as c_int)) };
