@@ -170,6 +170,8 @@ fn compare(p: &Product, sgemm: Sgemm, (calls, rotate, block): (usize, usize, usi
     let a = if p.a_transposed { a_stored.t() } else { a_stored.clone() };
     let bs: Vec<Tensor<f32>> =
         weights.iter().map(|w| if p.b_transposed { w.t() } else { w.clone() }).collect();
+    // MKL gets copies of its own, not gradlab's buffers: with shared weights the
+    // second library of each pair would find W in cache after the first read it.
     let (a_raw, b_raws) = (a_stored.to_vec(), weights.iter().map(Tensor::to_vec).collect::<Vec<_>>());
     let mut c = vec![0f32; m * n];
     // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: MKL gets B first.
