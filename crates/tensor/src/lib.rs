@@ -55,6 +55,7 @@
 mod arith;
 mod axis;
 mod binary;
+mod column_shares;
 mod display;
 mod element;
 mod error;

@@ -15,14 +15,16 @@
 //!
 //! Threads: with [`set_threads`](crate::set_threads)(n) > 1, a large product is
 //! split by columns of C over persistent worker threads
-//! ([`threads`](crate::threads)).
+//! ([`threads`](mod@crate::threads)), each taking units of columns as it goes
+//! ([`column_shares`](crate::column_shares)).
 
 use smallvec::SmallVec;
 
+use crate::column_shares::{Claim, ColumnShares};
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::layout::{broadcast_shapes, contiguous_strides, walk, Layout, Shape};
-use crate::packed_gemm::try_packed_gemm;
+use crate::packed_gemm::try_packed_gemm_claiming;
 use crate::rank_update::try_rank_update;
 use crate::small_matmul::try_small_matmul;
 use crate::tensor::Tensor;
@@ -182,7 +184,8 @@ struct Product<E> {
 
 impl<E: Element> Product<E> {
     /// C = A·B for the batch element at offsets `ia`, `ib`, into `c` (row-major m×n),
-    /// over `threads()` threads by columns of C when the product is large enough.
+    /// over `threads()` threads by columns of C when the product is large enough
+    /// (shared out as [`ColumnShares`] says).
     ///
     /// # Safety
     /// The offsets and strides address elements inside A's and B's storage; `c` has
@@ -190,49 +193,73 @@ impl<E: Element> Product<E> {
     unsafe fn run(&self, ia: usize, ib: usize, c: *mut E) {
         let workers = crate::threads::threads().min(self.n / 64).max(1);
         if workers == 1 || self.m * self.k * self.n < 1 << 20 {
-            // SAFETY: forwarded.
-            return unsafe { self.columns(ia, ib, c, 0, self.n) };
+            let mut all = Some(Claim { columns: 0..self.n, then: None });
+            // SAFETY: forwarded; the one claim is all of C.
+            return unsafe { self.claimed_columns(ia, ib, c, &mut || all.take()) };
         }
-        let chunk = self.n.div_ceil(workers);
+        // SAFETY: the offsets are inside A's and B's storage.
+        let b = unsafe { self.b.at(ib as isize) };
+        // The paths that stream B (see `claimed_columns`) read long runs of its rows.
+        let streamed = (self.alpha == E::ONE
+            && self.beta == E::ZERO
+            && crate::small_matmul::takes_product((self.m, self.k), b))
+            || crate::rank_update::takes_product((self.k, b));
+        let shares = if streamed {
+            ColumnShares::in_stretches(self.n, workers)
+        } else {
+            ColumnShares::in_units(self.n, workers)
+        };
         let (this, c) = (crate::threads::Shared(*self), crate::threads::Shared(c));
         let part = |w: usize| {
             // Borrow the wrappers whole (not their fields) so the closure is `Sync`.
             let (this, c) = (&this, &c);
-            let (start, end) = ((w * chunk).min(this.0.n), ((w + 1) * chunk).min(this.0.n));
-            // SAFETY: each part writes only its own columns of C, and
+            // SAFETY: each claim's columns of C are this part's alone, and
             // `run_parallel` returns only after every part is done.
-            unsafe { this.0.columns(ia, ib, c.0, start, end) }
+            unsafe { this.0.claimed_columns(ia, ib, c.0, &mut || shares.claim(w)) }
         };
         crate::threads::run_parallel(workers, &part);
     }
 
-    /// Columns `start..end` of C: the first path that takes the shape (see the module docs).
+    /// The columns of C of each claim `claim` returns, until None, by the
+    /// first path that takes the shape (see the module docs). Which path takes
+    /// it does not depend on the columns; the packed GEMM takes the first claim
+    /// it gets and every later one at once, to pack A once for all of them.
     ///
     /// # Safety
-    /// As for [`run`](Product::run).
-    unsafe fn columns(&self, ia: usize, ib: usize, c: *mut E, start: usize, end: usize) {
-        let width = end - start;
-        // SAFETY: column `start` of B and C are inside them.
-        let (a, b, c) = unsafe {
-            (self.a.at(ia as isize), self.b.at(ib as isize + start as isize * self.b.cs), c.add(start))
-        };
-        let (shape, alpha, beta) = ((self.m, self.k, width), self.alpha, self.beta);
-        // SAFETY: forwarded; C's rows are n apart.
-        unsafe {
-            // Few rows (a minibatch times a weight): stream B once instead of packing it.
-            if alpha == E::ONE && beta == E::ZERO && try_small_matmul(shape, a, b, c, self.n) {
-                return;
+    /// As for [`run`](Product::run); the claims lie in `0..n`, and no other
+    /// thread writes their columns meanwhile.
+    unsafe fn claimed_columns(
+        &self,
+        ia: usize,
+        ib: usize,
+        c: *mut E,
+        claim: &mut dyn FnMut() -> Option<Claim>,
+    ) {
+        let (m, k, n, alpha, beta) = (self.m, self.k, self.n, self.alpha, self.beta);
+        // SAFETY: the offsets are inside A's and B's storage.
+        let (a, b) = unsafe { (self.a.at(ia as isize), self.b.at(ib as isize)) };
+        while let Some(this_claim) = claim() {
+            let columns = this_claim.columns.clone();
+            // SAFETY (this block): column `columns.start` of B and C is inside
+            // them; the paths' contracts are this function's; C's rows are n apart.
+            unsafe {
+                let (b_part, c_part) = (b.at(columns.start as isize * b.cs), c.add(columns.start));
+                let shape = (m, k, columns.len());
+                // Few rows (a minibatch times a weight): stream B once instead of packing it.
+                if alpha == E::ONE && beta == E::ZERO && try_small_matmul(shape, a, b_part, c_part, n) {
+                    continue;
+                }
+                // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
+                if try_rank_update(shape, alpha, a, b_part, beta, c_part, n) {
+                    continue;
+                }
+                // Anything else, in f32 on AVX-512: packed operands and a 12×32 kernel.
+                if try_packed_gemm_claiming((m, k, n), (alpha, a, b, beta), (c, n), this_claim, claim) {
+                    return;
+                }
+                let (bs, cs) = (b_part.ptr, c_part);
+                E::gemm(m, k, shape.2, alpha, a.ptr, a.rs, a.cs, bs, b.rs, b.cs, beta, cs, n as isize, 1)
             }
-            // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
-            if try_rank_update(shape, alpha, a, b, beta, c, self.n) {
-                return;
-            }
-            // Anything else, in f32 on AVX-512: packed operands and a 12×32 kernel.
-            if try_packed_gemm(shape, alpha, a, b, beta, c, self.n) {
-                return;
-            }
-            let (m, k, n) = shape;
-            E::gemm(m, k, n, alpha, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, beta, c, self.n as isize, 1)
         }
     }
 }

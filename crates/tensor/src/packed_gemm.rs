@@ -25,21 +25,29 @@
 //!   gradient is streamed out, not visited a strip at a time down its pages);
 //! * a last strip of at most 16 columns (a 10-class output layer) runs a
 //!   16-wide kernel instead of a padded 32-wide one;
+//! * A is packed once, whole, before the first pass (when it has at most
+//!   [`WHOLE_A_MAX`] values; a minibatch of 100 × 1000 inputs has 100,000),
+//!   not again for each block of columns, nor for each unit of columns a
+//!   thread takes when a product is split over threads
+//!   ([`column_shares`](crate::column_shares));
 //! * the packing buffers come from the thread's buffer pool: training does
 //!   not allocate once warm.
 //!
 //! The loops, outermost first:
 //!
 //! ```text
-//! for each pass of at most KC = 256 inner indices p:      (C is added to after the first)
-//!   (row-major B: the first passes ramp up, 32, 64, 128 … inner indices; see `Passes`)
-//!     for each block of at most NC = 512 columns:
-//!         (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
-//!         for each register block of ≤ 12 rows of A:
-//!             pack its 12×KC values of A, p-major                        → stays in L1
-//!             for each strip of the block: C block ← α·A block·B strip + β·C block
-//!                 (row-major B, first register block: pack the strip as it is read)
-//!                 (every few steps: prefetch a line of the next block of B → L2)
+//! pack A whole, pass by pass and register block by register block (if it is small enough)
+//! for each claim of columns (all of C on one thread; units of it on several):
+//!   for each pass of at most KC = 256 inner indices p:    (C is added to after the first)
+//!     (row-major B: the first passes ramp up, 32, 64, 128 … inner indices; see `Passes`)
+//!       for each block of at most NC = 512 columns:
+//!           (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
+//!           for each register block of ≤ 12 rows of A:
+//!               (A not packed whole) pack its 12×KC values of A, p-major  → stays in L1
+//!               for each strip of the block: C block ← α·A block·B strip + β·C block
+//!                   (row-major B, first register block: pack the strip as it is read)
+//!                   (every few steps: prefetch a line of the next block of B → L2;
+//!                    in the claim's last block, of the claim the thread takes next)
 //! ```
 //!
 //! The packed block of B (KC×NC, 512 KB) stays in L2 while every register
@@ -54,29 +62,38 @@
 //! peer script's MM100 (x·W at 100×1000×1000, one thread) ran 1.26× and 1.31×
 //! raw matrixmultiply in two runs on that machine.
 
+use crate::column_shares::Claim;
 use crate::element::Element;
 use crate::matmul::Operand;
 
-/// Computes C ← α·A·B + β·C into `c` (m×n, rows `ldc` apart, unit column
-/// stride) when the elements are f32 and the CPU has AVX-512F; returns false
-/// (touching nothing) otherwise. As in BLAS, with β = 0 the old C is never
-/// read, so it may be uninitialized.
+/// Computes C ← α·A·B + β·C (C m×n, rows `ldc` apart, unit column stride)
+/// for the columns of `first`, then for those of each claim `claim` returns,
+/// until None, when the elements are f32 and the CPU has AVX-512F; returns
+/// false (touching nothing, claiming nothing) otherwise. As in BLAS, with
+/// β = 0 the old C is never read, so it may be uninitialized.
+///
+/// The claims are one thread's share of a product split over threads
+/// ([`ColumnShares`](crate::column_shares::ColumnShares)), or all of C. A is
+/// packed once for all of them (whole, when it has at most [`WHOLE_A_MAX`]
+/// values), not once per claim. Each column is computed the same way (the
+/// same passes, register blocks and strips) when the claims start at
+/// multiples of 32 columns, so the result does not depend on which thread
+/// took which.
 ///
 /// # Safety
 /// As for [`Element::gemm`]: every element of A (m×k) and B (k×n) reachable
 /// through the given strides lies in its buffer, and `c` has room for the m×n
-/// block; C does not overlap A or B.
-pub(crate) unsafe fn try_packed_gemm<E: Element>(
+/// block; C does not overlap A or B. The claimed columns lie in `0..n`, and no
+/// other thread writes them meanwhile.
+pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
     (m, k, n): (usize, usize, usize),
-    alpha: E,
-    a: Operand<E>,
-    b: Operand<E>,
-    beta: E,
-    c: *mut E,
-    ldc: usize,
+    (alpha, a, b, beta): (E, Operand<E>, Operand<E>, E),
+    (c, ldc): (*mut E, usize),
+    first: Claim,
+    claim: &mut dyn FnMut() -> Option<Claim>,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && crate::simd::has_avx512() {
+    if crate::simd::f32_on_avx512::<E>() {
         if m == 0 || n == 0 || k == 0 {
             return false;
         }
@@ -84,16 +101,28 @@ pub(crate) unsafe fn try_packed_gemm<E: Element>(
         // SAFETY: E is f32 (checked) and the CPU has AVX-512F; the operands are
         // this call's, valid by its contract.
         unsafe {
-            avx512::gemm_f32((m, k, n), f(alpha), a.into_f32(), b.into_f32(), f(beta), (c as *mut f32, ldc))
+            avx512::gemm_f32_claims(
+                (m, k, n),
+                (f(alpha), a.into_f32(), b.into_f32(), f(beta)),
+                (c as *mut f32, ldc),
+                first,
+                claim,
+            )
         };
         return true;
     }
-    let _ = ((m, k, n), alpha, a, b, beta, c, ldc);
+    let _ = ((m, k, n), alpha, a, b, beta, c, ldc, first, claim);
     false
 }
 
+/// The most values of A kept packed whole across the passes and claims of a
+/// product (4 MB; a minibatch of 100 × 1000 inputs is 100,000). A larger A
+/// is packed register block by register block as the kernels need it.
+const WHOLE_A_MAX: usize = 1 << 20;
+
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
+    use super::{Claim, WHOLE_A_MAX};
     use crate::matmul::Operand;
     use crate::simd::transpose_16x16;
     use std::arch::x86_64::*;
@@ -155,54 +184,147 @@ mod avx512 {
         };
     }
 
-    /// The product, for the f32 elements of [`try_packed_gemm`](super::try_packed_gemm).
+    /// The product over the claimed columns, for the f32 elements of
+    /// [`try_packed_gemm_claiming`](super::try_packed_gemm_claiming): A packed
+    /// whole first if it is small enough, then each claim in turn.
     ///
     /// # Safety
-    /// The CPU has AVX-512F; m, k, n ≥ 1; the operands as for `try_packed_gemm`.
+    /// The CPU has AVX-512F; m, k, n ≥ 1; the operands and claims as for
+    /// `try_packed_gemm_claiming`.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn gemm_f32(
+    pub(super) unsafe fn gemm_f32_claims(
         (m, k, n): (usize, usize, usize),
-        alpha: f32,
-        a: Operand<f32>,
-        b: Operand<f32>,
-        beta: f32,
+        (alpha, a, b, beta): (f32, Operand<f32>, Operand<f32>, f32),
         (c, ldc): (*mut f32, usize),
+        first: Claim,
+        claim: &mut dyn FnMut() -> Option<Claim>,
     ) {
         // A row-major B is read by the packing kernels as they go: ramp up.
         let passes = Passes::new(k, b.cs == 1);
+        let whole = m * k <= WHOLE_A_MAX;
+        let a_len = if whole { m * k } else { MR * passes.longest() };
         let widest = n.min(NC).next_multiple_of(NR);
-        with_packing_buffers(MR * passes.longest(), passes.longest() * widest, |a_pack, b_pack| {
-            let blocks = (0..passes.count()).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
-            let mut next_blocks = blocks.clone().skip(1);
-            for (pass, j0) in blocks {
-                let (p0, p1) = passes.bounds(pass);
-                let columns = NC.min(n - j0);
-                let beta = if pass == 0 { beta } else { 1.0 };
-                // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
-                // inside B and C; the buffers have room for the packed blocks.
+        with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {
+            if whole {
+                // SAFETY: A is m×k; `a_pack` holds m·k values.
+                unsafe { pack_whole_a(a_pack, a, m, passes) };
+            }
+            let mut next = Some(first);
+            while let Some(Claim { columns, then }) = next {
+                let then = then.map_or(Prefetcher::NONE, |then| {
+                    Prefetcher::block_of_b(b, passes.bounds(0), (then.start, NC.min(then.len())))
+                });
+                let a = if whole { APart::Packed(a_pack) } else { APart::ToPack(a, a_pack) };
+                // SAFETY: the claimed columns are inside B and C and this
+                // thread's; the buffers have room for the packed blocks.
                 unsafe {
-                    let b_block = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
-                    // A row-major B is packed by the first register block's
-                    // kernels as they read it (see `column_block`).
-                    let b_source = (b.cs == 1).then_some(b_block);
-                    if b_source.is_none() {
-                        pack_b(b_pack, b_block, p1 - p0, columns);
-                    }
-                    let next = next_blocks.next().map_or(Prefetcher::NONE, |(pass, j0)| {
-                        let (p0, p1) = passes.bounds(pass);
-                        Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
-                    });
-                    let a = Operand { ptr: a.ptr.offset(p0 as isize * a.cs), ..a };
-                    column_block(
-                        (m, p1 - p0, columns),
-                        (alpha, a, beta),
-                        (c.add(j0), ldc),
-                        (a_pack, b_pack, b_source),
-                        next,
+                    let b = Operand { ptr: b.ptr.offset(columns.start as isize * b.cs), ..b };
+                    columns_f32(
+                        (m, passes, columns.len()),
+                        (alpha, a, b, beta),
+                        (c.add(columns.start), ldc),
+                        b_pack,
+                        then,
                     );
                 }
+                next = claim();
             }
         });
+    }
+
+    /// C ← α·A·B + β·C for `n` columns of B and C, pass by pass and block by
+    /// block of [`NC`] columns; the last block brings the first block of
+    /// `then` into L2 (the columns this thread will likely do next).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the operands as for [`gemm_f32_claims`], B and C
+    /// from these columns on; `b_pack` has room for a packed block.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn columns_f32(
+        (m, passes, n): (usize, Passes, usize),
+        (alpha, a, b, beta): (f32, APart, Operand<f32>, f32),
+        (c, ldc): (*mut f32, usize),
+        b_pack: *mut f32,
+        then: Prefetcher,
+    ) {
+        let blocks = (0..passes.count()).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
+        let mut next_blocks = blocks.clone().skip(1);
+        for (pass, j0) in blocks {
+            let (p0, p1) = passes.bounds(pass);
+            let columns = NC.min(n - j0);
+            let beta = if pass == 0 { beta } else { 1.0 };
+            // SAFETY: inner indices p0..p1 and columns j0..j0+columns are
+            // inside B and C; the buffers have room for the packed blocks.
+            unsafe {
+                let b_block = Operand { ptr: b.ptr.offset(p0 as isize * b.rs + j0 as isize * b.cs), ..b };
+                // A row-major B is packed by the first register block's
+                // kernels as they read it (see `column_block`).
+                let b_source = (b.cs == 1).then_some(b_block);
+                if b_source.is_none() {
+                    pack_b(b_pack, b_block, p1 - p0, columns);
+                }
+                let next = next_blocks.next().map_or(then, |(pass, j0)| {
+                    let (p0, p1) = passes.bounds(pass);
+                    Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
+                });
+                column_block(
+                    (m, p1 - p0, columns),
+                    (alpha, a.pass(p0, m), beta),
+                    (c.add(j0), ldc),
+                    (b_pack, b_source),
+                    next,
+                );
+            }
+        }
+    }
+
+    /// Packs all of A for [`APart::Packed`]: pass after pass, each pass's
+    /// register blocks one after another ([`pack_a`] each).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; A is m×k (k covered by `passes`); `dst` holds m·k values.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn pack_whole_a(dst: *mut f32, a: Operand<f32>, m: usize, passes: Passes) {
+        for pass in 0..passes.count() {
+            let (p0, p1) = passes.bounds(pass);
+            for (i0, i1) in row_blocks(m) {
+                // SAFETY: rows i0..i1 and inner indices p0..p1 are inside A;
+                // the block goes at p0·m + i0·(p1 − p0) < m·k.
+                unsafe {
+                    let block = Operand { ptr: a.ptr.offset(i0 as isize * a.rs + p0 as isize * a.cs), ..a };
+                    pack_a(dst.add(p0 * m + i0 * (p1 - p0)), block, i1 - i0, p1 - p0);
+                }
+            }
+        }
+    }
+
+    /// The register blocks of m rows, of nearly equal size (at most [`MR`]):
+    /// 100 rows are 9 blocks of 11 or 12.
+    fn row_blocks(m: usize) -> impl ExactSizeIterator<Item = (usize, usize)> {
+        let blocks = m.div_ceil(MR);
+        (0..blocks).map(move |block| (block * m / blocks, (block + 1) * m / blocks))
+    }
+
+    /// Where the register blocks' packed A comes from.
+    #[derive(Clone, Copy)]
+    enum APart {
+        /// Packed by [`column_block`] block by block, from this A into this
+        /// buffer of 12·kc values.
+        ToPack(Operand<f32>, *mut f32),
+        /// Packed whole already (see [`pack_whole_a`]).
+        Packed(*const f32),
+    }
+
+    impl APart {
+        /// The part for the pass of inner indices from p0 on, of an A of m rows.
+        fn pass(self, p0: usize, m: usize) -> Self {
+            match self {
+                APart::ToPack(a, buffer) => {
+                    APart::ToPack(Operand { ptr: a.ptr.wrapping_offset(p0 as isize * a.cs), ..a }, buffer)
+                }
+                APart::Packed(packed) => APart::Packed(packed.wrapping_add(p0 * m)),
+            }
+        }
     }
 
     /// How the inner dimension is cut into passes: into passes of nearly
@@ -282,8 +404,8 @@ mod avx512 {
     }
 
     /// All rows of A against one packed block of B (kc inner indices ×
-    /// `columns`): for each register block of rows, pack its A, then run it
-    /// over every strip of the block. C is written twelve rows at a time,
+    /// `columns`): for each register block of rows, pack its A (unless it is
+    /// packed already), then run it over every strip of the block. C is written twelve rows at a time,
     /// along its rows. The tiles bring the next block of B into L2 as they
     /// go (`next`), spread evenly over them.
     ///
@@ -293,31 +415,36 @@ mod avx512 {
     /// of by a packing pass of its own.
     ///
     /// # Safety
-    /// As for [`gemm_f32`]; A is m×kc from `a`, C m×columns from `c`;
-    /// `a_pack` holds 12·kc values, `b_pack` the packed block or room for it.
+    /// As for [`gemm_f32_claims`]; A is m×kc from `a` (its pass), C m×columns
+    /// from `c`; a buffer to pack A into holds 12·kc values, `b_pack` the
+    /// packed block or room for it.
     #[target_feature(enable = "avx512f")]
     unsafe fn column_block(
         (m, kc, columns): (usize, usize, usize),
-        (alpha, a, beta): (f32, Operand<f32>, f32),
+        (alpha, a, beta): (f32, APart, f32),
         (c, ldc): (*mut f32, usize),
-        (a_pack, b_pack, b_source): (*mut f32, *mut f32, Option<Operand<f32>>),
+        (b_pack, b_source): (*mut f32, Option<Operand<f32>>),
         mut next: Prefetcher,
     ) {
-        // Register blocks of nearly equal size: 100 rows are 9 blocks of 11 or 12.
-        let blocks = m.div_ceil(MR);
-        next.spread_over(blocks * columns.div_ceil(NR), kc);
+        let blocks = row_blocks(m);
+        next.spread_over(blocks.len() * columns.div_ceil(NR), kc);
         let source = b_source.unwrap_or(Operand { ptr: std::ptr::null(), rs: 0, cs: 0 });
-        for block in 0..blocks {
-            let (i0, i1) = (block * m / blocks, (block + 1) * m / blocks);
+        for (block, (i0, i1)) in blocks.enumerate() {
             // SAFETY (this block): rows i0..i1 are inside A and C, and every
             // strip inside the packed block and C's columns.
             unsafe {
-                pack_a(a_pack, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
+                let a_block = match a {
+                    APart::ToPack(a, buffer) => {
+                        pack_a(buffer, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
+                        buffer as *const f32
+                    }
+                    APart::Packed(packed) => packed.add(i0 * kc),
+                };
                 let pack = block == 0 && b_source.is_some();
                 for j0 in (0..columns).step_by(NR) {
                     let width = NR.min(columns - j0);
                     let tile = Tile {
-                        a: a_pack,
+                        a: a_block,
                         b: b_pack.add(j0 * kc),
                         b_source: source.ptr.wrapping_add(j0),
                         b_rs: source.rs,

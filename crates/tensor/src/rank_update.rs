@@ -40,6 +40,13 @@ struct Job<'a, E> {
     ldc: usize,
 }
 
+/// Whether [`try_rank_update`] takes a product of inner dimension k with a B
+/// laid out as `b` is (whatever A's rows and B's columns, so a product split
+/// by columns goes to one path whole).
+pub(crate) fn takes_product<E>((k, b): (usize, Operand<E>)) -> bool {
+    (1..=MAX_INNER).contains(&k) && b.cs == 1 && b.rs > 0
+}
+
 /// Computes C ← α·A·B + β·C into `c` (m×n, row stride `ldc`) when k ≤ 16 and B
 /// is row-major with unit column stride; returns false (touching nothing)
 /// otherwise, so the caller uses the general GEMM. As in BLAS, with β = 0 the
@@ -57,11 +64,11 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || n == 0 || k == 0 || k > MAX_INNER || b.cs != 1 || b.rs <= 0 {
+    if m == 0 || n == 0 || !takes_product((k, b)) {
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
+    if simd::f32_on_avx512::<E>() {
         let f = |x: E| x.to_f64() as f32;
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the sizes and
         // pointers are this call's, valid by its contract.

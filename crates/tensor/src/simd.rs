@@ -219,6 +219,12 @@ pub(crate) fn has_avx512() -> bool {
     false
 }
 
+/// Whether the elements are f32 on a CPU with AVX-512F: the matrix-product
+/// kernels written with f32 intrinsics run.
+pub(crate) fn f32_on_avx512<E: 'static>() -> bool {
+    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && has_avx512()
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 unsafe fn run_avx512<K: Kernel>(kernel: K) {

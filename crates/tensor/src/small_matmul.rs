@@ -20,7 +20,7 @@
 //! written with intrinsics (`avx512`), 32 columns wide, plus a third for a
 //! column-major B with 8–12 rows (`tile_pass`: 16×16 tiles of B transposed in
 //! registers, then the strip kernel's broadcast-and-add), with a plan of which
-//! shapes they take measured against matrixmultiply ([`avx512_product`]). Any
+//! shapes they take measured against matrixmultiply ([`avx512_takes`]). Any
 //! other layout (negative or zero strides in B, more rows) goes to the general
 //! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::packed_gemm), else matrixmultiply).
 
@@ -71,7 +71,7 @@ struct Job<'a, E> {
 
 /// Computes C = A·B into `c` (m×n with row stride `ldc`; every element written,
 /// none read, so it may be uninitialized) when A has few rows (at most 16, or
-/// as [`avx512_product`] decides for f32 on AVX-512) and B has unit stride
+/// as [`avx512_takes`] decides for f32 on AVX-512) and B has unit stride
 /// along one axis; returns false (and touches nothing) otherwise, so the
 /// caller uses the general GEMM.
 ///
@@ -85,26 +85,18 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || k == 0 || n == 0 {
+    let Some(layout) = layout_of(b) else { return false };
+    if n == 0 || !takes::<E>((m, k), layout) {
         return false;
     }
-    let layout = if b.cs == 1 && b.rs > 0 {
-        BLayout::RowMajor { row_stride: b.rs as usize }
-    } else if b.rs == 1 && b.cs > 0 {
-        BLayout::ColumnMajor { col_stride: b.cs as usize }
-    } else {
-        return false;
-    };
     #[cfg(target_arch = "x86_64")]
-    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && simd::has_avx512() {
+    if simd::f32_on_avx512::<E>() {
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the operands are
         // this call's, valid by its contract.
-        return unsafe {
-            avx512_product((m, k, n), a.into_f32(), (b.into_f32(), layout), (c as *mut f32, ldc))
+        unsafe {
+            with_rows_of_a((m, k, n), a.into_f32(), (b.ptr as *const f32, layout), (c as *mut f32, ldc))
         };
-    }
-    if m > MAX_ROWS {
-        return false;
+        return true;
     }
     // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
@@ -132,36 +124,52 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 ///   the products; those shorter products go to the packed GEMM, which ran
 ///   1.4–4× faster than this kernel on them and, drawing its buffers from
 ///   the pool, keeps training allocation-free (tests/allocation_free.rs);
-/// * anything else: false, and the caller uses the GEMM.
-///
-/// # Safety
-/// As for [`try_small_matmul`]; the CPU has AVX-512F.
+/// * anything else: not taken, and the caller uses the GEMM.
 #[cfg(target_arch = "x86_64")]
-unsafe fn avx512_product(
-    (m, k, n): (usize, usize, usize),
-    a: Operand<f32>,
-    (b, layout): (Operand<f32>, BLayout),
-    c: (*mut f32, usize),
-) -> bool {
-    let takes = match layout {
+fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
+    match layout {
         BLayout::RowMajor { .. } => {
             m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
         }
         BLayout::ColumnMajor { .. } => m <= MAX_ROWS && k >= avx512::DOT_MIN_INNER,
-    };
-    if takes {
-        // SAFETY: E is f32 on an AVX-512 CPU; the operands are valid by this
-        // function's contract.
-        unsafe { with_rows_of_a((m, k, n), a, (b.ptr, layout), c) };
     }
-    takes
+}
+
+/// Whether [`try_small_matmul`] takes a product of an A of m rows and inner
+/// dimension k with a B laid out as `b` is — whatever the columns, so a
+/// product split by columns goes to one path whole.
+pub(crate) fn takes_product<E: Element>((m, k): (usize, usize), b: Operand<E>) -> bool {
+    layout_of(b).is_some_and(|layout| takes::<E>((m, k), layout))
+}
+
+/// [`takes_product`], once B's layout is known.
+fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
+    if m == 0 || k == 0 {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if simd::f32_on_avx512::<E>() {
+        return avx512_takes(m, k, layout);
+    }
+    m <= MAX_ROWS
+}
+
+/// B's layout, if this path can stream it (unit stride along one axis).
+fn layout_of<E>(b: Operand<E>) -> Option<BLayout> {
+    if b.cs == 1 && b.rs > 0 {
+        Some(BLayout::RowMajor { row_stride: b.rs as usize })
+    } else if b.rs == 1 && b.cs > 0 {
+        Some(BLayout::ColumnMajor { col_stride: b.cs as usize })
+    } else {
+        None
+    }
 }
 
 /// Runs [`avx512::matmul_f32`] on A's rows in place when they have unit stride
 /// (the kernels need nothing else), else on a dense copy of A.
 ///
 /// # Safety
-/// As for [`avx512_product`].
+/// As for [`try_small_matmul`]; the CPU has AVX-512F.
 #[cfg(target_arch = "x86_64")]
 unsafe fn with_rows_of_a(
     (m, k, n): (usize, usize, usize),

@@ -283,40 +283,53 @@ fn display_like_numpy() {
 }
 
 #[test]
-fn matmul_split_over_threads_equals_one_thread() {
+fn matmul_split_over_threads_equals_one_thread_bit_for_bit() {
     let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
-    // Few rows (both B layouts), the GEMM (both B layouts), and a short inner
-    // dimension (rank update).
+    // Few rows (both B layouts), the GEMM (both B layouts, a transposed A, a
+    // width that is no multiple of the 32-column units), and a short inner
+    // dimension (rank update). Each column of C is computed the same way
+    // whichever thread takes it, so the split changes nothing, not even the
+    // rounding: results are reproducible whatever the thread count.
     let cases = [
         (10, 300, 1000, false),
         (10, 300, 1000, true),
         (100, 200, 1000, false),
         (100, 300, 1000, true),
+        (100, 1000, 1000, false),
+        (60, 40, 777, false),
         (1000, 10, 300, false),
     ];
-    for (m, k, n, transposed) in cases {
-        let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
-        let b = if transposed {
-            Tensor::<f32>::rand_uniform(&[n, k], -1.0, 1.0, 2).t()
-        } else {
-            Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2)
-        };
-        let one = a.matmul(&b);
-        let two = {
-            let _two = tensor::set_threads(2);
-            a.matmul(&b)
-        };
-        assert_eq!(tensor::threads(), 1, "the guard restored one thread");
-        assert!(one.allclose(&two, 1e-5, 1e-5), "m={m} k={k} n={n} transposed={transposed}");
-        // The in-place form splits the same way.
-        let (mut c1, mut c2) = (one.contiguous(), one.contiguous());
-        c1.addmm_assign(&a, &b, -0.5, 1.0);
-        {
-            let _two = tensor::set_threads(2);
-            c2.addmm_assign(&a, &b, -0.5, 1.0);
+    fn check<E: tensor::Element>(m: usize, k: usize, n: usize, transposed: bool) {
+        let uniform =
+            |shape: &[usize], seed| Tensor::<E>::rand_uniform(shape, E::from_f64(-1.0), E::ONE, seed);
+        let a = uniform(&[m, k], 1);
+        let b = if transposed { uniform(&[n, k], 2).t() } else { uniform(&[k, n], 2) };
+        let a_t = uniform(&[k, m], 3).t();
+        let one = (a.matmul(&b), a_t.matmul(&b));
+        let case = format!("{} m={m} k={k} n={n} transposed={transposed}", std::any::type_name::<E>());
+        for threads in [2, 3] {
+            let split = {
+                let _split = tensor::set_threads(threads);
+                (a.matmul(&b), a_t.matmul(&b))
+            };
+            assert_eq!(tensor::threads(), 1, "the guard restored one thread");
+            assert_eq!(one.0.to_vec(), split.0.to_vec(), "{case}, {threads} threads");
+            assert_eq!(one.1.to_vec(), split.1.to_vec(), "{case}, Aᵀ, {threads} threads");
+            // The in-place form splits the same way.
+            let (mut c1, mut c2) = (one.0.contiguous(), one.0.contiguous());
+            c1.addmm_assign(&a, &b, E::from_f64(-0.5), E::ONE);
+            {
+                let _split = tensor::set_threads(threads);
+                c2.addmm_assign(&a, &b, E::from_f64(-0.5), E::ONE);
+            }
+            assert_eq!(c1.to_vec(), c2.to_vec(), "addmm {case}, {threads} threads");
+            let half = &one.0 * E::from_f64(0.5);
+            assert!(c1.allclose(&half, 1e-4, 1e-4), "addmm {case}: C − ½C");
         }
-        assert!(c1.allclose(&c2, 1e-5, 1e-5), "addmm m={m} k={k} n={n} transposed={transposed}");
-        assert!(c1.allclose(&(&one * 0.5), 1e-4, 1e-4), "addmm m={m} k={k} n={n}: C − ½C");
+    }
+    for (m, k, n, transposed) in cases {
+        check::<f32>(m, k, n, transposed);
+        check::<f64>(m, k, n, transposed);
     }
 }
 
