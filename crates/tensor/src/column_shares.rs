@@ -1,14 +1,14 @@
 //! How the columns of a product split over threads are shared out.
 //!
-//! For the packed GEMM ([`ColumnShares::in_units`]), each thread starts on
-//! its own stretch of columns and takes units from its front, large ones
-//! first and smaller ones as the stretch runs down; a thread whose stretch
-//! is done takes units from the back of the stretch with the most left. Why
-//! not a fixed share each: on a shared machine one core is often slower than
-//! the other for a while (another tenant on it). With the columns of a
-//! 100×1000×1000 product cut in two fixed halves, one of two threads idled
-//! for 14–18 % of the product on average; taking units, for 3 % (the Intel
-//! Xeon of BENCHMARKS.md, 400 products in a row).
+//! For the packed GEMM with A packed whole ([`ColumnShares::in_units`]),
+//! each thread starts on its own stretch of columns and takes units from its
+//! front, large ones first and smaller ones as the stretch runs down; a
+//! thread whose stretch is done takes units from the back of the stretch
+//! with the most left. Why not a fixed share each: on a shared machine one
+//! core is often slower than the other for a while (another tenant on it).
+//! With the columns of a 100×1000×1000 product cut in two fixed halves, one
+//! of two threads idled for 14–22 % of the product on average; taking units,
+//! for 3 % (the Intel Xeon of BENCHMARKS.md, 400 products in a row).
 //!
 //! A thread knows the unit it will most likely take next (the next one of its
 //! stretch), so the kernels bring its first block of B into cache while they
@@ -17,10 +17,12 @@
 //! computed the same way whichever thread takes it: the result does not
 //! depend on timing, nor on the thread count.
 //!
-//! The streaming kernels ([`ColumnShares::in_stretches`]) read long runs of
-//! each row of B, which units would cut short: each thread takes its own
+//! Everywhere else ([`ColumnShares::in_stretches`]) each thread takes its own
 //! stretch whole (equal widths; those kernels compute a column the same
-//! wherever it starts).
+//! wherever it starts): the streaming kernels read long runs of each row of
+//! B, which units would cut short, and the other GEMMs (matrixmultiply's,
+//! the packed one with an A too large to keep packed) would pack A again for
+//! every unit.
 
 use std::ops::Range;
 use std::sync::Mutex;
@@ -67,7 +69,7 @@ impl ColumnShares {
     /// Columns `0..n` for `threads` threads (at least one), each taking its
     /// own stretch whole and nothing else: for the streaming kernels, which
     /// read long runs of each row of B (taking units, 10×1000×1000 on two
-    /// threads took twice as long).
+    /// threads took twice as long), and GEMMs that would pack A per unit.
     pub(crate) fn in_stretches(n: usize, threads: usize) -> Self {
         // Stretches of equal width but the last: these kernels compute a column
         // the same wherever it starts, and balance needs every column here.

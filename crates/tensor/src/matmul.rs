@@ -199,15 +199,17 @@ impl<E: Element> Product<E> {
         }
         // SAFETY: the offsets are inside A's and B's storage.
         let b = unsafe { self.b.at(ib as isize) };
-        // The paths that stream B (see `claimed_columns`) read long runs of its rows.
+        // Units pay where A is packed once for all of a thread's units: in the
+        // packed GEMM, when none of the paths that stream B (which read long
+        // runs of its rows; see `claimed_columns`) takes the product first.
         let streamed = (self.alpha == E::ONE
             && self.beta == E::ZERO
             && crate::small_matmul::takes_product((self.m, self.k), b))
-            || crate::rank_update::takes_product((self.k, b));
-        let shares = if streamed {
-            ColumnShares::in_stretches(self.n, workers)
-        } else {
+            || crate::rank_update::takes_product(self.k, b);
+        let shares = if !streamed && crate::packed_gemm::packs_a_whole::<E>((self.m, self.k)) {
             ColumnShares::in_units(self.n, workers)
+        } else {
+            ColumnShares::in_stretches(self.n, workers)
         };
         let (this, c) = (crate::threads::Shared(*self), crate::threads::Shared(c));
         let part = |w: usize| {

@@ -115,6 +115,13 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
     false
 }
 
+/// Whether a product with an A of m×k goes to this GEMM with A packed once,
+/// whole: then a thread may take its columns in many units at no cost of
+/// packing A again ([`ColumnShares::in_units`](crate::column_shares::ColumnShares::in_units)).
+pub(crate) fn packs_a_whole<E: 'static>((m, k): (usize, usize)) -> bool {
+    crate::simd::f32_on_avx512::<E>() && m * k <= WHOLE_A_MAX
+}
+
 /// The most values of A kept packed whole across the passes and claims of a
 /// product (4 MB; a minibatch of 100 × 1000 inputs is 100,000). A larger A
 /// is packed register block by register block as the kernels need it.

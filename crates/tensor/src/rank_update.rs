@@ -43,7 +43,7 @@ struct Job<'a, E> {
 /// Whether [`try_rank_update`] takes a product of inner dimension k with a B
 /// laid out as `b` is (whatever A's rows and B's columns, so a product split
 /// by columns goes to one path whole).
-pub(crate) fn takes_product<E>((k, b): (usize, Operand<E>)) -> bool {
+pub(crate) fn takes_product<E>(k: usize, b: Operand<E>) -> bool {
     (1..=MAX_INNER).contains(&k) && b.cs == 1 && b.rs > 0
 }
 
@@ -64,7 +64,7 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || n == 0 || !takes_product((k, b)) {
+    if m == 0 || n == 0 || !takes_product(k, b) {
         return false;
     }
     #[cfg(target_arch = "x86_64")]

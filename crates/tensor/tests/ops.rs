@@ -286,8 +286,8 @@ fn display_like_numpy() {
 fn matmul_split_over_threads_equals_one_thread_bit_for_bit() {
     let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
     // Few rows (both B layouts), the GEMM (both B layouts, a transposed A, a
-    // width that is no multiple of the 32-column units), and a short inner
-    // dimension (rank update). Each column of C is computed the same way
+    // width that is no multiple of the 32-column units, an A too large to keep
+    // packed whole), and a short inner dimension (rank update). Each column of C is computed the same way
     // whichever thread takes it, so the split changes nothing, not even the
     // rounding: results are reproducible whatever the thread count.
     let cases = [
@@ -297,6 +297,7 @@ fn matmul_split_over_threads_equals_one_thread_bit_for_bit() {
         (100, 300, 1000, true),
         (100, 1000, 1000, false),
         (60, 40, 777, false),
+        (1100, 1000, 128, true),
         (1000, 10, 300, false),
     ];
     fn check<E: tensor::Element>(m: usize, k: usize, n: usize, transposed: bool) {
