@@ -59,11 +59,7 @@ impl ColumnShares {
     pub(crate) fn in_units(n: usize, threads: usize) -> Self {
         // Stretches of nearly equal width, cut at multiples of ALIGN.
         let threads = threads.max(1);
-        let cut = |t: usize| if t == threads { n } else { t * n / threads / ALIGN * ALIGN };
-        ColumnShares {
-            stretches: (0..threads).map(|t| Mutex::new(cut(t)..cut(t + 1))).collect(),
-            units: true,
-        }
+        Self::cut(threads, |t| if t == threads { n } else { t * n / threads / ALIGN * ALIGN }, true)
     }
 
     /// Columns `0..n` for `threads` threads (at least one), each taking its
@@ -74,11 +70,12 @@ impl ColumnShares {
         // Stretches of equal width but the last: these kernels compute a column
         // the same wherever it starts, and balance needs every column here.
         let threads = threads.max(1);
-        let cut = |t: usize| (t * n.div_ceil(threads)).min(n);
-        ColumnShares {
-            stretches: (0..threads).map(|t| Mutex::new(cut(t)..cut(t + 1))).collect(),
-            units: false,
-        }
+        Self::cut(threads, |t| (t * n.div_ceil(threads)).min(n), false)
+    }
+
+    /// Stretch t is `cut(t)..cut(t + 1)`.
+    fn cut(threads: usize, cut: impl Fn(usize) -> usize, units: bool) -> Self {
+        ColumnShares { stretches: (0..threads).map(|t| Mutex::new(cut(t)..cut(t + 1))).collect(), units }
     }
 
     /// The next unit for `thread`: from the front of its own stretch, or
@@ -93,11 +90,11 @@ impl ColumnShares {
         if stretch.is_empty() {
             return None;
         }
-        let width = if self.units { unit_width(stretch.len()) } else { stretch.len() };
-        let columns = stretch.start..(stretch.start + width).min(stretch.end);
+        let front =
+            |stretch: &Range<usize>, width: usize| stretch.start..(stretch.start + width).min(stretch.end);
+        let columns = front(&stretch, if self.units { unit_width(stretch.len()) } else { stretch.len() });
         stretch.start = columns.end;
-        let then = (!stretch.is_empty())
-            .then(|| stretch.start..(stretch.start + unit_width(stretch.len())).min(stretch.end));
+        let then = (!stretch.is_empty()).then(|| front(&stretch, unit_width(stretch.len())));
         Some(Claim { columns, then })
     }
 
