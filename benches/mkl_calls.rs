@@ -28,7 +28,8 @@
 //! 1 for one weight, as in MM100), `THREADS` (both libraries' threads, 1; with
 //! 2, run under `taskset -c 0,1`: calls then go in blocks of 20 with a pause
 //! between, the first of each block not counted, so that neither library's
-//! idle threads, which spin for a while, take CPU from the other).
+//! idle threads, which spin for a while, take CPU from the other), `ONLY`
+//! (the products whose names contain it, e.g. `ONLY=xᵀ`; every one without).
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::hint::black_box;
@@ -153,7 +154,8 @@ fn main() {
         "gradlab matmul against MKL sgemm_ ({}), {threads} thread(s), {rotate} weight(s) in turn",
         library.display()
     );
-    for p in &PRODUCTS {
+    let only = std::env::var("ONLY").unwrap_or_default();
+    for p in PRODUCTS.iter().filter(|p| p.name.contains(&only)) {
         compare(p, sgemm, (calls, rotate, block));
     }
 }
