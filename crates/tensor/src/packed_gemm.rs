@@ -46,7 +46,8 @@
 //!               (A not packed whole) pack its 12×KC values of A, p-major  → stays in L1
 //!               for each strip of the block: C block ← α·A block·B strip + β·C block
 //!                   (row-major B, first register block: pack the strip as it is read)
-//!                   (every few steps: prefetch a line of the next block of B → L2;
+//!                   (each step: prefetch the packed strip B_AHEAD = 12 steps ahead → L1;
+//!                    every few steps: prefetch a line of the next block of B → L2;
 //!                    in the claim's last block, of the claim the thread takes next)
 //! ```
 //!
@@ -148,6 +149,11 @@ mod avx512 {
     /// How many rows ahead a packing kernel prefetches a row-major B into L1
     /// (the first block of B is not in L2 yet: nothing prefetched it there).
     const PACK_AHEAD: isize = 8;
+    /// Steps ahead a kernel prefetches its packed strip of B from L2 into L1
+    /// (1.5 KB: the hardware's own L1 prefetch left the loads of B waiting;
+    /// 12 measured better than 4, 8, 16 or 24). Past a strip's end it fetches
+    /// the start of the next strip, which follows it in the packed block.
+    const B_AHEAD: usize = 12;
     /// Inner indices of the first pass over a row-major B (see [`Passes`]).
     const FIRST_PASS: usize = 32;
 
@@ -470,7 +476,8 @@ mod avx512 {
 
     /// The register kernel: C block ← α·(A block · B strip) + β·C block, R rows
     /// × 16·V columns of sums in registers (those past `width` masked off).
-    /// Every `next.every` steps it prefetches one line of the next block of B.
+    /// Every `next.every` steps it prefetches one line of the next block of B,
+    /// and every step the lines of its packed strip [`B_AHEAD`] steps ahead.
     /// With PACK it reads the strip of B from the row-major B itself
     /// (`b_source`, zero past `width`) and writes it packed as it goes.
     ///
@@ -502,6 +509,10 @@ mod avx512 {
                         source = source.wrapping_offset(t.b_rs);
                         step
                     } else {
+                        // (A prefetch never faults, whatever the address.)
+                        for v in 0..V {
+                            _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add(16 * (V * B_AHEAD + v)) as *const i8);
+                        }
                         std::array::from_fn(|v| _mm512_load_ps(b.add(16 * v)))
                     };
                     for (i, sums) in acc.iter_mut().enumerate() {
