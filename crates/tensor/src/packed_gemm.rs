@@ -151,7 +151,8 @@ mod avx512 {
     const PACK_AHEAD: isize = 8;
     /// Steps ahead a kernel prefetches its packed strip of B from L2 into L1
     /// (1.5 KB: the hardware's own L1 prefetch left the loads of B waiting;
-    /// 12 measured better than 4, 8, 16 or 24). Past a strip's end it fetches
+    /// of 4, 8, 12, 16 and 24, 12 measured best, 16 nearly as good; see
+    /// BENCHMARKS.md, eleventh sitting). Past a strip's end it fetches
     /// the start of the next strip, which follows it in the packed block.
     const B_AHEAD: usize = 12;
     /// Inner indices of the first pass over a row-major B (see [`Passes`]).
