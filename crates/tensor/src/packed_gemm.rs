@@ -120,7 +120,13 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
 /// whole: then a thread may take its columns in many units at no cost of
 /// packing A again ([`ColumnShares::in_units`](crate::column_shares::ColumnShares::in_units)).
 pub(crate) fn packs_a_whole<E: 'static>((m, k): (usize, usize)) -> bool {
-    crate::simd::f32_on_avx512::<E>() && m * k <= WHOLE_A_MAX
+    crate::simd::f32_on_avx512::<E>() && a_fits_whole((m, k))
+}
+
+/// Whether an A of m×k is small enough to pack whole (at most [`WHOLE_A_MAX`]
+/// values): the one test behind both the kernels' choice and [`packs_a_whole`].
+fn a_fits_whole((m, k): (usize, usize)) -> bool {
+    m * k <= WHOLE_A_MAX
 }
 
 /// The most values of A kept packed whole across the passes and claims of a
@@ -130,7 +136,7 @@ const WHOLE_A_MAX: usize = 1 << 20;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Claim, WHOLE_A_MAX};
+    use super::{a_fits_whole, Claim};
     use crate::matmul::Operand;
     use crate::simd::transpose_16x16;
     use std::arch::x86_64::*;
@@ -215,7 +221,7 @@ mod avx512 {
     ) {
         // A row-major B is read by the packing kernels as they go: ramp up.
         let passes = Passes::new(k, b.cs == 1);
-        let whole = m * k <= WHOLE_A_MAX;
+        let whole = a_fits_whole((m, k));
         let a_len = if whole { m * k } else { MR * passes.longest() };
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {

@@ -287,9 +287,10 @@ fn matmul_split_over_threads_equals_one_thread_bit_for_bit() {
     let _alone = THREAD_COUNT.lock().unwrap_or_else(|e| e.into_inner());
     // Few rows (both B layouts), the GEMM (both B layouts, a transposed A, a
     // width that is no multiple of the 32-column units, an A too large to keep
-    // packed whole), and a short inner dimension (rank update). Each column of C is computed the same way
-    // whichever thread takes it, so the split changes nothing, not even the
-    // rounding: results are reproducible whatever the thread count.
+    // packed whole), and a short inner dimension (rank update). Each column of
+    // C is computed the same way whichever thread takes it, so the split
+    // changes nothing, not even the rounding: results are reproducible
+    // whatever the thread count.
     let cases = [
         (10, 300, 1000, false),
         (10, 300, 1000, true),
