@@ -40,7 +40,7 @@
 //! for each claim of columns (all of C on one thread; units of it on several):
 //!   for each pass of at most KC = 256 inner indices p:    (C is added to after the first)
 //!     (row-major B: the first passes ramp up, 32, 64, 128 … inner indices; see `Passes`)
-//!       for each block of at most NC = 512 columns:
+//!       for each block of at most NC = 256 columns:
 //!           (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
 //!           for each register block of ≤ 12 rows of A:
 //!               (A not packed whole) pack its 12×KC values of A, p-major  → stays in L1
@@ -51,7 +51,7 @@
 //!                    in the claim's last block, of the claim the thread takes next)
 //! ```
 //!
-//! The packed block of B (KC×NC, 512 KB) stays in L2 while every register
+//! The packed block of B (KC×NC, 256 KB) stays in L2 while every register
 //! block runs over it.
 //!
 //! Measured against matrixmultiply shape by shape on the Intel Xeon of
@@ -143,9 +143,13 @@ mod avx512 {
 
     /// Inner indices per pass: a packed block of B is KC×[`NC`] values.
     const KC: usize = 256;
-    /// Columns of B packed at a time: 256×512 values are 512 KB, which stay
-    /// in L2 while every register block of A runs over them.
-    const NC: usize = 512;
+    /// Columns of B packed at a time: 256×256 values are 256 KB, which stay
+    /// in L2 while every register block of A runs over them. Of 128, 256 and
+    /// 512, 256 measured best on the Intel Xeon of BENCHMARKS.md (twelfth
+    /// sitting: W2 4 % faster than with 512, in 5 of 6 alternating runs):
+    /// with A packed whole (400 KB at minibatch 100), this block and the next
+    /// one on its way in, L2 holds about 1 MB instead of 1.5.
+    const NC: usize = 256;
     /// Rows of a register block (12 rows × 2 accumulators, two vectors of B
     /// and a broadcast of A fit in the 32 vector registers). Its packed A,
     /// 12×256 values, stays in L1.

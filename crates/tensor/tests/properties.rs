@@ -252,7 +252,7 @@ proptest! {
     /// column-major, strided, flipped), C ← α·A·B + β·C for β = 0, 1 and
     /// others; row counts across register blocks of 12 and blocks of 768 rows,
     /// inner dimensions across passes of 256, widths across strips of 32 and
-    /// blocks of 512 columns.
+    /// blocks of 256 columns.
     #[test]
     fn packed_gemm_equals_the_general_path(
         (a, b, c, alpha, beta) in (
