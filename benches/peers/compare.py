@@ -4,7 +4,7 @@ Every (round, thread count, workload) visits the frameworks in an order that
 rotates from round to round, each measurement in a fresh process with its thread
 variables set, so that the machine's drift over the run falls on all of them
 alike. The table gives the median over rounds of each framework's median rate,
-and gradlab / best peer. Only ratios from one run of this script are results:
+gradlab / best peer, and the range of that ratio taken round by round. Only ratios from one run of this script are results:
 figures from another machine, or another run, are not comparable.
 
 Usage: python compare.py [--rounds N] [--seconds S] [--threads 1,2] [--workloads W1,W2,...]
@@ -122,9 +122,10 @@ def main():
     pinned = {t: cpus_for(t, not args.no_pin) for t in threads}
     print("CPUs: " + "; ".join(f"{t} thread(s) on {sorted(c) if c else 'any'}" for t, c in pinned.items()))
     print(f"command: python benches/peers/compare.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM)")
+    print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM);")
+    print("per round: the lowest and highest of the rounds' own gradlab ÷ best peer")
     print()
-    header = "| workload | threads | gradlab | numpy | PyTorch | matrixmultiply | gradlab ÷ best peer |"
+    header = "| workload | threads | gradlab | numpy | PyTorch | matrixmultiply | gradlab ÷ best peer | per round |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for w in workloads:
@@ -132,10 +133,19 @@ def main():
             median = {f: statistics.median(rates[(w, t, f)]) for f in frameworks_for(w, t)}
             best_peer = max(median["numpy"], median["torch"])
             raw = f"{median['matrixmultiply']:.1f}" if "matrixmultiply" in median else "—"
+            per_round = round_ratios(rates, w, t)
             print(
                 f"| {w} | {t} | {median['gradlab']:.1f} | {median['numpy']:.1f} | {median['torch']:.1f} | "
-                f"{raw} | {median['gradlab'] / best_peer:.2f}× |"
+                f"{raw} | {median['gradlab'] / best_peer:.2f}× | {min(per_round):.2f}–{max(per_round):.2f}× |"
             )
+
+
+def round_ratios(rates, workload, threads):
+    """gradlab ÷ best peer within each round: the frameworks of one round ran
+    minutes apart at most, so the spread of these says how far one run's
+    ratio can be trusted on this machine."""
+    gradlab, numpy, torch = (rates[(workload, threads, f)] for f in ("gradlab", "numpy", "torch"))
+    return [g / max(n, t) for g, n, t in zip(gradlab, numpy, torch)]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,161 @@
+//! Do this machine's CPUs share a physical core? A probe, not a benchmark of
+//! gradlab: it runs a loop of fused multiply-adds (12 independent register
+//! chains, nothing read from memory) on one thread alone, then on two threads
+//! at once, alternately, and prints each thread's rate both ways.
+//!
+//! Why: a cloud VM's "2 CPUs" are often two hyperthreads of one physical core,
+//! or two host threads the hypervisor moves about. When they share a core, two
+//! threads together do little more multiply-add work than one alone, and a
+//! one-thread measurement slows whenever the other CPU is busy (with another
+//! tenant, or the system). On the Intel Xeon of BENCHMARKS.md the two CPUs ran
+//! this loop at 89 GFLOP/s each together (179 alone) in one trial and at 175
+//! each in the next three, minutes apart: which CPUs share a core changes while
+//! the machine runs, and with it every figure measured there.
+//!
+//! Run: `taskset -c 0,1 cargo bench --bench core_sharing` (about ten seconds;
+//! `taskset` names the two CPUs to test, the scheduler then puts one busy
+//! thread on each). `ROUNDS` (10) sets how many alone/together alternations.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long each thread runs its loop per measurement.
+const WINDOW: Duration = Duration::from_millis(200);
+/// Multiply-adds per call of the loop body, per lane: 12 chains × 2,000 iterations.
+const CHAINS: usize = 12;
+const ITERATIONS: usize = 2_000;
+
+fn main() {
+    let Some(lanes) = fma_lanes() else {
+        println!("core_sharing: needs an x86-64 CPU with FMA (AVX2 or AVX-512); nothing measured");
+        return;
+    };
+    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(10).max(1);
+    println!("core_sharing: {lanes}-lane FMA loop, {rounds} rounds of one thread alone then two together");
+    let mut shares = Vec::new();
+    for round in 1..=rounds {
+        let one = run_threads(1)[0];
+        let two = run_threads(2);
+        let share = (two[0] + two[1]) / 2.0 / one;
+        println!(
+            "  round {round:2}: alone {one:6.1} GFLOP/s; together {:6.1} and {:6.1} (each {:3.0} % of alone)",
+            two[0],
+            two[1],
+            100.0 * share
+        );
+        shares.push(share);
+    }
+    let shared = shares.iter().filter(|&&s| s < SHARED).count();
+    println!(
+        "in {shared} of {rounds} rounds the two threads each ran below {:.0} % of one alone: {}",
+        100.0 * SHARED,
+        verdict(shared, rounds)
+    );
+}
+
+/// Below this share of its rate alone, a thread ran on a core shared with the other.
+const SHARED: f64 = 0.65;
+
+/// What `shared` rounds of `rounds` say about the two CPUs.
+fn verdict(shared: usize, rounds: usize) -> &'static str {
+    match shared {
+        0 => "the two CPUs ran on separate cores",
+        s if s == rounds => "the two CPUs share a physical core; two threads are not twice one",
+        _ => "the two CPUs shared a core part of the time (which host threads they get changes); expect noisy figures",
+    }
+}
+
+/// Runs the loop on `threads` threads at once for [`WINDOW`]; each thread's GFLOP/s.
+fn run_threads(threads: usize) -> Vec<f64> {
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(run_window)).collect();
+        handles.into_iter().map(|h| h.join().expect("the FMA loop does not panic")).collect()
+    })
+}
+
+/// One thread's rate over a window: calls of the loop until the window ends.
+fn run_window() -> f64 {
+    let lanes = fma_lanes().expect("checked in main");
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < WINDOW {
+        black_box(fma_loop());
+        calls += 1;
+    }
+    let flops = calls as f64 * (CHAINS * ITERATIONS * lanes * 2) as f64;
+    flops / start.elapsed().as_secs_f64() / 1e9
+}
+
+/// Lanes per multiply-add of the widest FMA the CPU has, or None without FMA.
+fn fma_lanes() -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") {
+            return Some(16);
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return Some(8);
+        }
+    }
+    None
+}
+
+/// One call of the loop on the widest FMA available (see [`fma_lanes`]).
+fn fma_loop() -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: each is called only when `fma_lanes` found its features.
+        match fma_lanes() {
+            Some(16) => return unsafe { fma::loop_avx512() },
+            Some(8) => return unsafe { fma::loop_avx2() },
+            _ => {}
+        }
+    }
+    0.0
+}
+
+#[cfg(target_arch = "x86_64")]
+mod fma {
+    use super::{CHAINS, ITERATIONS};
+    use std::arch::x86_64::*;
+
+    /// 12 chains of `acc = acc·x + y` in 16-lane registers: two FMA units
+    /// with a latency of 4 cycles need at least 8 chains to stay busy.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn loop_avx512() -> f32 {
+        let (x, y) = (_mm512_set1_ps(0.999_999), _mm512_set1_ps(1e-7));
+        let mut acc = [_mm512_set1_ps(0.5); CHAINS];
+        for _ in 0..ITERATIONS {
+            for a in acc.iter_mut() {
+                *a = _mm512_fmadd_ps(*a, x, y);
+            }
+        }
+        acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
+    }
+
+    /// The same with 8-lane registers.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn loop_avx2() -> f32 {
+        let (x, y) = (_mm256_set1_ps(0.999_999), _mm256_set1_ps(1e-7));
+        let mut acc = [_mm256_set1_ps(0.5); CHAINS];
+        for _ in 0..ITERATIONS {
+            for a in acc.iter_mut() {
+                *a = _mm256_fmadd_ps(*a, x, y);
+            }
+        }
+        let mut lanes = [0.0f32; 8];
+        acc.iter()
+            .map(|&a| {
+                _mm256_storeu_ps(lanes.as_mut_ptr(), a);
+                lanes.iter().sum::<f32>()
+            })
+            .sum()
+    }
+}
