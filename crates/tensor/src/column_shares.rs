@@ -121,11 +121,17 @@ fn lock(stretch: &Mutex<Range<usize>>) -> std::sync::MutexGuard<'_, Range<usize>
     stretch.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// How wide a unit is, taken from a stretch with `left` columns: a quarter of
-/// them, rounded down to [`ALIGN`], at least ALIGN (fewer units while much is
+/// How wide a unit is, taken from a stretch with `left` columns: half of
+/// them, rounded down to [`ALIGN`], at least 2·ALIGN (few units while much is
 /// left, small ones at the end, where they even out the threads' finish).
+/// Not narrower: the packed GEMM's register blocks reuse their packed A for
+/// every strip of a unit, so a unit of one strip reads A from L2 for every
+/// step. With a quarter and at least ALIGN (a 100×1000×1000 product's
+/// stretch of 480 columns went in units of 96, 96, 64 and seven of 32), W2
+/// at two threads ran 5 % slower (Intel Xeon of BENCHMARKS.md, twelfth
+/// sitting, six alternating runs; MM100 level).
 fn unit_width(left: usize) -> usize {
-    (left / 4 / ALIGN * ALIGN).max(ALIGN)
+    (left / 2 / ALIGN * ALIGN).max(2 * ALIGN)
 }
 
 /// Where a unit taken from the back of `stretch` starts: a multiple of
@@ -184,14 +190,15 @@ mod tests {
         let width = |claims: &[Claim]| claims.iter().map(|c| c.columns.len()).sum::<usize>();
         assert!(width(&taken[0]) > 600, "thread 0 took {} of 1000 columns", width(&taken[0]));
         // Its first units come from the front of its own stretch (0..480: 1000 / 2
-        // rounded down to 32), each a quarter of what is left, rounded down to 32.
-        let first: Vec<_> = taken[0].iter().take(3).map(|c| c.columns.clone()).collect();
-        assert_eq!(first, [0..96, 96..192, 192..256]);
+        // rounded down to 32), each half of what is left, rounded down to 32,
+        // at least 64.
+        let first: Vec<_> = taken[0].iter().take(4).map(|c| c.columns.clone()).collect();
+        assert_eq!(first, [0..224, 224..352, 352..416, 416..480]);
         // Each `then` is the unit the thread took next, while it had its own.
-        assert_eq!(taken[0][0].then, Some(96..192));
-        assert_eq!(taken[0][1].then, Some(192..256));
+        assert_eq!(taken[0][0].then, Some(224..352));
+        assert_eq!(taken[0][1].then, Some(352..416));
         // Thread 1 started on the rest; thread 0 then took from its back.
-        assert_eq!(taken[1][0].columns, 480..608);
+        assert_eq!(taken[1][0].columns, 480..736);
         let stolen =
             taken[0].iter().find(|c| c.columns.start >= 480).expect("thread 0 took from thread 1's stretch");
         assert_eq!(stolen.columns.end, 1000);

@@ -146,9 +146,9 @@ mod avx512 {
     /// Columns of B packed at a time: 256×256 values are 256 KB, which stay
     /// in L2 while every register block of A runs over them. Of 128, 256 and
     /// 512, 256 measured best on the Intel Xeon of BENCHMARKS.md (twelfth
-    /// sitting: W2 4 % faster than with 512, in 5 of 6 alternating runs):
-    /// with A packed whole (400 KB at minibatch 100), this block and the next
-    /// one on its way in, L2 holds about 1 MB instead of 1.5.
+    /// sitting: W2 4 % faster than with 512, in 5 of 6 alternating runs). At
+    /// minibatch 100 a pass's A (100 KB), this block, the next one on its way
+    /// in and the block's C (100 KB) take 0.7 MB of L2 instead of 1.3.
     const NC: usize = 256;
     /// Rows of a register block (12 rows × 2 accumulators, two vectors of B
     /// and a broadcast of A fit in the 32 vector registers). Its packed A,
