@@ -4,8 +4,9 @@ Every (round, thread count, workload) visits the frameworks in an order that
 rotates from round to round, each measurement in a fresh process with its thread
 variables set, so that the machine's drift over the run falls on all of them
 alike. The table gives the median over rounds of each framework's median rate,
-gradlab / best peer, and the range of that ratio taken round by round. Only ratios from one run of this script are results:
-figures from another machine, or another run, are not comparable.
+gradlab / best peer, and the range of that ratio taken round by round. Only
+ratios from one run of this script are results: figures from another machine,
+or another run, are not comparable.
 
 Usage: python compare.py [--rounds N] [--seconds S] [--threads 1,2] [--workloads W1,W2,...]
 (run.sh installs the pinned peers and builds gradlab first).

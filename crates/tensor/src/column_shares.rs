@@ -7,8 +7,9 @@
 //! with the most left. Why not a fixed share each: on a shared machine one
 //! core is often slower than the other for a while (another tenant on it).
 //! With the columns of a 100×1000×1000 product cut in two fixed halves, one
-//! of two threads idled for 14–22 % of the product on average; taking units,
-//! for 3 % (the Intel Xeon of BENCHMARKS.md, 400 products in a row).
+//! of two threads idled for 14–22 % of the product on average; taking units
+//! (a quarter of what was left, then: see [`unit_width`] for today's), for
+//! 3 % (the Intel Xeon of BENCHMARKS.md, 400 products in a row).
 //!
 //! A thread knows the unit it will most likely take next (the next one of its
 //! stretch), so the kernels bring its first block of B into cache while they
