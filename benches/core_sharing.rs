@@ -27,16 +27,19 @@ const CHAINS: usize = 12;
 const ITERATIONS: usize = 2_000;
 
 fn main() {
-    let Some(lanes) = fma_lanes() else {
+    let Some(fma) = widest_fma() else {
         println!("core_sharing: needs an x86-64 CPU with FMA (AVX2 or AVX-512); nothing measured");
         return;
     };
     let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(10).max(1);
-    println!("core_sharing: {lanes}-lane FMA loop, {rounds} rounds of one thread alone then two together");
+    println!(
+        "core_sharing: {}-lane FMA loop, {rounds} rounds of one thread alone then two together",
+        fma.lanes
+    );
     let mut shares = Vec::new();
     for round in 1..=rounds {
-        let one = run_threads(1)[0];
-        let two = run_threads(2);
+        let one = run_threads(fma, 1)[0];
+        let two = run_threads(fma, 2);
         let share = (two[0] + two[1]) / 2.0 / one;
         println!(
             "  round {round:2}: alone {one:6.1} GFLOP/s; together {:6.1} and {:6.1} (each {:3.0} % of alone)",
@@ -67,52 +70,47 @@ fn verdict(shared: usize, rounds: usize) -> &'static str {
 }
 
 /// Runs the loop on `threads` threads at once for [`WINDOW`]; each thread's GFLOP/s.
-fn run_threads(threads: usize) -> Vec<f64> {
+fn run_threads(fma: Fma, threads: usize) -> Vec<f64> {
     thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(run_window)).collect();
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(move || run_window(fma))).collect();
         handles.into_iter().map(|h| h.join().expect("the FMA loop does not panic")).collect()
     })
 }
 
 /// One thread's rate over a window: calls of the loop until the window ends.
-fn run_window() -> f64 {
-    let lanes = fma_lanes().expect("checked in main");
+fn run_window(fma: Fma) -> f64 {
     let start = Instant::now();
     let mut calls = 0u64;
     while start.elapsed() < WINDOW {
-        black_box(fma_loop());
+        // SAFETY: `widest_fma` chose this loop because the CPU has its features.
+        black_box(unsafe { (fma.run)() });
         calls += 1;
     }
-    let flops = calls as f64 * (CHAINS * ITERATIONS * lanes * 2) as f64;
+    let flops = calls as f64 * (CHAINS * ITERATIONS * fma.lanes * 2) as f64;
     flops / start.elapsed().as_secs_f64() / 1e9
 }
 
-/// Lanes per multiply-add of the widest FMA the CPU has, or None without FMA.
-fn fma_lanes() -> Option<usize> {
+/// A loop of multiply-adds and the lanes each of its multiply-adds has.
+#[derive(Clone, Copy)]
+struct Fma {
+    lanes: usize,
+    /// Safe to call only on a CPU with the features the loop was built for.
+    run: unsafe fn() -> f32,
+}
+
+/// The loop on the widest FMA the CPU has, or None without FMA. (The two
+/// loops differ only in their register type: intrinsics name it.)
+fn widest_fma() -> Option<Fma> {
     #[cfg(target_arch = "x86_64")]
     {
         if is_x86_feature_detected!("avx512f") {
-            return Some(16);
+            return Some(Fma { lanes: 16, run: fma::loop_avx512 });
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            return Some(8);
+            return Some(Fma { lanes: 8, run: fma::loop_avx2 });
         }
     }
     None
-}
-
-/// One call of the loop on the widest FMA available (see [`fma_lanes`]).
-fn fma_loop() -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: each is called only when `fma_lanes` found its features.
-        match fma_lanes() {
-            Some(16) => return unsafe { fma::loop_avx512() },
-            Some(8) => return unsafe { fma::loop_avx2() },
-            _ => {}
-        }
-    }
-    0.0
 }
 
 #[cfg(target_arch = "x86_64")]
