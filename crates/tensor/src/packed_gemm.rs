@@ -124,19 +124,36 @@ pub(crate) fn packs_a_whole<E: 'static>((m, k): (usize, usize)) -> bool {
 }
 
 /// Whether an A of m×k is small enough to pack whole (at most [`WHOLE_A_MAX`]
-/// values): the one test behind both the kernels' choice and [`packs_a_whole`].
+/// values packed): the one test behind both the kernels' choice and [`packs_a_whole`].
 fn a_fits_whole((m, k): (usize, usize)) -> bool {
-    m * k <= WHOLE_A_MAX
+    packed_a_len(m, k) <= WHOLE_A_MAX
+}
+
+/// Values of an m×k A packed whole: every register block's steps are
+/// [`A_STEP`] values apart.
+fn packed_a_len(m: usize, k: usize) -> usize {
+    m.div_ceil(MR) * A_STEP * k
 }
 
 /// The most values of A kept packed whole across the passes and claims of a
-/// product (4 MB; a minibatch of 100 × 1000 inputs is 100,000). A larger A
-/// is packed register block by register block as the kernels need it.
+/// product (4 MB; a minibatch of 100 × 1000 inputs packs into 144,000). A
+/// larger A is packed register block by register block as the kernels need it.
 const WHOLE_A_MAX: usize = 1 << 20;
+
+/// Rows of a register block (12 rows × 2 accumulators, two vectors of B
+/// and a broadcast of A fit in the 32 vector registers). Its packed A,
+/// 256 steps of [`A_STEP`] values, stays in L1.
+const MR: usize = 12;
+/// Values between the steps of a packed register block of A: a block's
+/// ≤ 12 values of one step sit in one 64-byte line, written by one
+/// aligned vector store (the 4 or more past the block's rows are never
+/// read). Packed at 11 or 12 values a step, the stores were masked and
+/// every third one split across two lines.
+const A_STEP: usize = 16;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{a_fits_whole, Claim};
+    use super::{a_fits_whole, packed_a_len, Claim, A_STEP, MR};
     use crate::matmul::Operand;
     use crate::simd::transpose_16x16;
     use std::arch::x86_64::*;
@@ -150,10 +167,6 @@ mod avx512 {
     /// minibatch 100 a pass's A (100 KB), this block, the next one on its way
     /// in and the block's C (100 KB) take 0.7 MB of L2 instead of 1.3.
     const NC: usize = 256;
-    /// Rows of a register block (12 rows × 2 accumulators, two vectors of B
-    /// and a broadcast of A fit in the 32 vector registers). Its packed A,
-    /// 12×256 values, stays in L1.
-    const MR: usize = 12;
     /// Columns of a strip: two 16-lane registers (one for a last strip of at most 16).
     const NR: usize = 32;
     /// How many rows ahead a packing kernel prefetches a row-major B into L1
@@ -226,11 +239,11 @@ mod avx512 {
         // A row-major B is read by the packing kernels as they go: ramp up.
         let passes = Passes::new(k, b.cs == 1);
         let whole = a_fits_whole((m, k));
-        let a_len = if whole { m * k } else { MR * passes.longest() };
+        let a_len = if whole { packed_a_len(m, k) } else { A_STEP * passes.longest() };
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {
             if whole {
-                // SAFETY: A is m×k; `a_pack` holds m·k values.
+                // SAFETY: A is m×k; `a_pack` holds its packed_a_len values.
                 unsafe { pack_whole_a(a_pack, a, m, passes) };
             }
             let mut next = Some(first);
@@ -306,17 +319,21 @@ mod avx512 {
     /// register blocks one after another ([`pack_a`] each).
     ///
     /// # Safety
-    /// The CPU has AVX-512F; A is m×k (k covered by `passes`); `dst` holds m·k values.
+    /// The CPU has AVX-512F; A is m×k (k covered by `passes`); `dst` holds
+    /// [`packed_a_len`] values and is 64-byte aligned.
     #[target_feature(enable = "avx512f")]
     unsafe fn pack_whole_a(dst: *mut f32, a: Operand<f32>, m: usize, passes: Passes) {
         for pass in 0..passes.count() {
             let (p0, p1) = passes.bounds(pass);
-            for (i0, i1) in row_blocks(m) {
+            for (block, (i0, i1)) in row_blocks(m).enumerate() {
                 // SAFETY: rows i0..i1 and inner indices p0..p1 are inside A;
-                // the block goes at p0·m + i0·(p1 − p0) < m·k.
+                // the pass's blocks start after those of the passes before
+                // (packed_a_len(m, p0) values), one after another, and end
+                // at most at the buffer's end, packed_a_len(m, k).
                 unsafe {
-                    let block = Operand { ptr: a.ptr.offset(i0 as isize * a.rs + p0 as isize * a.cs), ..a };
-                    pack_a(dst.add(p0 * m + i0 * (p1 - p0)), block, i1 - i0, p1 - p0);
+                    let block_a = Operand { ptr: a.ptr.offset(i0 as isize * a.rs + p0 as isize * a.cs), ..a };
+                    let at = packed_a_len(m, p0) + block * A_STEP * (p1 - p0);
+                    pack_a(dst.add(at), block_a, i1 - i0, p1 - p0);
                 }
             }
         }
@@ -333,7 +350,7 @@ mod avx512 {
     #[derive(Clone, Copy)]
     enum APart {
         /// Packed by [`column_block`] block by block, from this A into this
-        /// buffer of 12·kc values.
+        /// buffer of [`A_STEP`]·kc values.
         ToPack(Operand<f32>, *mut f32),
         /// Packed whole already (see [`pack_whole_a`]).
         Packed(*const f32),
@@ -346,7 +363,7 @@ mod avx512 {
                 APart::ToPack(a, buffer) => {
                     APart::ToPack(Operand { ptr: a.ptr.wrapping_offset(p0 as isize * a.cs), ..a }, buffer)
                 }
-                APart::Packed(packed) => APart::Packed(packed.wrapping_add(p0 * m)),
+                APart::Packed(packed) => APart::Packed(packed.wrapping_add(packed_a_len(m, p0))),
             }
         }
     }
@@ -440,7 +457,7 @@ mod avx512 {
     ///
     /// # Safety
     /// As for [`gemm_f32_claims`]; A is m×kc from `a` (its pass), C m×columns
-    /// from `c`; a buffer to pack A into holds 12·kc values, `b_pack` the
+    /// from `c`; a buffer to pack A into holds [`A_STEP`]·kc values, `b_pack` the
     /// packed block or room for it.
     #[target_feature(enable = "avx512f")]
     unsafe fn column_block(
@@ -462,7 +479,7 @@ mod avx512 {
                         pack_a(buffer, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
                         buffer as *const f32
                     }
-                    APart::Packed(packed) => packed.add(i0 * kc),
+                    APart::Packed(packed) => packed.add(block * A_STEP * kc),
                 };
                 let pack = block == 0 && b_source.is_some();
                 for j0 in (0..columns).step_by(NR) {
@@ -532,7 +549,7 @@ mod avx512 {
                             *sum = _mm512_fmadd_ps(x, y, *sum);
                         }
                     }
-                    a = a.add(R);
+                    a = a.add(A_STEP);
                     b = b.add(16 * V);
                 }
             }
@@ -630,12 +647,14 @@ mod avx512 {
         }
     }
 
-    /// Packs `rows` (≤ 12) rows × kc inner indices of A p-major: step p holds
-    /// A[0, p], A[1, p], …, A[rows−1, p]. A row-major A goes through 16×16
-    /// transposes, a column-major one a column (step) at a time.
+    /// Packs `rows` (≤ 12) rows × kc inner indices of A p-major, [`A_STEP`]
+    /// values a step: step p holds A[0, p], A[1, p], …, A[rows−1, p], then
+    /// zeros or nothing. A row-major A goes through 16×16 transposes, a
+    /// column-major one a column (step) at a time.
     ///
     /// # Safety
-    /// The CPU has AVX-512F; those elements are inside A; `dst` holds rows·kc values.
+    /// The CPU has AVX-512F; those elements are inside A; `dst` holds
+    /// A_STEP·kc values and is 64-byte aligned.
     #[target_feature(enable = "avx512f")]
     unsafe fn pack_a(dst: *mut f32, a: Operand<f32>, rows: usize, kc: usize) {
         let lanes = crate::simd::lane_mask(rows);
@@ -656,18 +675,18 @@ mod avx512 {
                         }
                     });
                     for (q, column) in transpose_16x16(tile).iter().enumerate().take(steps) {
-                        _mm512_mask_storeu_ps(dst.add((p + q) * rows), lanes, *column);
+                        _mm512_store_ps(dst.add((p + q) * A_STEP), *column);
                     }
                 }
             } else if a.rs == 1 {
                 for p in 0..kc {
                     let column = _mm512_maskz_loadu_ps(lanes, a.ptr.offset(p as isize * a.cs));
-                    _mm512_mask_storeu_ps(dst.add(p * rows), lanes, column);
+                    _mm512_store_ps(dst.add(p * A_STEP), column);
                 }
             } else {
                 for p in 0..kc {
                     for i in 0..rows {
-                        *dst.add(p * rows + i) = *a.ptr.offset(i as isize * a.rs + p as isize * a.cs);
+                        *dst.add(p * A_STEP + i) = *a.ptr.offset(i as isize * a.rs + p as isize * a.cs);
                     }
                 }
             }

@@ -353,3 +353,29 @@ proptest! {
         prop_assert_eq!(c.to_vec(), before);
     }
 }
+
+proptest! {
+    // Each case is a product of 1300 × 650 × up to 70: a few suffice.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// The packed GEMM with an A too large to pack whole (more than 2²⁰
+    /// packed values), packed register block by register block as the
+    /// kernels reach it, in any layout, against matrixmultiply.
+    #[test]
+    fn packed_gemm_with_a_packed_block_by_block_equals_the_general_path(
+        (a, b, c, beta) in (1300usize..=1400, 650usize..700, 1usize..70).prop_flat_map(|(m, k, n)| (
+            tensor::strategies::any_layout_tensor::<f32>(vec![m, k], -1.0, 1.0),
+            tensor::strategies::any_layout_tensor::<f32>(vec![k, n], -1.0, 1.0),
+            tensor::strategies::tensor::<f32>(vec![m, n], -1.0, 1.0),
+            prop_oneof![Just(0.0f32), -2.0f32..2.0],
+        ))
+    ) {
+        let k = a.shape()[1] as f32;
+        let close32 = |x: &[f32], y: &[f32]| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-5 * k);
+        let product = general_gemm(&a, &b);
+        let expected: Vec<f32> = c.to_vec().iter().zip(&product).map(|(c, ab)| ab + beta * c).collect();
+        let mut updated = c.clone();
+        updated.addmm_assign(&a, &b, 1.0, beta);
+        prop_assert!(close32(&updated.to_vec(), &expected));
+    }
+}
