@@ -25,8 +25,9 @@
 //!   gradient is streamed out, not visited a strip at a time down its pages);
 //! * a last strip of at most 16 columns (a 10-class output layer) runs a
 //!   16-wide kernel instead of a padded 32-wide one;
-//! * A is packed once, whole, before the first pass (when it has at most
-//!   [`WHOLE_A_MAX`] values; a minibatch of 100 × 1000 inputs has 100,000),
+//! * A is packed once, whole, before the first pass (when it packs into at
+//!   most [`WHOLE_A_MAX`] values; a minibatch of 100 × 1000 inputs packs into
+//!   144,000), each step of a register block in one aligned line ([`A_STEP`]),
 //!   not again for each block of columns, nor for each unit of columns a
 //!   thread takes when a product is split over threads
 //!   ([`column_shares`](crate::column_shares));
@@ -43,7 +44,7 @@
 //!       for each block of at most NC = 256 columns:
 //!           (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
 //!           for each register block of ≤ 12 rows of A:
-//!               (A not packed whole) pack its 12×KC values of A, p-major  → stays in L1
+//!               (A not packed whole) pack its ≤ 12×KC values of A, p-major  → stays in L1
 //!               for each strip of the block: C block ← α·A block·B strip + β·C block
 //!                   (row-major B, first register block: pack the strip as it is read)
 //!                   (each step: prefetch the packed strip B_AHEAD = 12 steps ahead → L1;
@@ -75,8 +76,8 @@ use crate::matmul::Operand;
 ///
 /// The claims are one thread's share of a product split over threads
 /// ([`ColumnShares`](crate::column_shares::ColumnShares)), or all of C. A is
-/// packed once for all of them (whole, when it has at most [`WHOLE_A_MAX`]
-/// values), not once per claim. Each column is computed the same way (the
+/// packed once for all of them (whole, when it packs into at most
+/// [`WHOLE_A_MAX`] values), not once per claim. Each column is computed the same way (the
 /// same passes, register blocks and strips) when the claims start at
 /// multiples of 32 columns, so the result does not depend on which thread
 /// took which.
