@@ -77,10 +77,10 @@ use crate::matmul::Operand;
 /// The claims are one thread's share of a product split over threads
 /// ([`ColumnShares`](crate::column_shares::ColumnShares)), or all of C. A is
 /// packed once for all of them (whole, when it packs into at most
-/// [`WHOLE_A_MAX`] values), not once per claim. Each column is computed the same way (the
-/// same passes, register blocks and strips) when the claims start at
-/// multiples of 32 columns, so the result does not depend on which thread
-/// took which.
+/// [`WHOLE_A_MAX`] values), not once per claim. Each column is computed the
+/// same way (the same passes, register blocks and strips) when the claims
+/// start at multiples of 32 columns, so the result does not depend on which
+/// thread took which.
 ///
 /// # Safety
 /// As for [`Element::gemm`]: every element of A (m×k) and B (k×n) reachable
@@ -137,9 +137,10 @@ fn packed_a_len(m: usize, k: usize) -> usize {
 }
 
 /// The most values of A kept packed whole across the passes and claims of a
-/// product (4 MB; a minibatch of 100 × 1000 inputs packs into 144,000). A
-/// larger A is packed register block by register block as the kernels need it.
-const WHOLE_A_MAX: usize = 1 << 20;
+/// product (6 MB: an A of a million values packs into 1.33–1.45 million, and
+/// a minibatch of 100 × 1000 inputs into 144,000). A larger A is packed
+/// register block by register block as the kernels need it.
+const WHOLE_A_MAX: usize = 3 << 19;
 
 /// Rows of a register block (12 rows × 2 accumulators, two vectors of B
 /// and a broadcast of A fit in the 32 vector registers). Its packed A,
@@ -186,7 +187,7 @@ mod avx512 {
     /// α·A block·B strip + β·C block.
     #[derive(Clone, Copy)]
     struct Tile {
-        /// The block of A, packed: kc steps of R values.
+        /// The block of A, packed: kc steps of R values, [`A_STEP`] apart.
         a: *const f32,
         /// The strip of B, packed: kc steps of 16·V values (written by a
         /// packing kernel, read by the others).
