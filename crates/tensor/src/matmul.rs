@@ -50,48 +50,64 @@ impl<E: Element> Tensor<E> {
                 format!("inner dimensions differ ({k} columns against {k2} rows)"),
             ));
         }
+        if a_shape.len() == 2 && b_shape.len() == 2 {
+            return Ok(self.matrix_product(rhs, (m, k, n)));
+        }
         let batch = broadcast_shapes(&a_shape[..a_shape.len() - 2], &b_shape[..b_shape.len() - 2], op)?;
         let a = broadcast_batch(&self.layout, &batch, op)?;
         let b = broadcast_batch(&rhs.layout, &batch, op)?;
 
         let mut out_shape = batch.clone();
         out_shape.extend_from_slice(&[m, n]);
-        let len: usize = out_shape.iter().product();
-        if len == 0 || k == 0 {
-            return Ok(Tensor::zeros(&out_shape));
-        }
-        // The output is written, never read, by the GEMMs (β = 0), so it is not
-        // zeroed first: for a 1000×1000 weight gradient that saves a 4 MB memset.
-        let mut buffer = crate::storage::take::<E>(len);
-        let out = std::sync::Arc::get_mut(&mut buffer).expect("a buffer from the pool is unshared");
-        let c_base = out.as_mut_ptr();
         let batch_out_strides: SmallVec<[isize; 6]> =
             contiguous_strides(&batch).iter().map(|&s| s * (m * n) as isize).collect();
         let (a_st, b_st) = (a.strides(), b.strides());
         let r = batch.len();
-        let (a_ptr, b_ptr) = (self.storage.as_ptr(), rhs.storage.as_ptr());
         let product = Product {
-            a: Operand { ptr: a_ptr, rs: a_st[r], cs: a_st[r + 1] },
-            b: Operand { ptr: b_ptr, rs: b_st[r], cs: b_st[r + 1] },
+            a: Operand { ptr: self.storage.as_ptr(), rs: a_st[r], cs: a_st[r + 1] },
+            b: Operand { ptr: rhs.storage.as_ptr(), rs: b_st[r], cs: b_st[r + 1] },
             m,
             k,
             n,
             alpha: E::ONE,
             beta: E::ZERO,
         };
-        walk(
-            &batch,
-            [&a_st[..r], &b_st[..r], &batch_out_strides],
-            [a.offset(), b.offset(), 0],
-            // SAFETY: the layouts were validated against their storage when the views
-            // were built, so every element reachable from these offsets is in bounds;
-            // `out` has room for exactly [batch.., m, n] and is disjoint from the inputs.
-            |[ia, ib, ic]| unsafe { product.run(ia, ib, c_base.add(ic)) },
-        );
-        // SAFETY: each batch element's m×n block of the len elements was written by
-        // exactly one of the two paths above.
-        unsafe { out.set_len(len) };
-        Ok(Tensor::from_storage(buffer, &out_shape))
+        let fill = |c_base: *mut E| {
+            walk(
+                &batch,
+                [&a_st[..r], &b_st[..r], &batch_out_strides],
+                [a.offset(), b.offset(), 0],
+                // SAFETY: the layouts were validated against their storage when
+                // the views were built, so every element reachable from these
+                // offsets is in bounds; the output has room for exactly
+                // [batch.., m, n] and is disjoint from the inputs.
+                |[ia, ib, ic]| unsafe { product.run(ia, ib, c_base.add(ic)) },
+            )
+        };
+        // SAFETY: `walk` visits every batch element once, and each product
+        // writes its m×n block.
+        Ok(unsafe { written_by_products(&out_shape, k, fill) })
+    }
+
+    /// [`try_matmul`](Tensor::try_matmul) of two matrices, whose shapes fit:
+    /// one product and no batch axes to broadcast (for a product of a few
+    /// hundred multiply-adds, the broadcasting took as long as the product).
+    fn matrix_product(&self, rhs: &Tensor<E>, (m, k, n): (usize, usize, usize)) -> Self {
+        let (sa, sb) = (self.strides(), rhs.strides());
+        let product = Product {
+            a: Operand { ptr: self.storage.as_ptr(), rs: sa[0], cs: sa[1] },
+            b: Operand { ptr: rhs.storage.as_ptr(), rs: sb[0], cs: sb[1] },
+            m,
+            k,
+            n,
+            alpha: E::ONE,
+            beta: E::ZERO,
+        };
+        // SAFETY: both views were validated against their storage when built;
+        // the output holds m·n elements and is disjoint from the inputs.
+        let fill = |c| unsafe { product.run(self.layout.offset, rhs.layout.offset, c) };
+        // SAFETY: the product writes all of its m×n C.
+        unsafe { written_by_products(&[m, n], k, fill) }
     }
 
     /// Matrix product; panics if the shapes do not fit.
@@ -264,6 +280,27 @@ impl<E: Element> Product<E> {
             }
         }
     }
+}
+
+/// A new tensor of `shape` whose elements `fill` writes through the pointer
+/// it is given (the products' C, row-major, β = 0), or zeros when it has no
+/// elements or the inner dimension `k` is 0. The output is written, never
+/// read, by the GEMMs, so it is not zeroed first: for a 1000×1000 weight
+/// gradient that saves a 4 MB memset.
+///
+/// # Safety
+/// `fill` writes every element of the row-major `shape` from the pointer on.
+unsafe fn written_by_products<E: Element>(shape: &[usize], k: usize, fill: impl FnOnce(*mut E)) -> Tensor<E> {
+    let len: usize = shape.iter().product();
+    if len == 0 || k == 0 {
+        return Tensor::zeros(shape);
+    }
+    let mut buffer = crate::storage::take::<E>(len);
+    let out = std::sync::Arc::get_mut(&mut buffer).expect("a buffer from the pool is unshared");
+    fill(out.as_mut_ptr());
+    // SAFETY: `fill` wrote each of the len elements (this function's contract).
+    unsafe { out.set_len(len) };
+    Tensor::from_storage(buffer, shape)
 }
 
 /// Broadcasts a matrix operand's leading axes to `batch`, keeping its last two axes.
