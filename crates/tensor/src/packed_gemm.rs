@@ -286,9 +286,13 @@ mod avx512 {
         b_pack: *mut f32,
         then: Prefetcher,
     ) {
-        let blocks = (0..passes.count()).flat_map(|pass| (0..n).step_by(NC).map(move |j0| (pass, j0)));
-        let mut next_blocks = blocks.clone().skip(1);
-        for (pass, j0) in blocks {
+        // Block `index` is the pass and first column of the index-th block,
+        // pass by pass, NC columns at a time.
+        let per_pass = n.div_ceil(NC);
+        let block = |index: usize| (index / per_pass, index % per_pass * NC);
+        let count = passes.count() * per_pass;
+        for index in 0..count {
+            let (pass, j0) = block(index);
             let (p0, p1) = passes.bounds(pass);
             let columns = NC.min(n - j0);
             let beta = if pass == 0 { beta } else { 1.0 };
@@ -302,10 +306,12 @@ mod avx512 {
                 if b_source.is_none() {
                     pack_b(b_pack, b_block, p1 - p0, columns);
                 }
-                let next = next_blocks.next().map_or(then, |(pass, j0)| {
-                    let (p0, p1) = passes.bounds(pass);
-                    Prefetcher::block_of_b(b, (p0, p1), (j0, NC.min(n - j0)))
-                });
+                let next = if index + 1 < count {
+                    let (pass, j0) = block(index + 1);
+                    Prefetcher::block_of_b(b, passes.bounds(pass), (j0, NC.min(n - j0)))
+                } else {
+                    then
+                };
                 column_block(
                     (m, p1 - p0, columns),
                     (alpha, a.pass(p0, m), beta),
@@ -429,20 +435,19 @@ mod avx512 {
         }
     }
 
-    /// Runs `f` with two 64-byte aligned buffers from the thread's pool, of at
-    /// least `a_len` and `b_len` floats, uninitialized (packing writes every
-    /// value the kernel reads), so that every vector load of a packed strip
-    /// stays within one cache line.
+    /// Runs `f` with two 64-byte aligned buffers of at least `a_len` and
+    /// `b_len` floats, uninitialized (packing writes every value the kernel
+    /// reads), so that every vector load of a packed strip stays within one
+    /// cache line. Both are parts of one buffer from the thread's pool (one
+    /// visit to the pool a product: for a tiny one, each visit counts).
     fn with_packing_buffers(a_len: usize, b_len: usize, f: impl FnOnce(*mut f32, *mut f32)) {
-        let start = |buffer: &mut Vec<f32>, len: usize| {
-            buffer.reserve(len + 16);
+        let a_room = a_len.next_multiple_of(16);
+        let len = a_room + b_len + 16;
+        crate::storage::with_scratch(len, |buffer: &mut Vec<f32>| {
+            buffer.reserve(len);
             let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
-            spare.wrapping_add(spare.align_offset(64).min(16))
-        };
-        crate::storage::with_scratch(a_len + 16, |a_buffer: &mut Vec<f32>| {
-            crate::storage::with_scratch(b_len + 16, |b_buffer: &mut Vec<f32>| {
-                f(start(a_buffer, a_len), start(b_buffer, b_len))
-            })
+            let a = spare.wrapping_add(spare.align_offset(64).min(16));
+            f(a, a.wrapping_add(a_room))
         })
     }
 
