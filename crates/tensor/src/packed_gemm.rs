@@ -31,20 +31,24 @@
 //!   not again for each block of columns, nor for each unit of columns a
 //!   thread takes when a product is split over threads
 //!   ([`column_shares`](crate::column_shares));
+//! * a column-major A (zᵀ in a weight gradient zᵀ·∂C/∂s) is not packed at
+//!   all: a step's values are side by side already, and the kernels read
+//!   them where they are;
 //! * the packing buffers come from the thread's buffer pool: training does
 //!   not allocate once warm.
 //!
 //! The loops, outermost first:
 //!
 //! ```text
-//! pack A whole, pass by pass and register block by register block (if it is small enough)
+//! pack A whole, pass by pass and register block by register block (if it is
+//!   small enough and not column-major)
 //! for each claim of columns (all of C on one thread; units of it on several):
 //!   for each pass of at most KC = 256 inner indices p:    (C is added to after the first)
 //!     (row-major B: the first passes ramp up, 32, 64, 128 … inner indices; see `Passes`)
 //!       for each block of at most NC = 256 columns:
 //!           (column-major B) pack that KC×NC block of B in strips of 32 columns, p-major
 //!           for each register block of ≤ 12 rows of A:
-//!               (A not packed whole) pack its ≤ 12×KC values of A, p-major  → stays in L1
+//!               (A not column-major, not packed whole) pack its ≤ 12×KC values → stays in L1
 //!               for each strip of the block: C block ← α·A block·B strip + β·C block
 //!                   (row-major B, first register block: pack the strip as it is read)
 //!                   (each step: prefetch the packed strip B_AHEAD = 12 steps ahead → L1;
@@ -187,8 +191,10 @@ mod avx512 {
     /// α·A block·B strip + β·C block.
     #[derive(Clone, Copy)]
     struct Tile {
-        /// The block of A, packed: kc steps of R values, [`A_STEP`] apart.
+        /// The block of A: kc steps of R values, `a_step` apart.
         a: *const f32,
+        /// [`A_STEP`] when A is packed, its column stride when read in place.
+        a_step: usize,
         /// The strip of B, packed: kc steps of 16·V values (written by a
         /// packing kernel, read by the others).
         b: *mut f32,
@@ -240,7 +246,10 @@ mod avx512 {
     ) {
         // A row-major B is read by the packing kernels as they go: ramp up.
         let passes = Passes::new(k, b.cs == 1);
-        let whole = a_fits_whole((m, k));
+        // A column-major A is read where it is: each step's values are
+        // already side by side.
+        let in_place = a.rs == 1 && a.cs > 0;
+        let whole = !in_place && a_fits_whole((m, k));
         let a_len = if whole { packed_a_len(m, k) } else { A_STEP * passes.longest() };
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {
@@ -253,7 +262,13 @@ mod avx512 {
                 let then = then.map_or(Prefetcher::NONE, |then| {
                     Prefetcher::block_of_b(b, passes.bounds(0), (then.start, NC.min(then.len())))
                 });
-                let a = if whole { APart::Packed(a_pack) } else { APart::ToPack(a, a_pack) };
+                let a = if in_place {
+                    APart::InPlace(a)
+                } else if whole {
+                    APart::Packed(a_pack)
+                } else {
+                    APart::ToPack(a, a_pack)
+                };
                 // SAFETY: the claimed columns are inside B and C and this
                 // thread's; the buffers have room for the packed blocks.
                 unsafe {
@@ -362,6 +377,9 @@ mod avx512 {
         ToPack(Operand<f32>, *mut f32),
         /// Packed whole already (see [`pack_whole_a`]).
         Packed(*const f32),
+        /// Not packed: a column-major A (rows adjacent), read in place, its
+        /// steps `cs` apart.
+        InPlace(Operand<f32>),
     }
 
     impl APart {
@@ -372,6 +390,9 @@ mod avx512 {
                     APart::ToPack(Operand { ptr: a.ptr.wrapping_offset(p0 as isize * a.cs), ..a }, buffer)
                 }
                 APart::Packed(packed) => APart::Packed(packed.wrapping_add(packed_a_len(m, p0))),
+                APart::InPlace(a) => {
+                    APart::InPlace(Operand { ptr: a.ptr.wrapping_offset(p0 as isize * a.cs), ..a })
+                }
             }
         }
     }
@@ -487,12 +508,18 @@ mod avx512 {
                         buffer as *const f32
                     }
                     APart::Packed(packed) => packed.add(block * A_STEP * kc),
+                    APart::InPlace(a) => a.ptr.add(i0),
+                };
+                let a_step = match a {
+                    APart::InPlace(a) => a.cs as usize,
+                    _ => A_STEP,
                 };
                 let pack = block == 0 && b_source.is_some();
                 for j0 in (0..columns).step_by(NR) {
                     let width = NR.min(columns - j0);
                     let tile = Tile {
                         a: a_block,
+                        a_step,
                         b: b_pack.add(j0 * kc),
                         b_source: source.ptr.wrapping_add(j0),
                         b_rs: source.rs,
@@ -556,7 +583,7 @@ mod avx512 {
                             *sum = _mm512_fmadd_ps(x, y, *sum);
                         }
                     }
-                    a = a.add(A_STEP);
+                    a = a.add(t.a_step);
                     b = b.add(16 * V);
                 }
             }
