@@ -250,7 +250,11 @@ mod avx512 {
         // already side by side.
         let in_place = a.rs == 1 && a.cs > 0;
         let whole = !in_place && a_fits_whole((m, k));
-        let a_len = if whole { packed_a_len(m, k) } else { A_STEP * passes.longest() };
+        let a_len = match (in_place, whole) {
+            (true, _) => 0,
+            (false, true) => packed_a_len(m, k),
+            (false, false) => A_STEP * passes.longest(),
+        };
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {
             if whole {
