@@ -93,10 +93,9 @@ impl<E: Element> Tensor<E> {
     /// one product and no batch axes to broadcast (for a product of a few
     /// hundred multiply-adds, the broadcasting took as long as the product).
     fn matrix_product(&self, rhs: &Tensor<E>, (m, k, n): (usize, usize, usize)) -> Self {
-        let (sa, sb) = (self.strides(), rhs.strides());
         let product = Product {
-            a: Operand { ptr: self.storage.as_ptr(), rs: sa[0], cs: sa[1] },
-            b: Operand { ptr: rhs.storage.as_ptr(), rs: sb[0], cs: sb[1] },
+            a: Operand::of_matrix(self),
+            b: Operand::of_matrix(rhs),
             m,
             k,
             n,
@@ -134,16 +133,7 @@ impl<E: Element> Tensor<E> {
             ));
         }
         let c = self.unique_contiguous_mut();
-        let (sa, sb) = (a.strides(), b.strides());
-        let product = Product {
-            a: Operand { ptr: a.storage.as_ptr(), rs: sa[0], cs: sa[1] },
-            b: Operand { ptr: b.storage.as_ptr(), rs: sb[0], cs: sb[1] },
-            m,
-            k,
-            n,
-            alpha,
-            beta,
-        };
+        let product = Product { a: Operand::of_matrix(a), b: Operand::of_matrix(b), m, k, n, alpha, beta };
         // SAFETY: a and b are valid views of their storage; c holds m·n contiguous
         // elements from `offset` and is not shared with a or b (it is uniquely owned).
         unsafe { product.run(a.layout.offset, b.layout.offset, c.as_mut_ptr()) };
@@ -170,6 +160,15 @@ pub(crate) struct Operand<E> {
 }
 
 impl<E> Operand<E> {
+    /// A 2-d tensor's buffer and strides (its offset is added when it is run).
+    fn of_matrix(t: &Tensor<E>) -> Self
+    where
+        E: Element,
+    {
+        let strides = t.strides();
+        Operand { ptr: t.storage.as_ptr(), rs: strides[0], cs: strides[1] }
+    }
+
     /// The same matrix from element offset `offset` of its buffer on.
     ///
     /// # Safety

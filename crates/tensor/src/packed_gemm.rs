@@ -506,17 +506,14 @@ mod avx512 {
             // SAFETY (this block): rows i0..i1 are inside A and C, and every
             // strip inside the packed block and C's columns.
             unsafe {
-                let a_block = match a {
+                // The block's first step, and how far apart its steps are.
+                let (a_block, a_step) = match a {
                     APart::ToPack(a, buffer) => {
                         pack_a(buffer, Operand { ptr: a.ptr.offset(i0 as isize * a.rs), ..a }, i1 - i0, kc);
-                        buffer as *const f32
+                        (buffer as *const f32, A_STEP)
                     }
-                    APart::Packed(packed) => packed.add(block * A_STEP * kc),
-                    APart::InPlace(a) => a.ptr.add(i0),
-                };
-                let a_step = match a {
-                    APart::InPlace(a) => a.cs as usize,
-                    _ => A_STEP,
+                    APart::Packed(packed) => (packed.add(block * A_STEP * kc), A_STEP),
+                    APart::InPlace(a) => (a.ptr.add(i0), a.cs as usize),
                 };
                 let pack = block == 0 && b_source.is_some();
                 for j0 in (0..columns).step_by(NR) {
