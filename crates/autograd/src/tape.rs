@@ -233,6 +233,88 @@ impl<E: Element> Tape<E> {
         Ok(Gradients { grads: kept })
     }
 
+    /// Backward that hands each parameter's gradient over as soon as it is
+    /// final, instead of collecting them all: `update(index, value, grad)`
+    /// for every parameter (a leaf made by [`param`](Tape::param)) the
+    /// output depends on, right after the last node that uses it has sent
+    /// its gradient back, with the parameter's value as the tape holds it.
+    ///
+    /// This is how an optimizer steps each parameter during backward, while
+    /// its value and gradient are still in cache, rather than after the
+    /// whole pass (PyTorch's post-accumulate-grad hooks). Nothing later in
+    /// the pass reads a parameter once its gradient is final, so `update` may
+    /// change or take `value` — which is why this consumes the recording:
+    /// afterwards the tape's parameters are what `update` left, and it must
+    /// not run backward again. Parameters the output does not depend on are
+    /// not handed over; gradients of other values are not kept.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let w = tape.param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
+    /// let cost = w.square().sum_all(); // ∂cost/∂w = 2w
+    /// let w_index = w.index().unwrap();
+    /// drop(w); // the tape's handle on w's buffer is then the only one
+    /// tape.backward_updating(&cost, |index, value, grad| {
+    ///     assert_eq!((index, grad.to_vec()), (w_index, vec![2.0, 4.0]));
+    ///     value.zip_assign(&grad, |w, g| w - 0.25 * g); // an SGD step, in place
+    ///     assert_eq!(value.to_vec(), [0.5, 1.0]);
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn backward_updating(
+        &self,
+        output: &Var<'_, E>,
+        mut update: impl FnMut(usize, &mut Tensor<E>, Tensor<E>),
+    ) -> Result<()> {
+        if output.value.numel() != 1 {
+            return Err(AutogradError::NotScalar { shape: output.value.shape().to_vec() });
+        }
+        let root = self.index_on_this_tape(output)?;
+        let mut nodes = self.nodes.borrow_mut();
+        let is_param = |node: &Node<E>| node.op.is_none() && node.requires_grad;
+        // The first node (in recording order) that uses each parameter: the
+        // reverse sweep is done with the parameter once it has done that node.
+        let mut first_use: Vec<usize> = recycle::take();
+        first_use.resize(root + 1, usize::MAX);
+        for index in 0..=root {
+            for &parent in &nodes[index].parents {
+                if is_param(&nodes[parent]) {
+                    first_use[parent] = first_use[parent].min(index);
+                }
+            }
+        }
+        let mut pending: Vec<Option<Tensor<E>>> = recycle::take();
+        pending.resize(root + 1, None);
+        pending[root] = Some(Tensor::ones(output.value.shape()));
+        for index in (0..=root).rev() {
+            if let Some(grad) = pending[index].take() {
+                if is_param(&nodes[index]) {
+                    // Reached only by a parameter that is the output itself:
+                    // the others were handed over at their first use.
+                    update(index, &mut nodes[index].value, grad);
+                } else if let (Some(op), true) = (&nodes[index].op, nodes[index].requires_grad) {
+                    self.propagate(&nodes, index, op.as_ref(), &grad, &mut pending)?;
+                }
+            }
+            for k in 0..nodes[index].parents.len() {
+                let parent = nodes[index].parents[k];
+                if first_use[parent] == index {
+                    // Once only, also for a node that uses it twice (x·x).
+                    first_use[parent] = usize::MAX;
+                    if let Some(grad) = pending[parent].take() {
+                        update(parent, &mut nodes[parent].value, grad);
+                    }
+                }
+            }
+        }
+        recycle::give(pending);
+        recycle::give(first_use);
+        Ok(())
+    }
+
     /// Sends node `index`'s gradient to its parents through its op's backward.
     fn propagate(
         &self,

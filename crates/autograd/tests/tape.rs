@@ -56,6 +56,41 @@ fn parameters_not_in_the_graph_get_zero_gradients() {
 }
 
 #[test]
+fn backward_updating_hands_each_parameter_over_once_with_its_whole_gradient() {
+    let tape = Tape::<f64>::new();
+    let x = tape.constant(Tensor::from_vec(vec![0.3, -1.2, 0.7, 2.0], &[2, 2]));
+    let w = tape.param(Tensor::from_vec(vec![0.5, -0.4, 0.1, 0.9], &[2, 2]));
+    let v = tape.param(Tensor::from_vec(vec![1.5, -0.6], &[2, 1]));
+    let unused = tape.param(Tensor::ones(&[3]));
+    // w is used early (x·w) and again late (h·w): handed over after the
+    // early use, when both uses have sent their gradients back.
+    let h = x.matmul(&w).tanh();
+    let cost = (&h.matmul(&w).matmul(&v).sum_all() + &v.square().sum_all()).keep_grad();
+    let expected = tape.backward(&cost).unwrap();
+    let (w_at, v_at) = (w.index().unwrap(), v.index().unwrap());
+    let (expected_w, expected_v) = (expected.wrt(&w), expected.wrt(&v));
+    let (w_value, v_value) = (w.value().clone(), v.value().clone());
+
+    let mut handed = vec![];
+    tape.backward_updating(&cost, |index, value, grad| {
+        let (param, before) = if index == w_at { (&expected_w, &w_value) } else { (&expected_v, &v_value) };
+        assert_eq!(&grad, param, "node {index}: the whole gradient");
+        assert_eq!(&*value, before, "node {index}: the value as recorded");
+        // Nothing later in the sweep may read a parameter once handed over.
+        *value = Tensor::full(value.shape(), f64::NAN);
+        handed.push(index);
+    })
+    .unwrap();
+    // v's last user (the cost) comes after w's first (x·w): v is handed over first.
+    assert_eq!(
+        handed,
+        [v_at, w_at],
+        "each parameter the cost depends on, once; not {unused:?}",
+        unused = unused.index()
+    );
+}
+
+#[test]
 fn no_grad_tape_records_nothing() {
     let tape = Tape::<f64>::no_grad();
     let w = tape.param(Tensor::ones(&[100, 100]));

@@ -222,6 +222,13 @@ impl<'t, E: Element> BoundMlp<'t, E> {
     pub fn gradients(&self, grads: &Gradients<E>) -> SmallVec<[Tensor<E>; 16]> {
         self.layers.iter().flat_map(|l| [grads.wrt(&l.weight), grads.wrt(&l.bias)]).collect()
     }
+
+    /// Where the parameters are on the tape (their node indices), in the
+    /// order of [`gradients`](BoundMlp::gradients).
+    pub(crate) fn parameter_indices(&self) -> SmallVec<[usize; 16]> {
+        let index = |v: &Var<'t, E>| v.index().expect("parameters are recorded on the tape");
+        self.layers.iter().flat_map(|l| [index(&l.weight), index(&l.bias)]).collect()
+    }
 }
 
 /// The forward pass to the logits and the output, with `linear(l, z)` computing

@@ -98,34 +98,51 @@ impl<E: Element> Sgd<E> {
             grads.len()
         );
         self.velocity.resize(params.len(), None);
+        for (position, (param, grad)) in params.into_iter().zip(grads).enumerate() {
+            self.update(position, param, grad);
+        }
+    }
+
+    /// Updates one parameter, the `position`-th of its model (in the order of
+    /// [`step`](Sgd::step), which keeps its momentum there), with its
+    /// gradient: one parameter of [`step`](Sgd::step), for a caller that
+    /// steps each parameter as soon as its gradient is final
+    /// ([`train_step`](crate::train_step)). In place when the caller holds
+    /// the only reference to the parameter's buffer.
+    ///
+    /// Panics, naming the parameter, if the shapes differ.
+    #[track_caller]
+    pub fn update(&mut self, position: usize, param: ParamMut<'_, E>, grad: &Tensor<E>) {
+        assert_eq!(
+            param.value.shape(),
+            grad.shape(),
+            "sgd: parameter {} has shape {:?} but its gradient {:?}",
+            param.name,
+            param.value.shape(),
+            grad.shape()
+        );
+        if self.velocity.len() <= position {
+            self.velocity.resize(position + 1, None);
+        }
         let (lr, mu, decay) =
             (E::from_f64(self.lr), E::from_f64(self.momentum), E::from_f64(self.weight_decay));
-        for ((param, grad), velocity) in params.into_iter().zip(grads).zip(&mut self.velocity) {
-            assert_eq!(
-                param.value.shape(),
-                grad.shape(),
-                "sgd: parameter {} has shape {:?} but its gradient {:?}",
-                param.name,
-                param.value.shape(),
-                grad.shape()
-            );
-            let mut g = grad.clone();
-            if param.decay && self.weight_decay != 0.0 {
-                g = g.zip_with(param.value, |g, w| g + decay * w);
-            }
-            let direction = if self.momentum != 0.0 {
-                let v = match velocity.take() {
-                    Some(v) => v.zip_with(&g, |v, g| mu * v + g),
-                    None => g.clone(),
-                };
-                let d = if self.nesterov { g.zip_with(&v, |g, v| g + mu * v) } else { v.clone() };
-                *velocity = Some(v);
-                d
-            } else {
-                g
-            };
-            // In place: no allocation when the caller holds the only reference.
-            param.value.zip_assign(&direction, |w, d| w - lr * d);
+        let velocity = &mut self.velocity[position];
+        let mut g = grad.clone();
+        if param.decay && self.weight_decay != 0.0 {
+            g = g.zip_with(param.value, |g, w| g + decay * w);
         }
+        let direction = if self.momentum != 0.0 {
+            let v = match velocity.take() {
+                Some(v) => v.zip_with(&g, |v, g| mu * v + g),
+                None => g.clone(),
+            };
+            let d = if self.nesterov { g.zip_with(&v, |g, v| g + mu * v) } else { v.clone() };
+            *velocity = Some(v);
+            d
+        } else {
+            g
+        };
+        // In place: no allocation when the caller holds the only reference.
+        param.value.zip_assign(&direction, |w, d| w - lr * d);
     }
 }

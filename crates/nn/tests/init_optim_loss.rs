@@ -126,6 +126,39 @@ fn losses_equal_their_formulas() {
 }
 
 #[test]
+fn the_plain_step_equals_backward_then_sgd_step_bit_for_bit() {
+    // train_step updates each parameter as soon as its gradient is final;
+    // the textbook order (whole backward, then Sgd::step) must give the same
+    // numbers, with momentum and weight decay too (per-parameter state).
+    use nn::{train_step, Activation};
+    for sgd in [
+        Sgd::<f64>::new(0.1),
+        Sgd::new(0.05).with_momentum(0.9, false).with_weight_decay(1e-3),
+        Sgd::new(0.05).with_momentum(0.5, true),
+    ] {
+        let build = || Mlp::<f64>::builder(&[5, 9, 7, 3]).hidden(Activation::Tanh).seed(11).build();
+        let (mut stepped, mut textbook) = (build(), build());
+        let (mut sgd_stepped, mut sgd_textbook) = (sgd.clone(), sgd.clone());
+        for step in 0..4 {
+            let x = Tensor::<f64>::rand_uniform(&[6, 5], -1.0, 1.0, step);
+            let labels: Vec<usize> = (0..6).map(|i| (i + step as usize) % 3).collect();
+            let cost = train_step(&mut stepped, &mut sgd_stepped, &x, &labels, Loss::SoftmaxCrossEntropy);
+            let (expected_cost, grads) = {
+                let tape = Tape::new();
+                let net = textbook.on(&tape);
+                let (logits, output) = net.forward_to_logits(&tape.constant(x.clone()));
+                let cost = Loss::SoftmaxCrossEntropy.cost(&logits, &output, &labels);
+                let grads = tape.backward(&cost).unwrap();
+                (cost.value().item(), net.gradients(&grads))
+            };
+            sgd_textbook.step(textbook.parameters_mut(), &grads);
+            assert_eq!(cost, expected_cost, "step {step}");
+            assert_eq!(stepped, textbook, "step {step}, {sgd:?}");
+        }
+    }
+}
+
+#[test]
 fn the_fused_step_equals_backward_then_sgd() {
     use nn::{train_step, Activation};
     let cases = [

@@ -40,6 +40,13 @@ impl<E: Element> Drop for Tensor<E> {
     }
 }
 
+impl<E: Element> Default for Tensor<E> {
+    /// [`Tensor::empty`]: no elements.
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl<E: Element> Tensor<E> {
     // ----- construction --------------------------------------------------------
 
@@ -114,6 +121,12 @@ impl<E: Element> Tensor<E> {
     /// A zero-dimensional tensor holding one value.
     pub fn scalar(value: E) -> Self {
         Self::build(&[], |out| out.push(value))
+    }
+
+    /// A 1-d tensor of no elements (also [`Default`]): a placeholder, e.g.
+    /// for `std::mem::take` of a tensor whose buffer moves elsewhere.
+    pub fn empty() -> Self {
+        Self::zeros(&[0])
     }
 
     /// A zero tensor with the same shape as `self`.
