@@ -28,6 +28,11 @@
 //! let grads = tape.backward(&loss).unwrap();
 //! sgd.step(mlp.parameters_mut(), &net.gradients(&grads)); // same order, no index juggling
 //! ```
+//!
+//! [`train_step`] runs this step with the same numbers, but updates each
+//! layer as soon as backward has its gradient final
+//! ([`Tape::backward_updating`](autograd::Tape::backward_updating)), while
+//! its weight and gradient are still in cache.
 
 mod activation;
 pub mod checkpoint;

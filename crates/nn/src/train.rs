@@ -18,9 +18,10 @@ use crate::optim::{ParamMut, Sgd};
 /// its gradient (just written) are still in cache. The numbers are those of
 /// a backward pass followed by [`Sgd::step`]: every gradient is computed and
 /// stored in full (unlike [`crate::fused::train_step`]'s) and every update is
-/// the same, only earlier. On an AMD EPYC (Zen 5), one thread, two builds
-/// alternating: 1000-wide layers at minibatch 10 ran +11 % faster than
-/// updating after the whole pass, at minibatch 100 +3–5 % (BENCHMARKS.md).
+/// the same, only earlier. On an AMD EPYC (Zen 5), one thread, against
+/// updating after the whole pass (two builds alternating): the paper's
+/// network (1000-wide layers) ran 20 % faster at minibatch 10, 2–3 % at
+/// minibatch 100 (BENCHMARKS.md, fourteenth sitting).
 #[track_caller]
 pub fn train_step<E: Element>(
     mlp: &mut Mlp<E>,
