@@ -265,29 +265,27 @@ mod avx512 {
         };
         let widest = n.min(NC).next_multiple_of(NR);
         with_packing_buffers(a_len, passes.longest() * widest, |a_pack, b_pack| {
-            if whole {
+            let a_part = if in_place {
+                APart::InPlace(a)
+            } else if whole {
                 // SAFETY: A is m×k; `a_pack` holds its packed_a_len values.
                 unsafe { pack_whole_a(a_pack, a, m, passes) };
-            }
+                APart::Packed(a_pack)
+            } else {
+                APart::ToPack(a, a_pack)
+            };
             let mut next = Some(first);
             while let Some(Claim { columns, then }) = next {
                 let then = then.map_or(Prefetcher::NONE, |then| {
                     Prefetcher::block_of_b(b, passes.bounds(0), (then.start, NC.min(then.len())))
                 });
-                let a = if in_place {
-                    APart::InPlace(a)
-                } else if whole {
-                    APart::Packed(a_pack)
-                } else {
-                    APart::ToPack(a, a_pack)
-                };
                 // SAFETY: the claimed columns are inside B and C and this
                 // thread's; the buffers have room for the packed blocks.
                 unsafe {
                     let b = Operand { ptr: b.ptr.offset(columns.start as isize * b.cs), ..b };
                     columns_f32(
                         (m, passes, columns.len()),
-                        (alpha, a, b, beta),
+                        (alpha, a_part, b, beta),
                         (c.add(columns.start), ldc),
                         b_pack,
                         then,
