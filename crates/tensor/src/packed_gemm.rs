@@ -752,25 +752,17 @@ mod avx512 {
         unsafe {
             if b.rs == 1 {
                 for (j0, width) in strips {
+                    let stride = strip_step(j0, width, kc, 0).0;
                     for half in 0..width.div_ceil(16) {
-                        let first = j0 + 16 * half;
-                        let count = (columns - first).min(16);
+                        let first = b.ptr.offset((j0 + 16 * half) as isize * b.cs);
+                        let count = (columns - j0 - 16 * half).min(16);
+                        let out = dst.add(j0 * kc + 16 * half);
                         for p in (0..kc).step_by(16) {
-                            let steps = (kc - p).min(16);
-                            let tile: [__m512; 16] = std::array::from_fn(|q| {
-                                if q < count {
-                                    let column = b.ptr.offset((first + q) as isize * b.cs).add(p);
-                                    _mm_prefetch::<_MM_HINT_T0>(
-                                        column.wrapping_add(PACK_B_AHEAD) as *const i8
-                                    );
-                                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
-                                } else {
-                                    _mm512_setzero_ps()
-                                }
-                            });
-                            for (s, step) in transpose_16x16(tile).iter().enumerate().take(steps) {
-                                let (_, at) = strip_step(j0, width, kc, p + s);
-                                _mm512_store_ps(dst.add(at + 16 * half), *step);
+                            let (from, to) = (first.add(p), out.add(p * stride));
+                            if count == 16 && kc - p >= 16 {
+                                pack_b_tile::<true>(from, b.cs, to, stride, (16, 16));
+                            } else {
+                                pack_b_tile::<false>(from, b.cs, to, stride, (count, (kc - p).min(16)));
                             }
                         }
                     }
@@ -788,6 +780,45 @@ mod avx512 {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// One 16×16 tile of a column-major B into a packed strip: `columns` (≤ 16)
+    /// columns `cs` apart from `from`, `steps` (≤ 16) values each, stored as
+    /// `steps` rows of 16 values `stride` apart from `to` (zeros past
+    /// `columns`). FULL (16 and 16) takes the path with no bounds: the loops
+    /// unroll and the tile stays in registers.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; those elements are inside B; `to` is 64-byte
+    /// aligned with room for `steps` rows.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn pack_b_tile<const FULL: bool>(
+        from: *const f32,
+        cs: isize,
+        to: *mut f32,
+        stride: usize,
+        (columns, steps): (usize, usize),
+    ) {
+        // SAFETY (this block): every access is inside B or the strip by the
+        // contract; masked-off lanes are not accessed.
+        unsafe {
+            let tile: [__m512; 16] = std::array::from_fn(|q| {
+                let column = from.offset(q as isize * cs);
+                if FULL {
+                    _mm_prefetch::<_MM_HINT_T0>(column.wrapping_add(PACK_B_AHEAD) as *const i8);
+                    _mm512_loadu_ps(column)
+                } else if q < columns {
+                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
+                } else {
+                    _mm512_setzero_ps()
+                }
+            });
+            let rows = transpose_16x16(tile);
+            for (s, row) in rows.iter().enumerate().take(if FULL { 16 } else { steps }) {
+                _mm512_store_ps(to.add(s * stride), *row);
             }
         }
     }
