@@ -575,6 +575,10 @@ mod avx512 {
                             let ahead = source.wrapping_offset(PACK_AHEAD * t.b_rs).wrapping_add(16 * v);
                             _mm_prefetch::<_MM_HINT_T0>(ahead as *const i8);
                         }
+                        // A strip's row that does not start on a line boundary
+                        // (a 1000-wide B's odd rows) ends in a third line.
+                        let tail = source.wrapping_offset(PACK_AHEAD * t.b_rs).wrapping_add(16 * V - 1);
+                        _mm_prefetch::<_MM_HINT_T0>(tail as *const i8);
                         source = source.wrapping_offset(t.b_rs);
                         step
                     } else {
