@@ -810,14 +810,15 @@ mod avx512 {
         // contract; masked-off lanes are not accessed.
         unsafe {
             let tile: [__m512; 16] = std::array::from_fn(|q| {
+                if !FULL && q >= columns {
+                    return _mm512_setzero_ps();
+                }
                 let column = from.offset(q as isize * cs);
+                _mm_prefetch::<_MM_HINT_T0>(column.wrapping_add(PACK_B_AHEAD) as *const i8);
                 if FULL {
-                    _mm_prefetch::<_MM_HINT_T0>(column.wrapping_add(PACK_B_AHEAD) as *const i8);
                     _mm512_loadu_ps(column)
-                } else if q < columns {
-                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
                 } else {
-                    _mm512_setzero_ps()
+                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
                 }
             });
             let rows = transpose_16x16(tile);
