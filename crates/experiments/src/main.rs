@@ -77,6 +77,22 @@ struct RunArgs {
     /// Seconds between two checkpoints of a training run (also written at the end and on Ctrl-C).
     #[arg(long, default_value_t = 300.0)]
     checkpoint_every: f64,
+    /// Learning rates to choose among on validation, e.g. 0.001,0.003,0.01 (default: the setting's grid).
+    #[arg(long, value_delimiter = ',', value_parser = parse_rate)]
+    rates: Option<Vec<f64>>,
+    /// Train every network from each of these seeds, e.g. 2010,2011,2012: the first makes the
+    /// validation and test sets and searches the learning rate, the others train at the rate it kept.
+    #[arg(long, value_delimiter = ',', conflicts_with = "seed")]
+    seeds: Option<Vec<u64>>,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.parse().map_err(|e| format!("{text}: {e}"))?;
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(format!("{text}: a learning rate must be a positive number"))
+    }
 }
 
 /// `bench`'s options.
@@ -158,8 +174,11 @@ fn options(study: StudyId, args: RunArgs) -> Options {
     } else {
         Setting::Quick
     };
+    let seed = args.seeds.as_ref().and_then(|s| s.first().copied()).unwrap_or(args.seed);
+    let seeds_name = args.seeds.as_ref().map(|s| s.iter().map(u64::to_string).collect::<Vec<_>>().join("_"));
     let out = args.out.unwrap_or_else(|| {
-        PathBuf::from(format!("runs/{}-{}-seed{}", study.command(), setting.name(), args.seed))
+        let seeds_name = seeds_name.unwrap_or_else(|| seed.to_string());
+        PathBuf::from(format!("runs/{}-{}-seed{seeds_name}", study.command(), setting.name()))
     });
     Options {
         jobs: args.jobs,
@@ -173,7 +192,9 @@ fn options(study: StudyId, args: RunArgs) -> Options {
         updates: args.updates,
         width: args.width,
         checkpoint_seconds: args.checkpoint_every,
-        ..Options::new(setting, args.seed, out)
+        rates: args.rates,
+        seeds: args.seeds,
+        ..Options::new(setting, seed, out)
     }
 }
 

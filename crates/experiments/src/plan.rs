@@ -20,6 +20,11 @@ pub struct Plan {
     pub scale: Scale,
     /// Seed of data, initial weights and shuffling.
     pub seed: u64,
+    /// Seeds of the training runs when more than one (`--seeds`): the first is
+    /// `seed`, which also makes the validation and test sets; each later seed
+    /// trains the same networks again from other initial weights and data.
+    #[serde(default)]
+    pub seeds: Vec<u64>,
     /// The image data sets to train on, in this order.
     pub images: Vec<ImageSource>,
 }
@@ -41,6 +46,11 @@ impl Plan {
             .into_iter()
             .filter_map(|(data, folder)| folder.map(|folder| ImageSource { data, folder }))
             .collect()
+    }
+
+    /// True when the training runs are repeated over several seeds.
+    pub fn seeded(&self) -> bool {
+        self.seeds.len() > 1
     }
 
     /// The first MNIST-format source (Nielsen's lessons need one).

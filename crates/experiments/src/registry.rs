@@ -44,6 +44,7 @@ registry! {
     Fig12 => studies::fig12::Fig12,
     Table1 => studies::table1::Table1,
     Jacobian => studies::jacobian::Jacobian,
+    Headline => studies::headline::Headline,
     Reproduce => studies::reproduce::Reproduce,
     Nielsen => studies::nielsen::Nielsen,
     InitDemo => studies::cs231n::InitDemoStudy,

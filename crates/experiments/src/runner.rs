@@ -64,6 +64,13 @@ pub struct Options {
     /// Seconds between two checkpoints of a training run.
     #[serde(default = "five_minutes")]
     pub checkpoint_seconds: f64,
+    /// Overrides the setting's grid of learning rates.
+    #[serde(default)]
+    pub rates: Option<Vec<f64>>,
+    /// Trains every network from each of these seeds (the first searches the
+    /// learning rate, the others reuse it); `seed` is the first.
+    #[serde(default)]
+    pub seeds: Option<Vec<u64>>,
 }
 
 fn five_minutes() -> f64 {
@@ -92,6 +99,8 @@ impl Options {
             updates: None,
             width: None,
             checkpoint_seconds: five_minutes(),
+            rates: None,
+            seeds: None,
         }
     }
 
@@ -106,6 +115,9 @@ impl Options {
         if let Some(width) = self.width {
             scale.width = width;
         }
+        if let Some(rates) = &self.rates {
+            scale.learning_rates = rates.clone();
+        }
         scale
     }
 
@@ -114,6 +126,7 @@ impl Options {
         Plan {
             scale: self.scale(),
             seed: self.seed,
+            seeds: self.seeds.clone().unwrap_or_default(),
             images: Plan::image_sources(self.mnist.clone(), self.cifar.clone(), self.fashion_mnist.clone()),
         }
     }
@@ -271,9 +284,12 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
         .map_err(|e| Error::usage(format!("cannot start {jobs} worker threads: {e}")))?;
     let started = Instant::now();
     let progress: Vec<_> = todo.iter().map(|job| monitor.job(&job.key())).collect();
+    // Jobs start in the study's order (a queue, not rayon's split of the list),
+    // so a study can put first what should finish first.
     let results: Vec<Result<()>> = pool.install(|| {
-        todo.par_iter()
-            .zip(progress.par_iter())
+        todo.iter()
+            .zip(&progress)
+            .par_bridge()
             .map(|(job, p)| job.run_and_save(&inputs, &parts_dir, p.as_ref()))
             .collect()
     });
@@ -329,15 +345,18 @@ fn render_with(dir: &Path, parts: Parts) -> Result<Report> {
 
 fn preamble(config: &RunConfig) -> Vec<String> {
     let s = &config.scale;
-    let overridden = if config.options.updates.is_some() || config.options.width.is_some() {
-        " (with overrides)"
-    } else {
-        ""
+    let o = &config.options;
+    let overridden =
+        if o.updates.is_some() || o.width.is_some() || o.rates.is_some() { " (with overrides)" } else { "" };
+    let seeds = match &o.seeds {
+        Some(seeds) if seeds.len() > 1 => format!(
+            "seeds {seeds:?} (the first makes the validation and test sets and searches each network's learning rate; the others train at the rate it kept)"
+        ),
+        _ => format!("seed {}", o.seed),
     };
     let mut lines = vec![format!(
-        "Setting `{}`{overridden}, seed {}, {} worker thread(s), git revision {}.",
+        "Setting `{}`{overridden}, {seeds}, {} worker thread(s), git revision {}.",
         s.setting.name(),
-        config.options.seed,
         config.jobs,
         config.git_revision
     )];

@@ -63,6 +63,15 @@ impl RunResult {
         self.curve.last().expect("a run records at least its initial point")
     }
 
+    /// The curve point of update `updates`, or of the last update before it when
+    /// the run has no point there (it diverged, or its data ran out, earlier).
+    /// A learning-rate search reads its rungs here, not from [`Self::last`]: a
+    /// run resumed from a checkpoint saved past the rung has gone further.
+    pub fn at(&self, updates: usize) -> &CurvePoint {
+        let before = self.curve.partition_point(|c| c.updates <= updates);
+        &self.curve[before.max(1) - 1]
+    }
+
     /// Among `runs`, the one with the lowest final validation error: the paper's
     /// choice of learning rate.
     pub fn lowest_validation<'r>(runs: impl IntoIterator<Item = &'r RunResult>) -> Option<&'r RunResult> {

@@ -122,6 +122,47 @@ fn significance_check(
     }
 }
 
+/// "err(a) < err(b)" for networks trained from several seeds (`a[i]` and
+/// `b[i]` from the same seed): over the test examples of the first seed's pair
+/// (the z-test of [`less_check`]), and with two seeds or more, over seeds too —
+/// a t-test of the per-seed differences, which measures the spread between
+/// training runs that a single run's interval cannot.
+pub fn seeds_less_check(criterion: &str, paper: &str, a: &[&RunResult], b: &[&RunResult]) -> Vec<Check> {
+    let (Some(a0), Some(b0)) = (a.first(), b.first()) else { return vec![] };
+    if a.len() < 2 {
+        return vec![less_check(criterion, paper, a0, b0)];
+    }
+    let mut checks = vec![less_check(&format!("{criterion}, first seed, over test examples"), paper, a0, b0)];
+    let differences: Vec<f64> =
+        a.iter().zip(b).map(|(x, y)| y.last().test_error - x.last().test_error).collect();
+    let errors: Vec<f64> = a.iter().chain(b).map(|r| r.last().test_error).collect();
+    let (mean, sd) = stats::mean_and_sd(&differences);
+    let measured =
+        format!("mean difference {:.2} ± {:.2} points over {} seeds", 100.0 * mean, 100.0 * sd, a.len());
+    let criterion = format!("{criterion}, over seeds");
+    let test = format!("t-test of the per-seed differences, two-sided, {} degrees of freedom", a.len() - 1);
+    let check = match stats::seed_ordering(&differences) {
+        Some(Ordering::Holds(p)) => Check::new(&criterion, paper, measured, &errors, true)
+            .note(&format!("holds: {test}, p = {p:.1e}")),
+        Some(Ordering::Reversed(p)) => Check::new(&criterion, paper, measured, &errors, false)
+            .note(&format!("reversed: {test}, p = {p:.1e}")),
+        Some(Ordering::NotSignificant(p)) => Check::not_checkable(
+            &criterion,
+            paper,
+            measured,
+            &format!("not significant: {test}, p = {p:.3} ≥ {}", stats::ALPHA),
+        ),
+        None => Check::new(&criterion, paper, measured, &errors, false)
+            .note("a seed's error is not a finite number"),
+    };
+    let all: Vec<&RunResult> = a.iter().chain(b).copied().collect();
+    checks.push(match untrained_note(&all) {
+        Some(note) => check.note(&note),
+        None => check,
+    });
+    checks
+}
+
 /// The 95% interval of a run's final test error, as "a–b%" (empty when the size is not recorded).
 pub fn interval(run: &RunResult) -> String {
     match run.test_examples {

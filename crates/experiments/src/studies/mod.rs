@@ -19,6 +19,7 @@ pub mod fig6;
 pub mod fig7;
 pub mod fig8;
 pub mod fig9;
+pub mod headline;
 pub mod init;
 pub mod jacobian;
 pub mod nielsen;

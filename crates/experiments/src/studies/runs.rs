@@ -46,31 +46,57 @@ fn budget(scale: &Scale, images: Option<&ImageSource>) -> usize {
     }
 }
 
-/// Trains `model` at `lr` up to update `until`, through its checkpoint when the
-/// inputs keep checkpoints (so it resumes where it stopped).
-fn train_one(
-    inputs: &Inputs,
+/// One training run: a network on a data set at a width, from a seed, at a rate.
+/// The seed gives the initial weights and the training stream (or shuffling);
+/// the validation and test sets stay the plan's, so runs from several seeds
+/// are measured on the same examples.
+#[derive(Debug, Clone, PartialEq)]
+struct RunSpec<'a> {
     model: ModelId,
-    images: Option<&ImageSource>,
+    images: Option<&'a ImageSource>,
+    width: usize,
+    seed: u64,
     lr: f64,
-    until: usize,
-    progress: &dyn Progress,
-) -> Result<RunResult> {
+    /// Whether its checkpoint key names the width and seed (runs of a
+    /// [`SeededJob`]) or they are the plan's (runs of the plan's own jobs).
+    seeded: bool,
+}
+
+impl<'a> RunSpec<'a> {
+    /// The run at the plan's own width and seed.
+    fn of_plan(inputs: &Inputs, model: ModelId, images: Option<&'a ImageSource>, lr: f64) -> Self {
+        RunSpec { model, images, width: inputs.scale.width, seed: inputs.seed, lr, seeded: false }
+    }
+
+    /// Its checkpoint key: [`run_key`], followed by `-w<width>-seed<seed>` for a seeded run.
+    fn key(&self) -> String {
+        let base = run_key(self.model, self.images, self.lr);
+        if self.seeded {
+            format!("{base}-w{}-seed{}", self.width, self.seed)
+        } else {
+            base
+        }
+    }
+}
+
+/// Trains `run` up to update `until`, through its checkpoint when the inputs
+/// keep checkpoints (so it resumes where it stopped).
+fn train_one(inputs: &Inputs, run: &RunSpec<'_>, until: usize, progress: &dyn Progress) -> Result<RunResult> {
     let scale = &inputs.scale;
-    let network = model.model(images.is_some());
-    let updates = budget(scale, images);
+    let network = run.model.model(run.images.is_some());
+    let updates = budget(scale, run.images);
     let spec = TrainSpec {
         model: &network,
-        width: scale.width,
-        lr,
+        width: run.width,
+        lr: run.lr,
         batch: scale.batch,
         updates,
         eval_every: scale.eval_every.min(updates.max(1)),
-        seed: inputs.seed,
-        probes: images.is_none(),
+        seed: run.seed,
+        probes: run.images.is_none(),
         step: scale.step,
     };
-    let checkpoints = inputs.checkpoints_of(&run_key(model, images, lr));
+    let checkpoints = inputs.checkpoints_of(&run.key());
     let go = |source: &mut dyn BatchSource, validation, test, probe: &Batch<f32>| match &checkpoints {
         Some(c) => train_resumable(&spec, source, validation, test, probe, until, c, progress),
         None if until >= updates => train(&spec, source, validation, test, probe, progress),
@@ -78,16 +104,16 @@ fn train_one(
             Err(Error::usage("a run trained in pieces keeps checkpoints: give the inputs a CheckpointPolicy"))
         }
     };
-    match images {
+    match run.images {
         None => {
             let (validation, test) = inputs.shapeset();
             let probe = test.head(scale.probe_examples);
-            go(&mut Shapeset::new(inputs.seed, streams::TRAIN), validation, test, &probe)
+            go(&mut Shapeset::new(run.seed, streams::TRAIN), validation, test, &probe)
         }
         Some(source) => {
             let sets = inputs.images(source)?;
             let probe = sets.test.head(scale.probe_examples);
-            go(&mut Minibatches::endless(&sets.train, inputs.seed), &sets.validation, &sets.test, &probe)
+            go(&mut Minibatches::endless(&sets.train, run.seed), &sets.validation, &sets.test, &probe)
         }
     }
 }
@@ -100,7 +126,8 @@ impl Job for TrainingJob {
     }
 
     fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<RunResult> {
-        train_one(inputs, self.model, self.images.as_ref(), self.lr, usize::MAX, progress)
+        let run = RunSpec::of_plan(inputs, self.model, self.images.as_ref(), self.lr);
+        train_one(inputs, &run, usize::MAX, progress)
     }
 
     fn checkpoint_keys(&self) -> Vec<String> {
@@ -135,6 +162,52 @@ impl SearchResult {
     pub fn selected(&self) -> Option<&RunResult> {
         self.runs.iter().find(|r| r.lr == self.kept)
     }
+
+    /// The rungs with each rate's validation error read from its run's curve at
+    /// the rung's update count. A search saved before rungs were read that way
+    /// may have recorded, after a resume, a value from further on; these are
+    /// what the search measured.
+    pub fn rungs_from_curves(&self) -> Vec<Rung> {
+        self.rungs
+            .iter()
+            .map(|rung| {
+                let validation = rung
+                    .validation
+                    .iter()
+                    .map(|&(lr, recorded)| {
+                        let run = self.runs.iter().find(|r| r.lr == lr);
+                        (lr, run.map_or(recorded, |r| r.at(rung.updates).validation_error))
+                    })
+                    .collect();
+                Rung { updates: rung.updates, validation, kept: rung.kept.clone() }
+            })
+            .collect()
+    }
+
+    /// Each rung value the search recorded that differs from its run's curve, as
+    /// (updates, rate, recorded, curve), and whether the curves' values would
+    /// have kept other rates at some rung.
+    pub fn misrecorded(&self) -> (Vec<(usize, f64, f64, f64)>, bool) {
+        let mut wrong = vec![];
+        let mut other_choice = false;
+        for (recorded, measured) in self.rungs.iter().zip(self.rungs_from_curves()) {
+            for (&(lr, was), &(_, is)) in recorded.validation.iter().zip(&measured.validation) {
+                if was.to_bits() != is.to_bits() {
+                    wrong.push((recorded.updates, lr, was, is));
+                }
+            }
+            other_choice |= best_rates(&measured.validation, recorded.kept.len()) != recorded.kept;
+        }
+        (wrong, other_choice)
+    }
+}
+
+/// The `keep` rates with the lowest validation error; NaN (a diverged network)
+/// ranks last, and ties keep the grid's order.
+fn best_rates(validation: &[(f64, f64)], keep: usize) -> Vec<f64> {
+    let mut ranked = validation.to_vec();
+    ranked.sort_by(|a, b| a.1.is_nan().cmp(&b.1.is_nan()).then(a.1.total_cmp(&b.1)));
+    ranked.iter().take(keep).map(|(lr, _)| *lr).collect()
 }
 
 /// Successive halving over the plan's learning rates for one network (part
@@ -174,37 +247,125 @@ impl Job for SearchJob {
     }
 
     fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<SearchResult> {
-        let scale = &inputs.scale;
-        let updates = budget(scale, self.images.as_ref());
-        let targets = rung_updates(self.rates.len(), updates, scale.eval_every.min(updates.max(1)));
-        let mut alive = self.rates.clone();
-        let mut latest: Vec<(f64, RunResult)> = vec![];
-        let mut rungs = vec![];
-        for (r, &target) in targets.iter().enumerate() {
-            let mut validation = vec![];
-            for &lr in &alive {
-                let run = train_one(inputs, self.model, self.images.as_ref(), lr, target, progress)?;
-                validation.push((lr, run.last().validation_error));
-                latest.retain(|(l, _)| *l != lr);
-                latest.push((lr, run));
-            }
-            let mut ranked = validation.clone();
-            // NaN (a diverged network) ranks last; ties keep the grid's order.
-            ranked.sort_by(|a, b| a.1.is_nan().cmp(&b.1.is_nan()).then(a.1.total_cmp(&b.1)));
-            let keep = if r + 1 == targets.len() { 1 } else { alive.len().div_ceil(2) };
-            alive = ranked.iter().take(keep).map(|(lr, _)| *lr).collect();
-            rungs.push(Rung { updates: target, validation, kept: alive.clone() });
-        }
-        let runs = self
-            .rates
-            .iter()
-            .filter_map(|lr| latest.iter().find(|(l, _)| l == lr).map(|(_, r)| r.clone()))
-            .collect();
-        Ok(SearchResult { rungs, runs, kept: alive[0] })
+        let first = RunSpec::of_plan(inputs, self.model, self.images.as_ref(), 0.0);
+        search(inputs, &first, &self.rates, true, progress)
     }
 
     fn checkpoint_keys(&self) -> Vec<String> {
         self.rates.iter().map(|&lr| run_key(self.model, self.images.as_ref(), lr)).collect()
+    }
+}
+
+/// Chooses a learning rate for `run` (its `lr` is ignored) among `rates` by
+/// validation error: by successive halving when `halving`, else by training
+/// every rate to the end (one rung). A rung's value is each run's validation
+/// error at the rung's update count, read from its curve, so a search stopped
+/// and resumed any number of times records what an uninterrupted one does.
+fn search(
+    inputs: &Inputs,
+    run: &RunSpec<'_>,
+    rates: &[f64],
+    halving: bool,
+    progress: &dyn Progress,
+) -> Result<SearchResult> {
+    let scale = &inputs.scale;
+    let updates = budget(scale, run.images);
+    let targets = if halving {
+        rung_updates(rates.len(), updates, scale.eval_every.min(updates.max(1)))
+    } else {
+        vec![updates]
+    };
+    let mut alive = rates.to_vec();
+    let mut latest: Vec<(f64, RunResult)> = vec![];
+    let mut rungs = vec![];
+    for (r, &target) in targets.iter().enumerate() {
+        let mut validation = vec![];
+        for &lr in &alive {
+            let result = train_one(inputs, &RunSpec { lr, ..run.clone() }, target, progress)?;
+            validation.push((lr, result.at(target).validation_error));
+            latest.retain(|(l, _)| *l != lr);
+            latest.push((lr, result));
+        }
+        let keep = if r + 1 == targets.len() { 1 } else { alive.len().div_ceil(2) };
+        alive = best_rates(&validation, keep);
+        rungs.push(Rung { updates: target, validation, kept: alive.clone() });
+    }
+    let runs =
+        rates.iter().filter_map(|lr| latest.iter().find(|(l, _)| l == lr).map(|(_, r)| r.clone())).collect();
+    Ok(SearchResult { rungs, runs, kept: alive[0] })
+}
+
+/// A network trained from several seeds (part `<data>-<model>-w<width>-seeds<s1>_<s2>…`):
+/// the first seed chooses the learning rate by a search over `rates`, and each
+/// later seed trains at the rate it kept. Reusing the rate keeps the cost near
+/// one search plus one run per seed; the report says so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeededJob {
+    /// The network.
+    pub model: ModelId,
+    /// `None` for Shapeset, else the image data set.
+    pub images: Option<ImageSource>,
+    /// Hidden width.
+    pub width: usize,
+    /// The seeds, the one that searches first.
+    pub seeds: Vec<u64>,
+    /// The rates the first seed tries.
+    pub rates: Vec<f64>,
+    /// Successive halving (else every rate trains to the end).
+    pub halving: bool,
+}
+
+/// What a [`SeededJob`] measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeededResult {
+    /// The seeds, in the job's order.
+    pub seeds: Vec<u64>,
+    /// The first seed's learning-rate search.
+    pub search: SearchResult,
+    /// The later seeds' runs at the kept rate, in the order of `seeds[1..]`.
+    pub repeats: Vec<RunResult>,
+}
+
+impl SeededResult {
+    /// The run of every seed at the kept rate, first seed first, with its seed.
+    pub fn runs(&self) -> Vec<(u64, &RunResult)> {
+        let first = self.search.selected().into_iter();
+        self.seeds.iter().copied().zip(first.chain(&self.repeats)).collect()
+    }
+}
+
+impl SeededJob {
+    fn run_of(&self, seed: u64, lr: f64) -> RunSpec<'_> {
+        RunSpec { model: self.model, images: self.images.as_ref(), width: self.width, seed, lr, seeded: true }
+    }
+}
+
+impl Job for SeededJob {
+    type Part = SeededResult;
+
+    fn key(&self) -> String {
+        let data = self.images.as_ref().map_or(DataId::Shapeset, |s| s.data);
+        let seeds: Vec<String> = self.seeds.iter().map(u64::to_string).collect();
+        let network = self.model.model(self.images.is_some()).key();
+        format!("{}-{network}-w{}-seeds{}", data.name(), self.width, seeds.join("_"))
+    }
+
+    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<SeededResult> {
+        let (&first, later) =
+            self.seeds.split_first().ok_or_else(|| Error::usage("a seeded job needs a seed"))?;
+        let search = search(inputs, &self.run_of(first, 0.0), &self.rates, self.halving, progress)?;
+        let mut repeats = vec![];
+        for &seed in later {
+            repeats.push(train_one(inputs, &self.run_of(seed, search.kept), usize::MAX, progress)?);
+        }
+        Ok(SeededResult { seeds: self.seeds.clone(), search, repeats })
+    }
+
+    /// Every seed at every rate (which rate the later seeds train at is known
+    /// only once the search has run).
+    fn checkpoint_keys(&self) -> Vec<String> {
+        let runs = self.seeds.iter().flat_map(|&seed| self.rates.iter().map(move |&lr| (seed, lr)));
+        runs.map(|(seed, lr)| self.run_of(seed, lr).key()).collect()
     }
 }
 
@@ -230,7 +391,22 @@ impl Selection<'_> {
         rates.iter().map(|&lr| TrainingJob { model: self.model, images: self.images.clone(), lr }).collect()
     }
 
+    fn seeded(&self) -> Option<SeededJob> {
+        let scale = &self.plan.scale;
+        self.plan.seeded().then(|| SeededJob {
+            model: self.model,
+            images: self.images.clone(),
+            width: scale.width,
+            seeds: self.plan.seeds.clone(),
+            rates: scale.learning_rates.clone(),
+            halving: scale.lr_search == LrSearch::Halving,
+        })
+    }
+
     fn jobs(&self) -> Vec<Box<dyn AnyJob>> {
+        if let Some(seeded) = self.seeded() {
+            return vec![boxed(seeded)];
+        }
         match self.search() {
             Some(search) => vec![boxed(search)],
             None => self.each().into_iter().map(boxed).collect(),
@@ -242,6 +418,19 @@ impl Selection<'_> {
     /// stand in, from their checkpoints.
     fn selected(&self, ctx: &Context<'_>) -> Option<RunResult> {
         let lowest = |runs: Vec<RunResult>| RunResult::lowest_validation(&runs).cloned();
+        if let Some(seeded) = self.seeded() {
+            if let Some(done) = ctx.parts.load(&seeded) {
+                return done.search.selected().cloned();
+            }
+            let first = seeded.seeds[0];
+            let in_progress: Vec<RunResult> = seeded
+                .rates
+                .iter()
+                .filter_map(|&lr| ctx.parts.in_progress(&seeded.run_of(first, lr).key()))
+                .collect();
+            let furthest = in_progress.iter().map(|r| r.last().updates).max()?;
+            return lowest(in_progress.into_iter().filter(|r| r.last().updates == furthest).collect());
+        }
         if let Some(search) = self.search() {
             if let Some(done) = ctx.parts.load(&search) {
                 return done.selected().cloned();
@@ -305,6 +494,20 @@ pub fn best_image_runs(ctx: &Context<'_>) -> Vec<(String, Vec<RunResult>)> {
         .collect()
 }
 
+/// The finished seeded runs of `models` on Shapeset (empty unless the plan has several seeds).
+pub fn seeded_shapeset_runs(
+    ctx: &Context<'_>,
+    models: &[ModelId],
+) -> Vec<(ModelId, std::sync::Arc<SeededResult>)> {
+    models
+        .iter()
+        .filter_map(|&model| {
+            let job = Selection { plan: ctx.plan, model, images: None }.seeded()?;
+            ctx.parts.load(&job).map(|result| (model, result))
+        })
+        .collect()
+}
+
 /// The learning-rate searches of the plan that are done, as (data set, model, search).
 pub fn searches(ctx: &Context<'_>) -> Vec<(String, ModelId, std::sync::Arc<SearchResult>)> {
     let sources = std::iter::once(None).chain(ctx.plan.images.iter().cloned().map(Some));
@@ -313,9 +516,12 @@ pub fn searches(ctx: &Context<'_>) -> Vec<(String, ModelId, std::sync::Arc<Searc
         let models: &[ModelId] = if images.is_some() { &IMAGE_MODELS } else { &SHAPESET_MODELS };
         for &model in models {
             let selection = Selection { plan: ctx.plan, model, images: images.clone() };
+            let data = images.as_ref().map_or(DataId::Shapeset, |s| s.data).name().to_string();
             if let Some(result) = selection.search().and_then(|job| ctx.parts.load(&job)) {
-                let data = images.as_ref().map_or(DataId::Shapeset, |s| s.data).name().to_string();
-                found.push((data, model, result));
+                found.push((data.clone(), model, result));
+            }
+            if let Some(result) = selection.seeded().and_then(|job| ctx.parts.load(&job)) {
+                found.push((data, model, std::sync::Arc::new(result.search.clone())));
             }
         }
     }

@@ -35,6 +35,7 @@ impl Study for Table1 {
                 "Learning rates chosen by successive halving on the validation set: every rate starts, and at each rung the better half (by validation error) goes on to twice the updates, until one trains to the end.".into(),
             );
             section.tables.push(search_table(&searches));
+            section.text.extend(search_notes(&searches, &ctx.plan.scale.learning_rates));
         }
         vec![section]
     }
@@ -45,7 +46,7 @@ fn search_table(searches: &[(String, ModelId, std::sync::Arc<SearchResult>)]) ->
     let mut table = Table::new(&["data", "model", "rung: updates — validation error per rate", "kept"]);
     for (data, model, search) in searches {
         let rungs: Vec<String> = search
-            .rungs
+            .rungs_from_curves()
             .iter()
             .map(|rung| {
                 let rates: Vec<String> =
@@ -61,6 +62,48 @@ fn search_table(searches: &[(String, ModelId, std::sync::Arc<SearchResult>)]) ->
         ]);
     }
     table
+}
+
+/// What a reader of the search table must know: a kept rate at an edge of its
+/// grid (the best rate may lie beyond it), and rung values a search recorded
+/// differently from its curves (searches resumed before rungs were read from
+/// the curves; the table shows the curves' values).
+pub fn search_notes(
+    searches: &[(String, ModelId, std::sync::Arc<SearchResult>)],
+    grid: &[f64],
+) -> Vec<String> {
+    let mut notes = vec![];
+    let (low, high) =
+        (grid.iter().cloned().fold(f64::INFINITY, f64::min), grid.iter().cloned().fold(0.0, f64::max));
+    for (data, model, search) in searches {
+        let name = model.name(data != "shapeset");
+        if grid.len() > 1 && (search.kept == low || search.kept == high) {
+            let edge = if search.kept == low { "lowest" } else { "highest" };
+            notes.push(format!(
+                "Edge of the grid: {data} {name} kept {}, the {edge} rate tried; its best rate may lie beyond the grid.",
+                search.kept
+            ));
+        }
+        let (wrong, other_choice) = search.misrecorded();
+        if !wrong.is_empty() {
+            let values: Vec<String> = wrong
+                .iter()
+                .map(|(updates, lr, was, is)| {
+                    format!("rate {lr} at {updates}: recorded {:.2}%, curve {:.2}%", 100.0 * was, 100.0 * is)
+                })
+                .collect();
+            notes.push(format!(
+                "Corrected rung values ({data} {name}; the search recorded a later value after a resume): {}. {}",
+                values.join("; "),
+                if other_choice {
+                    "With the curves' values the search would have kept other rates at some rung."
+                } else {
+                    "The curves' values keep the same rates at every rung."
+                }
+            ));
+        }
+    }
+    notes
 }
 
 /// A table cell: the error in %, ± the larger side of its 95% interval when the
