@@ -84,6 +84,16 @@ struct RunArgs {
     /// validation and test sets and searches the learning rate, the others train at the rate it kept.
     #[arg(long, value_delimiter = ',', conflicts_with = "seed")]
     seeds: Option<Vec<u64>>,
+    /// Train only these networks, e.g. tanh-d5,tanh-n-d5,softsign-d5 (keys: sigmoid-d5, sigmoid-d4,
+    /// tanh-d5, softsign-d5, softsign-n-d5, tanh-n-d5); studies that need another show what is missing.
+    #[arg(long, value_delimiter = ',', value_parser = parse_model)]
+    models: Option<Vec<experiments::models::ModelId>>,
+}
+
+fn parse_model(text: &str) -> Result<experiments::models::ModelId, String> {
+    experiments::models::ModelId::from_key(text).ok_or_else(|| {
+        format!("{text}: not a network; one of sigmoid-d5, sigmoid-d4, tanh-d5, softsign-d5, softsign-n-d5, tanh-n-d5")
+    })
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -194,6 +204,7 @@ fn options(study: StudyId, args: RunArgs) -> Options {
         checkpoint_seconds: args.checkpoint_every,
         rates: args.rates,
         seeds: args.seeds,
+        models: args.models,
         ..Options::new(setting, seed, out)
     }
 }

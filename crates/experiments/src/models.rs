@@ -47,6 +47,11 @@ impl ModelId {
         }
     }
 
+    /// The network whose [`Model::key`] on Shapeset is `key` (`tanh-n-d5`, `sigmoid-d4`).
+    pub fn from_key(key: &str) -> Option<ModelId> {
+        SHAPESET_MODELS.into_iter().find(|m| m.model(false).key() == key)
+    }
+
     /// True for the sigmoid networks.
     pub fn is_sigmoid(self) -> bool {
         matches!(self, ModelId::SigmoidDepth5 | ModelId::SigmoidDepth4)

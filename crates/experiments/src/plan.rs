@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::DataId;
 use crate::job::ImageSource;
+use crate::models::ModelId;
 use crate::setting::Scale;
 
 /// Where Debian's `dataset-fashion-mnist` puts its files.
@@ -25,6 +26,9 @@ pub struct Plan {
     /// trains the same networks again from other initial weights and data.
     #[serde(default)]
     pub seeds: Vec<u64>,
+    /// The networks trained, when not all of the studies' (`--models`).
+    #[serde(default)]
+    pub models: Option<Vec<ModelId>>,
     /// The image data sets to train on, in this order.
     pub images: Vec<ImageSource>,
 }
@@ -51,6 +55,11 @@ impl Plan {
     /// True when the training runs are repeated over several seeds.
     pub fn seeded(&self) -> bool {
         self.seeds.len() > 1
+    }
+
+    /// Whether the plan trains `model` (every model unless `--models` chose some).
+    pub fn trains(&self, model: ModelId) -> bool {
+        self.models.as_ref().is_none_or(|m| m.contains(&model))
     }
 
     /// The first MNIST-format source (Nielsen's lessons need one).

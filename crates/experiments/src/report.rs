@@ -64,6 +64,21 @@ impl Check {
         self
     }
 
+    /// Shows the verdict of the criterion this one revised (docs/criteria.md,
+    /// "Revisions") beside it, when the two verdicts differ.
+    pub fn beside_earlier(self, earlier: Check) -> Self {
+        if earlier.passed == self.passed {
+            return self;
+        }
+        let text = format!(
+            "the earlier criterion \"{}\" gives {} (measured {})",
+            earlier.criterion,
+            earlier.verdict(),
+            earlier.measured
+        );
+        self.note(&text)
+    }
+
     fn verdict(&self) -> &'static str {
         match self.passed {
             Some(true) => "PASS",

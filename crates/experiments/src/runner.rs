@@ -71,6 +71,9 @@ pub struct Options {
     /// learning rate, the others reuse it); `seed` is the first.
     #[serde(default)]
     pub seeds: Option<Vec<u64>>,
+    /// Trains only these networks (every one the studies name when `None`).
+    #[serde(default)]
+    pub models: Option<Vec<crate::models::ModelId>>,
 }
 
 fn five_minutes() -> f64 {
@@ -101,6 +104,7 @@ impl Options {
             checkpoint_seconds: five_minutes(),
             rates: None,
             seeds: None,
+            models: None,
         }
     }
 
@@ -127,6 +131,7 @@ impl Options {
             scale: self.scale(),
             seed: self.seed,
             seeds: self.seeds.clone().unwrap_or_default(),
+            models: self.models.clone(),
             images: Plan::image_sources(self.mnist.clone(), self.cifar.clone(), self.fashion_mnist.clone()),
         }
     }
@@ -354,8 +359,12 @@ fn preamble(config: &RunConfig) -> Vec<String> {
         ),
         _ => format!("seed {}", o.seed),
     };
+    let models = o.models.as_ref().map_or(String::new(), |m| {
+        let names: Vec<&str> = m.iter().map(|id| id.name(false)).collect();
+        format!(", networks {} only", names.join(", "))
+    });
     let mut lines = vec![format!(
-        "Setting `{}`{overridden}, {seeds}, {} worker thread(s), git revision {}.",
+        "Setting `{}`{overridden}, {seeds}{models}, {} worker thread(s), git revision {}.",
         s.setting.name(),
         config.jobs,
         config.git_revision

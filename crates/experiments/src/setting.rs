@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::training::StepKind;
 
 /// How a network's learning rate is chosen among [`Scale::learning_rates`],
-/// always by validation error, as the paper does.
+/// always by validation error, as the paper does. Every setting searches by
+/// halving (the tiny and quick ones have a single rate unless `--rates` gives
+/// more); run folders written before the field existed read as exhaustive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum LrSearch {
     /// Train at every rate for the whole budget, keep the best: n × B updates.
@@ -107,7 +109,7 @@ impl Setting {
                 nielsen_epochs: 1,
                 nielsen_speed_epochs: 20,
                 init_demo_wide: false,
-                lr_search: LrSearch::Exhaustive,
+                lr_search: LrSearch::Halving,
                 step: StepKind::Plain,
             },
             Setting::Quick => Scale {
@@ -127,7 +129,7 @@ impl Setting {
                 nielsen_epochs: 30,
                 nielsen_speed_epochs: 500,
                 init_demo_wide: true,
-                lr_search: LrSearch::Exhaustive,
+                lr_search: LrSearch::Halving,
                 step: StepKind::Plain,
             },
             // Chosen by measurement (2-core AMD EPYC, two jobs at once): a fused

@@ -72,3 +72,137 @@ fn a_stop_request_saves_a_checkpoint_that_resumes_bit_for_bit() {
     let resumed = run(&Silent).unwrap();
     assert_eq!(timeless(resumed), timeless(reference));
 }
+
+/// A monitor whose jobs ask for a stop at the first progress report of
+/// `target` updates or more in any training run, once. The report each run
+/// makes as it starts (its resumed position) does not count, so every stop
+/// lands after some training.
+struct StopOnce {
+    target: u64,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+struct StopOnceProgress<'m> {
+    monitor: &'m StopOnce,
+    fresh: std::sync::atomic::AtomicBool,
+}
+
+impl Progress for StopOnceProgress<'_> {
+    fn start(&self, _total: u64) {
+        self.fresh.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn set_position(&self, done: u64) {
+        if self.fresh.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        if done >= self.monitor.target && !self.monitor.fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            interrupt::request_stop();
+        }
+    }
+    fn message(&self, _text: &str) {}
+    fn finish(&self) {}
+}
+
+impl experiments::progress::Monitor for StopOnce {
+    fn job(&self, _key: &str) -> Box<dyn Progress + '_> {
+        Box::new(StopOnceProgress { monitor: self, fresh: std::sync::atomic::AtomicBool::new(true) })
+    }
+    fn warn(&self, _text: &str) {}
+}
+
+mod kill_anywhere {
+    use std::fs;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    use experiments::interrupt;
+    use experiments::progress::Quiet;
+    use experiments::registry::StudyId;
+    use experiments::runner::{run, Options};
+    use experiments::setting::Setting;
+    use experiments::Error;
+    use proptest::prelude::*;
+
+    use super::{scratch, StopOnce};
+
+    /// A learning-rate search small enough to run many times: Fig. 10 (one
+    /// network, Tanh N) at the tiny setting, 2000 updates evaluated every 200,
+    /// three rates searched by successive halving: rungs at 400, 1000 and 2000.
+    fn options(dir: &Path) -> Options {
+        Options {
+            updates: Some(2000),
+            rates: Some(vec![0.01, 0.03, 0.1]),
+            jobs: Some(1),
+            checkpoint_seconds: 3600.0,
+            ..Options::new(Setting::Tiny, 11, dir)
+        }
+    }
+
+    /// The files a reader compares: the report in both forms and every CSV file.
+    fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("report.") || name.ends_with(".csv"))
+            .map(|name| {
+                let bytes = fs::read(dir.join(&name)).unwrap();
+                (name, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn uninterrupted() -> &'static Vec<(String, Vec<u8>)> {
+        static REFERENCE: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+        REFERENCE.get_or_init(|| {
+            let dir = scratch("kill-anywhere-reference");
+            run(StudyId::Fig10, &options(&dir), &Quiet).unwrap();
+            outputs(&dir)
+        })
+    }
+
+    /// Stop points: before, at and just after the rung boundaries (400, 1000),
+    /// and anywhere else, in hundreds of updates (progress is reported every 100).
+    fn stop_points() -> impl Strategy<Value = Vec<u64>> {
+        let near_rungs = prop::sample::select(vec![300u64, 400, 500, 900, 1000, 1100]);
+        let anywhere = (1u64..20).prop_map(|h| 100 * h);
+        prop::collection::vec(prop_oneof![near_rungs, anywhere], 2..5)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+        /// A search stopped several times at random update counts and resumed
+        /// each time writes the same report and CSV files, byte for byte, as one
+        /// that ran straight through: its rungs hold the values measured when
+        /// each run reached them, not where a checkpoint had got to since.
+        #[test]
+        fn a_search_stopped_anywhere_and_resumed_reports_byte_for_byte(stops in stop_points()) {
+            let reference = uninterrupted();
+            let dir = scratch("kill-anywhere");
+            let mut resume = false;
+            let mut stopped = 0;
+            for target in stops {
+                let monitor = StopOnce { target, fired: false.into() };
+                let result = run(StudyId::Fig10, &Options { resume, ..options(&dir) }, &monitor);
+                interrupt::clear();
+                resume = true;
+                match result {
+                    Err(Error::Interrupted) => stopped += 1,
+                    Ok(_) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            run(StudyId::Fig10, &Options { resume, ..options(&dir) }, &Quiet).unwrap();
+            prop_assert!(stopped >= 1, "at least the first stop lands before the end");
+            let resumed = outputs(&dir);
+            prop_assert_eq!(resumed.len(), reference.len());
+            for ((name, bytes), (_, expected)) in resumed.iter().zip(reference.iter()) {
+                prop_assert!(bytes == expected, "{} differs after {} stop(s)", name, stopped);
+            }
+        }
+    }
+}

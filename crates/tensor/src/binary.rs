@@ -12,7 +12,7 @@ use crate::tensor::Tensor;
 impl<E: Element> Tensor<E> {
     /// Combines two tensors element by element after broadcasting them to a common
     /// shape. `op` names the operation in errors. Same-shaped contiguous operands
-    /// of many elements are split over [`threads()`](crate::threads) threads.
+    /// of many elements are split over [`threads()`](crate::kernels::threads) threads.
     pub fn try_zip_with(
         &self,
         rhs: &Tensor<E>,
@@ -25,7 +25,9 @@ impl<E: Element> Tensor<E> {
             if let (Some(ra), Some(rb)) = (self.layout.dense_range(), rhs.layout.dense_range()) {
                 let (a, b) = (&self.storage[ra], &rhs.storage[rb]);
                 let layout = Layout { offset: 0, ..self.layout.clone() };
-                return Ok(Tensor::build_with_layout(layout, |out| crate::simd::zip_into(out, a, b, f)));
+                return Ok(Tensor::build_with_layout(layout, |out| {
+                    crate::kernels::simd::zip_into(out, a, b, f)
+                }));
             }
         }
         let shape = broadcast_shapes(self.shape(), rhs.shape(), op)?;
@@ -46,7 +48,7 @@ impl<E: Element> Tensor<E> {
                     &shape[..rank - 1],
                     [&lhs_layout.strides()[..rank - 1], &rhs_layout.strides()[..rank - 1]],
                     [lhs_layout.offset(), rhs_layout.offset()],
-                    |[i, j]| crate::simd::zip_into(out, &a[i..i + row], &b[j..j + row], &f),
+                    |[i, j]| crate::kernels::simd::zip_into(out, &a[i..i + row], &b[j..j + row], &f),
                 )
             }));
         }
@@ -66,7 +68,7 @@ impl<E: Element> Tensor<E> {
     /// allocates nothing); otherwise it first makes a private contiguous copy.
     ///
     /// A large update (a weight of a million elements) is split over
-    /// [`threads()`](crate::threads) threads, each updating its own stretch.
+    /// [`threads()`](crate::kernels::threads) threads, each updating its own stretch.
     pub fn try_zip_assign(&mut self, rhs: &Tensor<E>, f: impl Fn(E, E) -> E + Sync) -> Result<()> {
         let rhs = rhs.try_broadcast_to(self.shape())?;
         let data = self.unique_contiguous_mut();
@@ -206,16 +208,16 @@ comparison!(try_ge, ge, >=, ">=");
 comparison!(try_equal, equal, ==, "==");
 comparison!(try_not_equal, not_equal, !=, "!=");
 
-/// `data[i] = f(data[i], rhs[i])` over [`threads()`](crate::threads) threads
+/// `data[i] = f(data[i], rhs[i])` over [`threads()`](crate::kernels::threads) threads
 /// when `data` is long, each on its own stretch (an optimizer's step: see
-/// [`simd::zip_assign`](crate::simd::zip_assign) for how a long one is read).
+/// [`simd::zip_assign`](crate::kernels::simd::zip_assign) for how a long one is read).
 fn zip_assign_split<E: Element>(data: &mut [E], rhs: &[E], f: impl Fn(E, E) -> E + Sync) {
-    let out = crate::threads::Shared(data.as_mut_ptr());
-    crate::threads::split_range(data.len(), &|range| {
+    let out = crate::kernels::threads::Shared(data.as_mut_ptr());
+    crate::kernels::threads::split_range(data.len(), &|range| {
         let out = &out;
         // SAFETY: each part writes only its own range of `data`, which
         // outlives `split_range`; the parts' ranges do not overlap.
         let mine = unsafe { std::slice::from_raw_parts_mut(out.0.add(range.start), range.len()) };
-        crate::simd::zip_assign(mine, &rhs[range], &f);
+        crate::kernels::simd::zip_assign(mine, &rhs[range], &f);
     });
 }

@@ -1,32 +1,34 @@
 //! Matrix multiplication: matrixmultiply's `sgemm` / `dgemm`, and three
-//! paths of our own for the shapes of minibatch training.
+//! paths of our own for the shapes of minibatch training
+//! ([`kernels`](crate::kernels); [`plan::choose`](crate::kernels::plan) picks one).
 //!
 //! The views' strides go straight to the kernels, which pack or stream their
 //! operands themselves: a transposed, sliced, flipped or broadcast operand is
 //! never copied first. The only allocation is the output. In order of trial:
 //! products with few rows in A (at most 16; in f32 on AVX-512 up to 50) — a
 //! minibatch times a weight matrix — go to
-//! [`small_matmul`](crate::small_matmul); products with a short inner
+//! [`small_matmul`](crate::kernels::small_matmul); products with a short inner
 //! dimension (k ≤ 16) — a weight gradient zᵀ·∂C/∂s — go to
-//! [`rank_update`](crate::rank_update), which also serves the in-place
+//! [`rank_update`](crate::kernels::rank_update), which also serves the in-place
 //! [`Tensor::addmm_assign`]; in f32 on AVX-512 everything else goes to
-//! [`packed_gemm`](crate::packed_gemm); the rest (f64, other CPUs) to
+//! [`packed_gemm`](crate::kernels::packed_gemm); the rest (f64, other CPUs) to
 //! matrixmultiply.
 //!
 //! Threads: with [`set_threads`](crate::set_threads)(n) > 1, a large product is
 //! split by columns of C over persistent worker threads
-//! ([`threads`](mod@crate::threads)), each taking units of columns as it goes
-//! ([`column_shares`](crate::column_shares)).
+//! ([`threads`](mod@crate::kernels::threads)), each taking units of columns as it goes
+//! ([`column_shares`](crate::kernels::column_shares)).
 
 use smallvec::SmallVec;
 
-use crate::column_shares::{Claim, ColumnShares};
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
+use crate::kernels::column_shares::{Claim, ColumnShares};
+use crate::kernels::packed_gemm::try_packed_gemm_claiming;
+use crate::kernels::plan::{choose, record, Path};
+use crate::kernels::rank_update::try_rank_update;
+use crate::kernels::small_matmul::try_small_matmul;
 use crate::layout::{broadcast_shapes, contiguous_strides, walk, Layout, Shape};
-use crate::packed_gemm::try_packed_gemm_claiming;
-use crate::rank_update::try_rank_update;
-use crate::small_matmul::try_small_matmul;
 use crate::tensor::Tensor;
 
 impl<E: Element> Tensor<E> {
@@ -206,7 +208,7 @@ impl<E: Element> Product<E> {
     /// The offsets and strides address elements inside A's and B's storage; `c` has
     /// room for m·n elements.
     unsafe fn run(&self, ia: usize, ib: usize, c: *mut E) {
-        let workers = crate::threads::threads().min(self.n / 64).max(1);
+        let workers = crate::kernels::threads::threads().min(self.n / 64).max(1);
         if workers == 1 || self.m * self.k * self.n < 1 << 20 {
             let mut all = Some(Claim { columns: 0..self.n, then: None });
             // SAFETY: forwarded; the one claim is all of C.
@@ -215,18 +217,16 @@ impl<E: Element> Product<E> {
         // SAFETY: the offsets are inside A's and B's storage.
         let b = unsafe { self.b.at(ib as isize) };
         // Units pay where A is packed once for all of a thread's units: in the
-        // packed GEMM, when none of the paths that stream B (which read long
-        // runs of its rows; see `claimed_columns`) takes the product first.
-        let streamed = (self.alpha == E::ONE
-            && self.beta == E::ZERO
-            && crate::small_matmul::takes_product((self.m, self.k), b))
-            || crate::rank_update::takes_product(self.k, b);
-        let shares = if !streamed && crate::packed_gemm::packs_a_whole::<E>((self.m, self.k)) {
+        // packed GEMM with A packed whole.
+        let path = choose((self.m, self.k, self.n), (self.alpha, self.beta), b);
+        let shares = if path == Path::PackedGemm
+            && crate::kernels::packed_gemm::packs_a_whole::<E>((self.m, self.k))
+        {
             ColumnShares::in_units(self.n, workers)
         } else {
             ColumnShares::in_stretches(self.n, workers)
         };
-        let (this, c) = (crate::threads::Shared(*self), crate::threads::Shared(c));
+        let (this, c) = (crate::kernels::threads::Shared(*self), crate::kernels::threads::Shared(c));
         let part = |w: usize| {
             // Borrow the wrappers whole (not their fields) so the closure is `Sync`.
             let (this, c) = (&this, &c);
@@ -234,13 +234,13 @@ impl<E: Element> Product<E> {
             // `run_parallel` returns only after every part is done.
             unsafe { this.0.claimed_columns(ia, ib, c.0, &mut || shares.claim(w)) }
         };
-        crate::threads::run_parallel(workers, &part);
+        crate::kernels::threads::run_parallel(workers, &part);
     }
 
     /// The columns of C of each claim `claim` returns, until None, by the
-    /// first path that takes the shape (see the module docs). Which path takes
-    /// it does not depend on the columns; the packed GEMM takes the first claim
-    /// it gets and every later one at once, to pack A once for all of them.
+    /// path the plan chooses ([`choose`]; it does not depend on the columns).
+    /// The packed GEMM takes the first claim it gets and every later one at
+    /// once, to pack A once for all of them.
     ///
     /// # Safety
     /// As for [`run`](Product::run); the claims lie in `0..n`, and no other
@@ -255,6 +255,8 @@ impl<E: Element> Product<E> {
         let (m, k, n, alpha, beta) = (self.m, self.k, self.n, self.alpha, self.beta);
         // SAFETY: the offsets are inside A's and B's storage.
         let (a, b) = unsafe { (self.a.at(ia as isize), self.b.at(ib as isize)) };
+        let path = choose((m, k, n), (alpha, beta), b);
+        record(path);
         while let Some(this_claim) = claim() {
             let columns = this_claim.columns.clone();
             // SAFETY (this block): column `columns.start` of B and C is inside
@@ -262,20 +264,29 @@ impl<E: Element> Product<E> {
             unsafe {
                 let (b_part, c_part) = (b.at(columns.start as isize * b.cs), c.add(columns.start));
                 let shape = (m, k, columns.len());
-                // Few rows (a minibatch times a weight): stream B once instead of packing it.
-                if alpha == E::ONE && beta == E::ZERO && try_small_matmul(shape, a, b_part, c_part, n) {
-                    continue;
-                }
-                // A short inner dimension (a weight gradient zᵀ·∂C/∂s): touch C once.
-                if try_rank_update(shape, alpha, a, b_part, beta, c_part, n) {
-                    continue;
-                }
-                // Anything else, in f32 on AVX-512: packed operands and a 12×32 kernel.
-                if try_packed_gemm_claiming((m, k, n), (alpha, a, b, beta), (c, n), this_claim, claim) {
-                    return;
-                }
-                let (bs, cs) = (b_part.ptr, c_part);
-                E::gemm(m, k, shape.2, alpha, a.ptr, a.rs, a.cs, bs, b.rs, b.cs, beta, cs, n as isize, 1)
+                let taken = match path {
+                    Path::SmallRows => try_small_matmul(shape, a, b_part, c_part, n),
+                    Path::RankUpdate => try_rank_update(shape, alpha, a, b_part, beta, c_part, n),
+                    Path::PackedGemm => {
+                        let taken = try_packed_gemm_claiming(
+                            (m, k, n),
+                            (alpha, a, b, beta),
+                            (c, n),
+                            this_claim,
+                            claim,
+                        );
+                        debug_assert!(taken, "the packed GEMM takes what the plan gives it");
+                        return;
+                    }
+                    Path::Matrixmultiply => {
+                        let (bs, cs) = (b_part.ptr, c_part);
+                        E::gemm(
+                            m, k, shape.2, alpha, a.ptr, a.rs, a.cs, bs, b.rs, b.cs, beta, cs, n as isize, 1,
+                        );
+                        true
+                    }
+                };
+                debug_assert!(taken, "{path:?} takes what the plan gives it");
             }
         }
     }

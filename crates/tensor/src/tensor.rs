@@ -332,7 +332,9 @@ impl<E: Element> Tensor<E> {
         let data = &self.storage;
         if let Some(range) = self.layout.dense_range() {
             let layout = Layout { offset: 0, ..self.layout.clone() };
-            return Tensor::build_with_layout(layout, |out| crate::simd::map_into(out, &data[range], f));
+            return Tensor::build_with_layout(layout, |out| {
+                crate::kernels::simd::map_into(out, &data[range], f)
+            });
         }
         Tensor::build(self.shape(), |out| {
             walk(self.shape(), [self.strides()], [self.layout.offset], |[i]| out.push(f(data[i])))

@@ -21,7 +21,7 @@ pub fn softsign<E: Element>(x: E) -> E {
 
 impl<E: Element> Tensor<E> {
     /// Applies `f` to every element (`Sync`: a long contiguous tensor is split
-    /// over [`threads()`](crate::threads) threads).
+    /// over [`threads()`](crate::kernels::threads) threads).
     pub fn map(&self, f: impl Fn(E) -> E + Sync) -> Self {
         self.map_to(f)
     }

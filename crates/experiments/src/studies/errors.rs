@@ -63,12 +63,15 @@ pub fn final_table(runs: &[RunResult]) -> Table {
 
 /// A note naming the networks among `runs` that did not train, if any.
 fn untrained_note(runs: &[&RunResult]) -> Option<String> {
-    let names: Vec<&str> = runs.iter().filter(|r| r.did_not_train()).map(|r| r.model.name.as_str()).collect();
+    let mut names: Vec<&str> =
+        runs.iter().filter(|r| r.did_not_train()).map(|r| r.model.name.as_str()).collect();
+    let untrained_runs = names.len();
+    names.dedup();
     if names.is_empty() {
         return None;
     }
     let verb = if names.len() == 1 { "did" } else { "all did" };
-    let meaning = if names.len() == runs.len() {
+    let meaning = if untrained_runs == runs.len() {
         "the ordering compares networks that learned nothing"
     } else {
         "the ordering holds against a network that learned nothing"

@@ -1,10 +1,12 @@
-//! Run-time choice of instruction set for the hand-blocked kernels
-//! ([`small_matmul`](crate::small_matmul), [`rank_update`](crate::rank_update)).
+//! The hand-blocked kernels compiled per instruction set
+//! ([`small_matmul`](crate::kernels::small_matmul), [`rank_update`](crate::kernels::rank_update)).
 //!
 //! A kernel is plain Rust over fixed-size arrays, written so the compiler keeps
 //! them in vector registers. [`dispatch`] compiles it three times — AVX-512,
-//! AVX2 + FMA, and portable — and runs the best one this CPU has.
+//! AVX2 + FMA, and portable — and runs the one of the plan
+//! ([`plan::isa`](crate::kernels::plan::isa)).
 
+use super::plan::{isa, Isa};
 use crate::element::Element;
 use crate::matmul::Operand;
 use std::mem::MaybeUninit;
@@ -20,18 +22,15 @@ pub(crate) trait Kernel {
     fn run<const FMA: bool>(self);
 }
 
-/// Runs `kernel` compiled for the widest instruction set this CPU has.
+/// Runs `kernel` compiled for the instruction set of the plan ([`isa`]).
 pub(crate) fn dispatch<K: Kernel>(kernel: K) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx512() {
-            // SAFETY: the CPU has AVX-512F.
-            return unsafe { run_avx512(kernel) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { run_avx2(kernel) };
-        }
+    match isa() {
+        // SAFETY: the plan runs only sets the CPU has (AVX-512F and FMA).
+        Isa::Avx512 => return unsafe { run_avx512(kernel) },
+        // SAFETY: as above, AVX2 and FMA.
+        Isa::Avx2 => return unsafe { run_avx2(kernel) },
+        Isa::Portable => {}
     }
     kernel.run::<false>()
 }
@@ -51,7 +50,7 @@ pub(crate) fn prefetch<T>(at: *const T) {
 }
 
 /// Appends f(x) for every x of `src` to `out`: a long `src` split over
-/// [`threads()`](crate::threads) threads ([`split_range`](crate::threads::split_range)),
+/// [`threads()`](crate::kernels::threads) threads ([`split_range`](crate::kernels::threads::split_range)),
 /// each stretch compiled for AVX-512 when the CPU has it: the loop itself
 /// sits in a `#[target_feature]` function (a closure passed to one is not
 /// inlined into it: it stays a function of its own, built for the baseline).
@@ -137,8 +136,8 @@ pub(crate) fn zip_assign<E: Copy>(xs: &mut [E], ys: &[E], f: impl Fn(E, E) -> E)
             // SAFETY: the CPU has AVX-512F.
             return unsafe { zip_assign_avx512(xs, ys, f) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
+        if isa() == Isa::Avx2 {
+            // SAFETY: the plan runs only sets the CPU has.
             return unsafe { zip_assign_avx2(xs, ys, f) };
         }
     }
@@ -190,7 +189,7 @@ fn zip_assign_loop<E: Copy>(xs: &mut [E], ys: &[E], f: impl Fn(E, E) -> E) {
 
 /// Appends `len` values to `out`: `fill(slots, range)` initializes every slot
 /// of its stretch `range` of the new values (`slots` are those values' places),
-/// the stretches spread over threads by [`split_range`](crate::threads::split_range).
+/// the stretches spread over threads by [`split_range`](crate::kernels::threads::split_range).
 fn append_split<F: Send>(
     out: &mut Vec<F>,
     len: usize,
@@ -198,8 +197,8 @@ fn append_split<F: Send>(
 ) {
     out.reserve(len);
     let start = out.len();
-    let spare = crate::threads::Shared(out.spare_capacity_mut().as_mut_ptr());
-    crate::threads::split_range(len, &|range| {
+    let spare = crate::kernels::threads::Shared(out.spare_capacity_mut().as_mut_ptr());
+    crate::kernels::threads::split_range(len, &|range| {
         let spare = &spare;
         // SAFETY: the spare capacity holds `len` slots and outlives
         // `split_range`; each part gets its own stretch of them.
@@ -211,18 +210,15 @@ fn append_split<F: Send>(
     unsafe { out.set_len(start + len) };
 }
 
-/// Whether [`dispatch`] runs the AVX-512 build on this CPU.
+/// Whether the plan runs the AVX-512 builds ([`isa`]).
 pub(crate) fn has_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx512f");
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+    isa() == Isa::Avx512
 }
 
-/// Whether the elements are f32 on a CPU with AVX-512F: the matrix-product
-/// kernels written with f32 intrinsics run.
+/// Whether the elements are f32 and the plan runs AVX-512: the f32 kernels
+/// written with intrinsics run.
 pub(crate) fn f32_on_avx512<E: 'static>() -> bool {
-    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && has_avx512()
+    super::plan::f32_on_avx512::<E>()
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -242,7 +238,7 @@ unsafe fn run_avx2<K: Kernel>(kernel: K) {
 /// accumulators are fixed-size arrays.
 macro_rules! with_const_up_to_16 {
     ($n:expr, $kernel:ident::<$E:ty, N, $FMA:ident> $args:tt) => {
-        $crate::simd::with_const_up_to_16!(@arms $n, $kernel, $E, $FMA, $args, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+        $crate::kernels::simd::with_const_up_to_16!(@arms $n, $kernel, $E, $FMA, $args, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     };
     (@arms $n:expr, $kernel:ident, $E:ty, $FMA:ident, $args:tt, $($k:literal)*) => {
         match $n {
@@ -323,8 +319,8 @@ pub(crate) unsafe fn copy_lanes<E: Copy>(src: *const E, dst: *mut E, width: usiz
 
 /// Masks of the lanes of a 32-column strip (two AVX-512 registers) that lie
 /// inside a row when `remaining` columns are left: (first 16, second 16). For
-/// the f32 intrinsics kernels of [`small_matmul`](crate::small_matmul) and
-/// [`rank_update`](crate::rank_update).
+/// the f32 intrinsics kernels of [`small_matmul`](crate::kernels::small_matmul) and
+/// [`rank_update`](crate::kernels::rank_update).
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn strip_masks(remaining: usize) -> (u16, u16) {
     (lane_mask(remaining), lane_mask(remaining.saturating_sub(16)))
@@ -380,4 +376,65 @@ pub(crate) fn transpose_16x16(r: [std::arch::x86_64::__m512; 16]) -> [std::arch:
         out[12 + c] = _mm512_shuffle_f32x4::<0xDD>(high01, high23);
     }
     out
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_masks_cover_exactly_the_remaining_lanes() {
+        for lanes in 0..40 {
+            let mask = lane_mask(lanes);
+            for l in 0..16 {
+                assert_eq!(mask >> l & 1 == 1, l < lanes, "lane {l} of lane_mask({lanes})");
+            }
+            let (first, second) = strip_masks(lanes);
+            for l in 0..32 {
+                let set = if l < 16 { first >> l & 1 } else { second >> (l - 16) & 1 };
+                assert_eq!(set == 1, l < lanes, "lane {l} of strip_masks({lanes})");
+            }
+        }
+    }
+
+    #[test]
+    fn transpose_16x16_equals_the_scalar_transpose() {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            println!("SKIPPED transpose_16x16: this CPU has no AVX-512F");
+            return;
+        }
+        use std::arch::x86_64::*;
+        let rows: [[f32; 16]; 16] = std::array::from_fn(|r| std::array::from_fn(|c| (r * 16 + c) as f32));
+        // SAFETY: the CPU has AVX-512F (checked above); the arrays hold 16 f32 each.
+        let out: [[f32; 16]; 16] = unsafe {
+            let vectors: [__m512; 16] = std::array::from_fn(|r| _mm512_loadu_ps(rows[r].as_ptr()));
+            let transposed = transpose_16x16(vectors);
+            std::array::from_fn(|q| {
+                let mut lane = [0.0f32; 16];
+                _mm512_storeu_ps(lane.as_mut_ptr(), transposed[q]);
+                lane
+            })
+        };
+        for q in 0..16 {
+            for l in 0..16 {
+                assert_eq!(out[q][l], rows[l][q], "lane {l} of result {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn gather_copies_any_layout_scaled() {
+        let src: Vec<f64> = (0..12).map(f64::from).collect();
+        // A 3×4 row-major matrix, read as it is and as its 4×3 transpose.
+        for (rs, cs, m, k) in [(4isize, 1isize, 3, 4), (1, 4, 4, 3)] {
+            let mut dst = vec![0.0; m * 5];
+            // SAFETY: every (i, p) with i < m, p < k is inside `src`; dst has m rows of 5.
+            unsafe { gather(&mut dst, 5, (m, k), Operand { ptr: src.as_ptr(), rs, cs }, 2.0) };
+            for i in 0..m {
+                for p in 0..k {
+                    assert_eq!(dst[i * 5 + p], 2.0 * src[(i as isize * rs + p as isize * cs) as usize]);
+                }
+            }
+        }
+    }
 }

@@ -11,13 +11,13 @@
 //!
 //! With β = 1 and α = −lr this is an SGD step applied straight to the weight
 //! (`Tensor::addmm_assign`), and no weight gradient is ever stored. Like
-//! [`small_matmul`](crate::small_matmul), the inner dimension is a const generic
+//! [`small_matmul`](crate::kernels::small_matmul), the inner dimension is a const generic
 //! so its loop unrolls, and [`simd::dispatch`] picks the instruction set; other
 //! layouts go to the general GEMM.
 
 use crate::element::Element;
+use crate::kernels::simd::{self, madd, Kernel, LANES};
 use crate::matmul::Operand;
-use crate::simd::{self, madd, Kernel, LANES};
 
 /// The longest inner dimension this path takes.
 pub(crate) const MAX_INNER: usize = 16;
@@ -281,7 +281,7 @@ mod avx512 {
         let Rows { alpha, a, rs, cs, c } = rows;
         let (alpha, beta_v) = (_mm512_set1_ps(alpha), _mm512_set1_ps(beta));
         for j0 in (0..n).step_by(32) {
-            let (lo, hi) = crate::simd::strip_masks(n - j0);
+            let (lo, hi) = crate::kernels::simd::strip_masks(n - j0);
             // SAFETY (this block): masked-off lanes are not accessed, so only
             // columns j0..n of B's and C's rows are; `wrapping_add` for the
             // second half's address, which may lie past the end when masked off,

@@ -1,6 +1,6 @@
 //! The general f32 matrix product on AVX-512 CPUs: C ← α·A·B + β·C with packed
 //! operands and a 12×32 register kernel, for the products the streaming paths
-//! ([`small_matmul`](crate::small_matmul), [`rank_update`](crate::rank_update))
+//! ([`small_matmul`](crate::kernels::small_matmul), [`rank_update`](crate::kernels::rank_update))
 //! do not take: a minibatch of 100 times a weight (`x·W`, `g·Wᵀ`) and its
 //! weight gradient (`xᵀ·g`), and a few rows times a short transposed weight.
 //!
@@ -30,7 +30,7 @@
 //!   144,000), each step of a register block in one aligned line ([`A_STEP`]),
 //!   not again for each block of columns, nor for each unit of columns a
 //!   thread takes when a product is split over threads
-//!   ([`column_shares`](crate::column_shares));
+//!   ([`column_shares`](crate::kernels::column_shares));
 //! * a column-major A (zᵀ in a weight gradient zᵀ·∂C/∂s) is not packed at
 //!   all: a step's values are side by side already, and the kernels read
 //!   them where they are;
@@ -68,8 +68,8 @@
 //! peer script's MM100 (x·W at 100×1000×1000, one thread) ran 1.26× and 1.31×
 //! raw matrixmultiply in two runs on that machine.
 
-use crate::column_shares::Claim;
 use crate::element::Element;
+use crate::kernels::column_shares::Claim;
 use crate::matmul::Operand;
 
 /// Computes C ← α·A·B + β·C (C m×n, rows `ldc` apart, unit column stride)
@@ -79,7 +79,7 @@ use crate::matmul::Operand;
 /// β = 0 the old C is never read, so it may be uninitialized.
 ///
 /// The claims are one thread's share of a product split over threads
-/// ([`ColumnShares`](crate::column_shares::ColumnShares)), or all of C. A is
+/// ([`ColumnShares`](crate::kernels::column_shares::ColumnShares)), or all of C. A is
 /// packed once for all of them (whole, when it packs into at most
 /// [`WHOLE_A_MAX`] values), not once per claim. Each column is computed the
 /// same way (the same passes, register blocks and strips) when the claims
@@ -99,7 +99,7 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
     claim: &mut dyn FnMut() -> Option<Claim>,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if crate::simd::f32_on_avx512::<E>() {
+    if crate::kernels::simd::f32_on_avx512::<E>() {
         if m == 0 || n == 0 || k == 0 {
             return false;
         }
@@ -123,9 +123,9 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
 
 /// Whether a product with an A of m×k goes to this GEMM with A packed once,
 /// whole: then a thread may take its columns in many units at no cost of
-/// packing A again ([`ColumnShares::in_units`](crate::column_shares::ColumnShares::in_units)).
+/// packing A again ([`ColumnShares::in_units`](crate::kernels::column_shares::ColumnShares::in_units)).
 pub(crate) fn packs_a_whole<E: 'static>((m, k): (usize, usize)) -> bool {
-    crate::simd::f32_on_avx512::<E>() && a_fits_whole((m, k))
+    crate::kernels::simd::f32_on_avx512::<E>() && a_fits_whole((m, k))
 }
 
 /// Whether an A of m×k is small enough to pack whole (at most [`WHOLE_A_MAX`]
@@ -160,8 +160,8 @@ const A_STEP: usize = 16;
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{a_fits_whole, packed_a_len, Claim, A_STEP, MR};
+    use crate::kernels::simd::transpose_16x16;
     use crate::matmul::Operand;
-    use crate::simd::transpose_16x16;
     use std::arch::x86_64::*;
 
     /// Inner indices per pass: a packed block of B is KC×[`NC`] values.
@@ -562,7 +562,7 @@ mod avx512 {
         unsafe {
             let mut acc = [[_mm512_setzero_ps(); V]; R];
             let (mut a, mut b, mut source) = (t.a, t.b, t.b_source);
-            let (lo, hi) = crate::simd::strip_masks(t.width);
+            let (lo, hi) = crate::kernels::simd::strip_masks(t.width);
             let masks = [lo, hi];
             for start in (0..t.kc).step_by(next.every) {
                 next.one_line();
@@ -702,7 +702,7 @@ mod avx512 {
     /// A_STEP·kc values and is 64-byte aligned.
     #[target_feature(enable = "avx512f")]
     unsafe fn pack_a(dst: *mut f32, a: Operand<f32>, rows: usize, kc: usize) {
-        let lanes = crate::simd::lane_mask(rows);
+        let lanes = crate::kernels::simd::lane_mask(rows);
         // SAFETY (this block): every access is inside A or `dst` by the
         // contract; masked-off lanes are not accessed.
         unsafe {
@@ -712,7 +712,7 @@ mod avx512 {
                     let tile: [__m512; 16] = std::array::from_fn(|i| {
                         if i < rows {
                             _mm512_maskz_loadu_ps(
-                                crate::simd::lane_mask(steps),
+                                crate::kernels::simd::lane_mask(steps),
                                 a.ptr.offset(i as isize * a.rs).add(p),
                             )
                         } else {
@@ -818,7 +818,7 @@ mod avx512 {
                 if FULL {
                     _mm512_loadu_ps(column)
                 } else {
-                    _mm512_maskz_loadu_ps(crate::simd::lane_mask(steps), column)
+                    _mm512_maskz_loadu_ps(crate::kernels::simd::lane_mask(steps), column)
                 }
             });
             let rows = transpose_16x16(tile);

@@ -22,11 +22,11 @@
 //! registers, then the strip kernel's broadcast-and-add), with a plan of which
 //! shapes they take measured against matrixmultiply ([`avx512_takes`]). Any
 //! other layout (negative or zero strides in B, more rows) goes to the general
-//! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::packed_gemm), else matrixmultiply).
+//! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::kernels::packed_gemm), else matrixmultiply).
 
 use crate::element::Element;
+use crate::kernels::simd::{self, madd, Kernel, LANES};
 use crate::matmul::Operand;
-use crate::simd::{self, madd, Kernel, LANES};
 
 /// The most rows of A the portable kernels take (the f32 AVX-512 ones take more).
 pub(crate) const MAX_ROWS: usize = 16;
@@ -115,7 +115,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 /// layouts, gradlab's `matmul` against a bare sgemm call; BENCHMARKS.md):
 ///
 /// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
-///   dimension is too long for [`rank_update`](crate::rank_update), which is
+///   dimension is too long for [`rank_update`](crate::kernels::rank_update), which is
 ///   written for that shape): the strip kernel;
 /// * column-major B, at most 16 rows (two passes over B past 12) and an inner
 ///   dimension of at least [`avx512::DOT_MIN_INNER`]: the dot kernel. It ran
@@ -129,7 +129,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
     match layout {
         BLayout::RowMajor { .. } => {
-            m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::rank_update::MAX_INNER)
+            m <= avx512::MAX_ROWS && (m <= MAX_ROWS || k > crate::kernels::rank_update::MAX_INNER)
         }
         BLayout::ColumnMajor { .. } => m <= MAX_ROWS && k >= avx512::DOT_MIN_INNER,
     }
@@ -412,7 +412,7 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     unsafe fn strip_pass<const R: usize>(blk: Block) {
         for j0 in (0..blk.n).step_by(32) {
-            let (lo, hi) = crate::simd::strip_masks(blk.n - j0);
+            let (lo, hi) = crate::kernels::simd::strip_masks(blk.n - j0);
             // SAFETY (this block): masked-off lanes are not accessed, so only
             // columns j0..n of the rows of B and C are; `wrapping_add` because
             // the second half's address may lie past the end when it is masked off.
@@ -480,7 +480,9 @@ mod avx512 {
                         _mm_prefetch::<_MM_HINT_T0>(column.add(p).wrapping_add(TILE_AHEAD) as *const i8);
                         _mm_prefetch::<_MM_HINT_T1>(column.add(p).wrapping_add(next) as *const i8);
                     }
-                    for (c, row_of_b) in crate::simd::transpose_16x16(tile).iter().enumerate().take(steps) {
+                    for (c, row_of_b) in
+                        crate::kernels::simd::transpose_16x16(tile).iter().enumerate().take(steps)
+                    {
                         for (i, sum) in acc.iter_mut().enumerate() {
                             *sum = _mm512_fmadd_ps(
                                 _mm512_set1_ps(*blk.a.add(i * blk.lda + p + c)),
@@ -494,9 +496,9 @@ mod avx512 {
                     add(&mut acc, p, 16, !0);
                 }
                 if whole < k {
-                    add(&mut acc, whole, k - whole, crate::simd::lane_mask(k - whole));
+                    add(&mut acc, whole, k - whole, crate::kernels::simd::lane_mask(k - whole));
                 }
-                let store = crate::simd::lane_mask(width);
+                let store = crate::kernels::simd::lane_mask(width);
                 for (i, sum) in acc.iter().enumerate() {
                     _mm512_mask_storeu_ps(blk.c.add(i * blk.ldc + j0), store, *sum);
                 }
@@ -512,7 +514,7 @@ mod avx512 {
         const Q: usize = DOT_COLUMNS;
         let k = blk.p1;
         let whole = k - k % 16;
-        let tail: __mmask16 = crate::simd::lane_mask(k - whole);
+        let tail: __mmask16 = crate::kernels::simd::lane_mask(k - whole);
         for j0 in (0..blk.n).step_by(Q) {
             let width = Q.min(blk.n - j0);
             // SAFETY (this block): columns j0..j0+width of B hold k elements
