@@ -304,3 +304,95 @@ proptest! {
         check(&[a, b], |_, v| v[0].mse(&v[1]))?;
     }
 }
+
+// ----- at the kernels' sizes ---------------------------------------------------------------
+//
+// Products with m, k, n from 1 to 40, so that forward and backward (g·Bᵀ and
+// Aᵀ·g) reach every f64 path of tensor's matmul — the small-row and
+// rank-update kernels (dimensions ≤ 16) and matrixmultiply's dgemm — and run
+// under each instruction set this CPU has (forcing one changes which build of
+// the kernels runs, never whether the result is right, so tests running beside
+// these are unaffected).
+
+/// A dimension on either side of the kernels' limit of 16.
+fn kernel_dim() -> impl Strategy<Value = usize> {
+    prop_oneof![1usize..=4, 12usize..=20, 30usize..=40]
+}
+
+/// Runs `body` under each instruction set the CPU has, then restores the default.
+fn under_each_isa(body: impl Fn() -> Result<(), TestCaseError>) -> Result<(), TestCaseError> {
+    use tensor::kernels::plan::{set_isa, Isa};
+    for isa in Isa::supported() {
+        set_isa(Some(isa)).unwrap();
+        let result = body();
+        set_isa(None).unwrap();
+        result?;
+    }
+    Ok(())
+}
+
+proptest! {
+    // Each case checks products of up to 40×40×40 by finite differences of
+    // every input element, three times (one per instruction set): a few suffice.
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn matmul_at_the_kernels_sizes(
+        (a, b) in (kernel_dim(), kernel_dim(), kernel_dim()).prop_flat_map(|(m, k, n)| (
+            any_layout_tensor::<f64>(vec![m, k], -1.0, 1.0),
+            any_layout_tensor::<f64>(vec![k, n], -1.0, 1.0),
+        ))
+    ) {
+        under_each_isa(|| check(&[a.clone(), b.clone()], |_, v| v[0].matmul(&v[1])))?;
+    }
+
+    /// x·W₁ + b₁ → tanh → ·W₂: the paper's layer twice, every parameter checked.
+    #[test]
+    fn two_layer_network_at_the_kernels_sizes(
+        (x, w1, b1, w2) in (kernel_dim(), kernel_dim(), kernel_dim(), 1usize..=12).prop_flat_map(|(m, k, h, n)| (
+            any_layout_tensor::<f64>(vec![m, k], -1.0, 1.0),
+            any_layout_tensor::<f64>(vec![k, h], -0.5, 0.5),
+            any_layout_tensor::<f64>(vec![1, h], -0.5, 0.5),
+            any_layout_tensor::<f64>(vec![h, n], -0.5, 0.5),
+        ))
+    ) {
+        under_each_isa(|| check(&[x.clone(), w1.clone(), b1.clone(), w2.clone()], |_, v| {
+            (&v[0].matmul(&v[1]) + &v[2]).tanh().matmul(&v[3])
+        }))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Both operands batched (not broadcast), batch axes of 1 to 3.
+    #[test]
+    fn batched_matmul_with_both_operands_batched(
+        (a, b) in (1usize..4, kernel_dim(), 1usize..20, kernel_dim()).prop_flat_map(|(batch, m, k, n)| (
+            any_layout_tensor::<f64>(vec![batch, m, k], -1.0, 1.0),
+            any_layout_tensor::<f64>(vec![batch, k, n], -1.0, 1.0),
+        ))
+    ) {
+        check(&[a, b], |_, v| v[0].matmul(&v[1]))?;
+    }
+
+    /// Reductions of transposed and sliced (stepped) views: the gradient lands
+    /// on the right elements of the underlying tensor, and nowhere else.
+    #[test]
+    fn reductions_of_transposed_and_sliced_inputs(
+        (x, axis) in (2usize..=5, 2usize..=6)
+            .prop_flat_map(|(r, c)| (distinct(vec![r, c], 0.01), 0usize..2)),
+        keepdim in any::<bool>(),
+    ) {
+        let views: [for<'t> fn(&Var<'t, f64>) -> Var<'t, f64>; 3] = [
+            |v| v.t(),
+            |v| v.slice(1, 0, v.shape()[1], 2),
+            |v| v.t().slice(0, 1, v.shape()[1], 2),
+        ];
+        for view in views {
+            check(std::slice::from_ref(&x), |_, v| view(&v[0]).max([axis], keepdim))?;
+            check(std::slice::from_ref(&x), |_, v| view(&v[0]).sum([axis], keepdim))?;
+            check(std::slice::from_ref(&x), |_, v| view(&v[0]).mean([axis], keepdim))?;
+        }
+    }
+}

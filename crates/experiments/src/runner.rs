@@ -157,6 +157,48 @@ pub struct RunConfig {
     /// Threads per matrix product.
     #[serde(default = "one")]
     pub matmul_threads: usize,
+    /// The kernels every part of the run was computed with, when one plan
+    /// (absent in folders from before it was recorded).
+    #[serde(default)]
+    pub kernels: Option<KernelRecord>,
+    /// Other kernel plans that parts of the run were computed with (a resume
+    /// or a shard on another CPU or instruction set): the f32 results are then
+    /// not the bits one plan would give.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_kernels: Vec<KernelRecord>,
+}
+
+/// The kernel plan a run computed with: instruction set and CPU
+/// ([`tensor::kernels::plan::KernelPlan`]), as saved in `config.json` and in
+/// every checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelRecord {
+    /// `avx512`, `avx2` or `portable`.
+    pub isa: String,
+    /// The CPU's model name.
+    pub cpu: String,
+}
+
+impl KernelRecord {
+    /// The plan in force in this process.
+    pub fn current() -> Self {
+        let plan = tensor::kernels::plan::KernelPlan::current();
+        KernelRecord { isa: plan.isa.name().into(), cpu: plan.cpu }
+    }
+}
+
+impl std::fmt::Display for KernelRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} kernels on \"{}\"", self.isa, self.cpu)
+    }
+}
+
+/// What a resume or merge says when parts of one run come from another kernel plan.
+fn other_plan_warning(what: &str, before: &KernelRecord, now: &KernelRecord) -> String {
+    format!(
+        "{what} was computed with {before}, this process runs {now}: f32 results differ in their last bits between kernel plans, so training continued here will not be bit for bit what one plan gives (set GRADLAB_ISA={} on a CPU that has it to match)",
+        before.isa
+    )
 }
 
 impl RunConfig {
@@ -223,6 +265,33 @@ fn check_folder(options: &Options, parts_dir: &Path) -> Result<()> {
     fs::create_dir_all(parts_dir).map_err(|e| Error::io(parts_dir, e))
 }
 
+/// On `--resume`, the kernel plans the run's earlier parts and checkpoints
+/// were computed with that differ from `now`, each warned about once through
+/// `monitor`.
+fn other_kernels_on_resume(
+    options: &Options,
+    now: &KernelRecord,
+    monitor: &dyn Monitor,
+) -> Vec<KernelRecord> {
+    let path = options.out.join("config.json");
+    if !options.resume || !path.exists() {
+        return vec![];
+    }
+    let Ok(before) = read_json::<RunConfig>(&path) else { return vec![] };
+    let mut others: Vec<KernelRecord> = before.other_kernels.clone();
+    others.extend(before.kernels.clone());
+    for checkpoint in crate::training::checkpoint_kernels(&options.out.join("checkpoints")) {
+        others.push(checkpoint);
+    }
+    others.retain(|k| k != now);
+    others.sort_by(|a, b| (&a.isa, &a.cpu).cmp(&(&b.isa, &b.cpu)));
+    others.dedup();
+    for other in &others {
+        monitor.warn(&other_plan_warning(&format!("part of {}", options.out.display()), other, now));
+    }
+    others
+}
+
 /// On `--resume`, refuses a plan whose image data differ from the run's (say,
 /// Fashion-MNIST was installed then and is not now): the resumed run would
 /// quietly leave those studies out.
@@ -266,6 +335,8 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
             options.matmul_threads
         ));
     }
+    let now = KernelRecord::current();
+    let other_kernels = other_kernels_on_resume(options, &now, monitor);
     let config = RunConfig {
         study,
         options: options.clone(),
@@ -274,6 +345,8 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
         git_revision: git_revision(),
         jobs,
         matmul_threads,
+        kernels: Some(now),
+        other_kernels,
     };
     write_json(&options.out.join("config.json"), &config)?;
 
@@ -369,6 +442,16 @@ fn preamble(config: &RunConfig) -> Vec<String> {
         config.jobs,
         config.git_revision
     )];
+    if let Some(kernels) = &config.kernels {
+        lines.push(format!("Computed with {kernels}."));
+    }
+    if !config.other_kernels.is_empty() {
+        let others: Vec<String> = config.other_kernels.iter().map(ToString::to_string).collect();
+        lines.push(format!(
+            "Parts of this run were computed with other kernel plans too ({}): its f32 numbers are not the bits one plan would give, and a rerun on one plan may differ in the last digits of its measurements.",
+            others.join("; ")
+        ));
+    }
     let rates = if s.learning_rates.len() > 1 && s.lr_search == LrSearch::Halving {
         format!(
             "learning rate chosen per model on validation among {:?} by successive halving (the paper: its grid, each rate for 5M updates)",
@@ -416,8 +499,13 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Report> {
     let config: RunConfig = read_json(&first.join("config.json"))?;
     let parts_dir = out.join("parts");
     fs::create_dir_all(&parts_dir).map_err(|e| Error::io(&parts_dir, e))?;
+    let mut other_kernels = config.other_kernels.clone();
     for input in inputs {
         let other: RunConfig = read_json(&input.join("config.json"))?;
+        other_kernels.extend(other.other_kernels.iter().cloned());
+        if other.kernels != config.kernels {
+            other_kernels.extend(other.kernels.clone());
+        }
         if other.scale != config.scale || other.options.seed != config.options.seed {
             return Err(Error::usage(format!(
                 "{} was run with another setting or seed than {}",
@@ -435,8 +523,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Report> {
             }
         }
     }
+    other_kernels.retain(|k| Some(k) != config.kernels.as_ref());
+    other_kernels.sort_by(|a, b| (&a.isa, &a.cpu).cmp(&(&b.isa, &b.cpu)));
+    other_kernels.dedup();
     let merged = RunConfig {
         options: Options { out: out.to_path_buf(), shard: None, ..config.options.clone() },
+        other_kernels,
         ..config
     };
     write_json(&out.join("config.json"), &merged)?;

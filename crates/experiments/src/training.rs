@@ -185,6 +185,10 @@ struct SavedState {
     weights: String,
     source: SourceState,
     result: RunResult,
+    /// The kernel plan the run was computed with up to this checkpoint
+    /// (absent in checkpoints from before it was recorded).
+    #[serde(default)]
+    kernels: Option<crate::runner::KernelRecord>,
 }
 
 /// The parts of a [`TrainSpec`] that decide the computation.
@@ -305,6 +309,7 @@ fn save(dir: &Path, spec: &TrainSpec<'_>, state: &RunState, source: &dyn BatchSo
         weights: weights.clone(),
         source: source.state(),
         result: state.result.clone(),
+        kernels: Some(crate::runner::KernelRecord::current()),
     };
     crate::job::write_json(&dir.join("state.json"), &saved)?;
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
@@ -501,6 +506,17 @@ pub fn checkpoint_weights(dir: &Path) -> Result<Mlp<f32>> {
 pub fn checkpoint_result(dir: &Path) -> Result<RunResult> {
     let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
     Ok(saved.result)
+}
+
+/// The kernel plans recorded by the checkpoints in `root` (one folder per
+/// training run), for a resume to compare with its own.
+pub fn checkpoint_kernels(root: &Path) -> Vec<crate::runner::KernelRecord> {
+    let Ok(folders) = fs::read_dir(root) else { return vec![] };
+    folders
+        .flatten()
+        .filter_map(|entry| crate::job::read_json::<SavedState>(&entry.path().join("state.json")).ok())
+        .filter_map(|saved| saved.kernels)
+        .collect()
 }
 
 /// A batch of the first `count` examples of `data` (the fixed probe examples).

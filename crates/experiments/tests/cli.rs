@@ -228,3 +228,30 @@ fn a_resume_that_finds_other_image_data_is_refused() {
     assert!(!out.status.success(), "without --mnist the resumed run would leave MNIST out: {stderr}");
     assert!(stderr.contains("image data") && stderr.contains(mnist.to_str().unwrap()), "{stderr}");
 }
+
+#[test]
+fn a_resume_on_another_kernel_plan_warns_and_the_report_says_so() {
+    let dir = scratch("other-kernels");
+    let d = dir.to_str().unwrap();
+    ok(&["fig10", "--tiny", "--out", d, "--quiet"]);
+    let config = fs::read_to_string(dir.join("config.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert!(value["kernels"]["isa"].is_string() && value["kernels"]["cpu"].is_string(), "{config}");
+    value["kernels"] = serde_json::json!({"isa": "portable", "cpu": "Another CPU"});
+    fs::write(dir.join("config.json"), value.to_string()).unwrap();
+    for part in fs::read_dir(dir.join("parts")).unwrap() {
+        fs::remove_file(part.unwrap().path()).unwrap(); // as if the run stopped before its parts
+    }
+    let out = experiments(&["fig10", "--tiny", "--out", d, "--quiet", "--resume"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("portable kernels on \"Another CPU\"") && stderr.contains("bit for bit"),
+        "the resume names the other plan and what it means: {stderr}"
+    );
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("computed with other kernel plans too (portable kernels on \"Another CPU\")"),
+        "{md}"
+    );
+}
