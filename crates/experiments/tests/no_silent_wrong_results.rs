@@ -169,16 +169,33 @@ fn short_runs() -> Vec<RunResult> {
         .collect()
 }
 
+/// Criteria that cannot see a poisoned measurement in these short runs, each
+/// with the reason; every other criterion must FAIL on one (a check that turned
+/// a NaN into "not checkable" would be a way for a broken run to look fine).
+const BLIND: [(&str, &str); 1] = [(
+    "depth 4: after its collapse, the top layer's mean rises back above 0.1",
+    "judged only on runs of at least 2.5M updates, whatever they measured; the poisoned runs have 40 (it is judged on poison in fig2_escape_fails_on_poisoned_means)",
+)];
+
 fn assert_no_pass(section: &Section, bad: f64) {
     assert!(!section.checks.is_empty(), "{} has checks", section.id);
     for c in &section.checks {
-        assert_ne!(
+        if let Some((_, why)) = BLIND.iter().find(|(start, _)| c.criterion.starts_with(start)) {
+            assert_eq!(
+                c.passed, None,
+                "{}: {} is blind to the poison because it is {why}",
+                section.id, c.criterion
+            );
+            continue;
+        }
+        assert_eq!(
             c.passed,
-            Some(true),
-            "{} with {bad}: {} PASSED on {}",
+            Some(false),
+            "{} with {bad}: {} is not FAIL on {} ({})",
             section.id,
             c.criterion,
-            c.measured
+            c.measured,
+            c.note
         );
     }
 }
@@ -316,4 +333,76 @@ fn resume_recomputes_an_unreadable_part_and_says_so() {
     assert!(resumed.status.success(), "{stderr}");
     assert!(stderr.contains("surface.json") && stderr.contains("computing part surface again"), "{stderr}");
     assert_eq!(fs::read_to_string(&part).unwrap(), whole, "recomputed from the same seed, bit for bit");
+}
+
+/// Sigmoid depth 4 as a 3M-update run: probes at `steps`, each layer's mean
+/// activation `means(step)` (layer 1 first), built from a short run's probe.
+fn long_depth4(steps: &[u64], means: impl Fn(u64) -> [f64; 4]) -> RunResult {
+    let mut run = short_runs().into_iter().find(|r| r.model.id() == Some(ModelId::SigmoidDepth4)).unwrap();
+    let template = run.probes[0].clone();
+    run.probes = steps
+        .iter()
+        .map(|&step| {
+            let mut probe = template.clone();
+            probe.step = step;
+            for (layer, mean) in probe.layers.iter_mut().zip(means(step)) {
+                layer.activation.mean = mean;
+            }
+            probe
+        })
+        .collect();
+    let mut last = run.curve.last().unwrap().clone();
+    last.updates = *steps.last().unwrap() as usize;
+    run.curve.push(last);
+    run
+}
+
+fn escape(run: RunResult) -> Check {
+    let section = fig2::fig2(&[run], &scratch("escape"));
+    section.checks.into_iter().find(|c| c.criterion.starts_with(BLIND[0].0)).expect("fig2 checks the escape")
+}
+
+/// The Fig. 2 escape criterion, judged at last: on a top layer that leaves
+/// saturation at 2M updates (PASS), at 400k (too early: FAIL), never in a run
+/// of 4M (FAIL), not yet in a run of 3M (not checkable), and on NaN means (FAIL).
+#[test]
+fn fig2_escape_is_judged_on_long_runs_and_fails_on_poisoned_means() {
+    let steps: Vec<u64> = (0..=30).map(|i| i * 100_000).collect();
+    let top = |escape_at: u64| {
+        move |step: u64| {
+            let top = if step == 0 {
+                0.5
+            } else if step < escape_at {
+                0.02
+            } else {
+                0.3
+            };
+            [0.6, 0.7, 0.8, top]
+        }
+    };
+    let passed = escape(long_depth4(&steps, top(2_000_000)));
+    assert_eq!(passed.passed, Some(true), "{passed:?}");
+    assert!(passed.measured.contains("at update 2000000"), "{}", passed.measured);
+    assert_eq!(
+        escape(long_depth4(&steps, top(400_000))).passed,
+        Some(false),
+        "an escape at 400k is not 'around epoch 100'"
+    );
+    let longer: Vec<u64> = (0..=40).map(|i| i * 100_000).collect();
+    assert_eq!(escape(long_depth4(&longer, top(u64::MAX))).passed, Some(false), "no escape in 4M updates");
+    assert_eq!(
+        escape(long_depth4(&steps, top(u64::MAX))).passed,
+        None,
+        "no escape yet at 3M: the window runs to 4M"
+    );
+    // The earlier criterion (final mean twice the minimum) passed a rise from 0.004 to 0.037:
+    // the revised one does not, and the report shows both verdicts.
+    let weak =
+        escape(long_depth4(&steps, |step| [0.6, 0.7, 0.8, if step < 2_000_000 { 0.004 } else { 0.037 }]));
+    assert_eq!(weak.passed, None);
+    assert!(weak.note.contains("earlier criterion") && weak.note.contains("PASS"), "{}", weak.note);
+    for bad in [f64::NAN, f64::INFINITY] {
+        let poisoned = escape(long_depth4(&steps, |step| [0.6, 0.7, 0.8, if step == 0 { 0.5 } else { bad }]));
+        assert_eq!(poisoned.passed, Some(false), "{bad}: {poisoned:?}");
+    }
 }

@@ -1,5 +1,5 @@
-//! The IDX and CIFAR-10 readers on files the tests write, on corrupted copies,
-//! and on the real Fashion-MNIST files when they are installed.
+//! The IDX and CIFAR-10 readers on files the tests write and on corrupted
+//! copies (the real Fashion-MNIST files: `tests/fashion_mnist.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -200,21 +200,4 @@ proptest! {
             prop_assert_eq!(features.len(), labels.len() * 3072);
         }
     }
-}
-
-/// The real Fashion-MNIST files from Debian's `dataset-fashion-mnist`. Absent
-/// files skip the test with a message, unless `GRADLAB_REQUIRE_FASHION_MNIST=1`
-/// (set by `.ci/run`), which makes absence a failure.
-#[test]
-fn real_fashion_mnist_loads_when_installed() {
-    let Some(folder) = common::fashion_mnist_or_skip("real_fashion_mnist_loads_when_installed") else {
-        return;
-    };
-    let data = load_mnist(folder, "fashion-mnist").unwrap();
-    assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
-    assert_eq!(data.train.n_features, 28 * 28);
-    assert_eq!(data.train.class_counts(), vec![6000; 10]);
-    assert_eq!(data.test.class_counts(), vec![1000; 10]);
-    let mean = data.train.features.iter().map(|&v| v as f64).sum::<f64>() / data.train.features.len() as f64;
-    assert!((mean - 0.286).abs() < 0.01, "mean pixel {mean}");
 }

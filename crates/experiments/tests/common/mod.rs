@@ -8,27 +8,6 @@ use std::path::Path;
 use experiments::data::idx::MNIST_FILES;
 use flate2::write::GzEncoder;
 
-/// Where Debian's `dataset-fashion-mnist` puts the files.
-pub const FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
-
-/// The Fashion-MNIST folder when the real files are installed. When they are
-/// not, prints that `test` skipped and returns `None` — unless
-/// `GRADLAB_REQUIRE_FASHION_MNIST=1` (set by `.ci/run`), which makes absence a failure.
-pub fn fashion_mnist_or_skip(test: &str) -> Option<&'static Path> {
-    let folder = Path::new(FASHION_MNIST);
-    if folder.join("train-images-idx3-ubyte.gz").exists() {
-        return Some(folder);
-    }
-    let required = std::env::var("GRADLAB_REQUIRE_FASHION_MNIST").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "GRADLAB_REQUIRE_FASHION_MNIST=1 but {} holds no Fashion-MNIST files",
-        folder.display()
-    );
-    eprintln!("SKIPPED {test}: {} is absent (apt-get install dataset-fashion-mnist)", folder.display());
-    None
-}
-
 /// An IDX file of unsigned bytes with these dimensions (the library's encoder).
 pub use experiments::data::idx::encode_idx as idx_bytes;
 
