@@ -4,10 +4,12 @@
 //! to keep at 1 or more; a row below 0.95× is a shape where that promise fails
 //! on this machine.
 //!
-//! Run: `cargo bench --bench matmul_plan` (about three minutes; `-- 10 100`
-//! for the rows m = 10 and 100 only). Each figure is
-//! the best of three rounds that alternate the two sides, so a slower
-//! neighbour on a shared machine costs both alike.
+//! Run: `cargo bench --bench matmul_plan` (about four minutes; `-- 10 100`
+//! for the rows m = 10 and 100 only), and under each instruction set the CPU
+//! has with `GRADLAB_ISA=avx2` or `GRADLAB_ISA=portable` in front. Each figure
+//! is the best of three rounds that alternate the two sides, so a slower
+//! neighbour on a shared machine costs both alike. Each row names the path
+//! the plan chose (`tensor::kernels::plan`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -67,13 +69,18 @@ fn rate(mut f: impl FnMut()) -> f64 {
 fn main() {
     // Row counts from the command line (cargo bench passes its own flags too: skipped).
     let chosen: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
-    let shapes = [1usize, 10, 16, 24, 50, 64, 100, 128, 256, 1000]
+    // k = 10 is a weight gradient's inner dimension at minibatch 10 (the rank update).
+    let shapes = [1usize, 2, 4, 6, 8, 10, 16, 24, 50, 64, 100, 128, 256, 1000]
         .into_iter()
         .filter(|m| chosen.is_empty() || chosen.contains(m))
-        .flat_map(|m| [17usize, 30, 100, 256, 1000].into_iter().map(move |k| (m, k)))
+        .flat_map(|m| [10usize, 17, 30, 100, 256, 1000].into_iter().map(move |k| (m, k)))
         .flat_map(|(m, k)| [10usize, 100, 1000].into_iter().map(move |n| (m, k, n)));
-    println!("{:>5} {:>5} {:>5}  A    B   {:>12} {:>12}  ratio", "m", "k", "n", "gradlab/s", "mm/s");
+    let plan = gradlab::tensor::kernels::plan::KernelPlan::current();
+    println!("kernel plan: {plan}");
+    println!("{:>5} {:>5} {:>5}  A    B   {:>12} {:>12}  ratio  path", "m", "k", "n", "gradlab/s", "mm/s");
     let mut worst = (f64::INFINITY, String::new());
+    let mut below = 0;
+    let mut rows = 0;
     for (m, k, n) in shapes {
         for (a_stored, b_stored) in [
             (Stored::RowMajor, Stored::RowMajor),
@@ -116,16 +123,20 @@ fn main() {
                 }));
             }
             let ratio = ours / theirs;
+            let path = gradlab::tensor::kernels::plan::last_path().map_or("—".into(), |p| format!("{p:?}"));
             let row = format!(
-                "{m:>5} {k:>5} {n:>5}  {:<4} {:<4} {ours:>12.1} {theirs:>12.1}  {ratio:.2}",
+                "{m:>5} {k:>5} {n:>5}  {:<4} {:<4} {ours:>12.1} {theirs:>12.1}  {ratio:.2}  {path}",
                 a_stored.label(),
                 b_stored.label()
             );
             println!("{row}{}", if ratio < 0.95 { "  <" } else { "" });
+            rows += 1;
+            below += usize::from(ratio < 0.95);
             if ratio < worst.0 {
                 worst = (ratio, row);
             }
         }
     }
+    println!("{below} of {rows} shapes below 0.95× raw matrixmultiply ({plan})");
     println!("lowest ratio: {}", worst.1);
 }

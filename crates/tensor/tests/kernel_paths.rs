@@ -65,129 +65,126 @@ fn runner(cases: u32) -> TestRunner {
     TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
 }
 
-/// A product of A (m×k, any layout) and B (k×n, row-major or a transposed
-/// view), checked against the naive product, with the path it must take.
-fn check_product(a: &Tensor<f32>, b: &Tensor<f32>, expected: Path, isa: Isa) -> Result<(), TestCaseError> {
-    let c = a.matmul(b);
-    prop_assert_eq!(last_path(), Some(expected), "{:?} × {:?} under {}", a.shape(), b.shape(), isa);
-    assert_close(&c.to_vec(), &naive(a, b), a.shape()[1], &format!("{expected:?} under {isa}"))
+/// The paths an instruction set may use: `portable` leaves every product to
+/// matrixmultiply, AVX2 has no packed GEMM, AVX-512 has them all.
+fn allowed(isa: Isa, path: Path) -> bool {
+    match isa {
+        Isa::Portable => path == Path::Matrixmultiply,
+        Isa::Avx2 => path != Path::PackedGemm,
+        Isa::Avx512 => true,
+    }
 }
 
+/// A product of A (m×k, any layout) and B (k×n), checked against the naive
+/// product; returns the path that took it, which must be one `isa` has.
+fn check_product(a: &Tensor<f32>, b: &Tensor<f32>, isa: Isa) -> Result<Path, TestCaseError> {
+    let c = a.matmul(b);
+    let path = last_path().expect("a product records its path");
+    prop_assert!(allowed(isa, path), "{:?} × {:?} took {:?} under {}", a.shape(), b.shape(), path, isa);
+    assert_close(&c.to_vec(), &naive(a, b), a.shape()[1], &format!("{path:?} under {isa}"))?;
+    Ok(path)
+}
+
+/// A (m×k, any layout) and B (k×n), B row-major or column-major (a `.t()`).
 fn product_shapes(
     m: impl Strategy<Value = usize>,
     k: impl Strategy<Value = usize>,
     n: impl Strategy<Value = usize>,
-) -> impl Strategy<Value = (Tensor<f32>, Tensor<f32>, bool)> {
-    (m, k, n, any::<bool>()).prop_flat_map(|(m, k, n, transposed)| {
-        let b_shape = if transposed { vec![n, k] } else { vec![k, n] };
-        (any_layout_tensor::<f32>(vec![m, k], -2.0, 2.0), tensor::<f32>(b_shape, -2.0, 2.0), Just(transposed))
+    column_major_b: impl Strategy<Value = bool>,
+) -> impl Strategy<Value = (Tensor<f32>, Tensor<f32>)> {
+    (m, k, n, column_major_b).prop_flat_map(|(m, k, n, transposed)| {
+        let b = if transposed {
+            tensor::<f32>(vec![n, k], -2.0, 2.0).prop_map(|w| w.t()).boxed()
+        } else {
+            tensor::<f32>(vec![k, n], -2.0, 2.0).boxed()
+        };
+        (any_layout_tensor::<f32>(vec![m, k], -2.0, 2.0), b)
     })
 }
 
-fn b_of((b, transposed): (&Tensor<f32>, bool)) -> Tensor<f32> {
-    if transposed {
-        b.t()
-    } else {
-        b.clone()
-    }
-}
-
-#[test]
-fn few_rows_take_the_small_row_path_under_every_isa() {
-    under_each_isa("small rows", |isa| {
-        // Row-major B up to 16 rows: the small-row kernels on every set. A
-        // column-major B takes them on AVX-512 only from k = 256 on.
-        runner(24)
-            .run(&product_shapes(1usize..=16, 1usize..80, 1usize..70), |(a, b, transposed)| {
-                let b = b_of((&b, transposed));
-                let k = a.shape()[1];
-                let expected = match (transposed, isa) {
-                    (false, _) | (true, Isa::Portable) | (true, Isa::Avx2) => Path::SmallRows,
-                    (true, Isa::Avx512) if k >= 256 => Path::SmallRows,
-                    (true, Isa::Avx512) => Path::PackedGemm,
-                };
-                check_product(&a, &b, expected, isa)
+/// Runs `cases` products from `shapes` under each instruction set, each checked
+/// against the naive product and its path against the set; `target` must have
+/// taken at least one of them under every set in `target_on`.
+fn reach(
+    name: &str,
+    shapes: impl Strategy<Value = (Tensor<f32>, Tensor<f32>)>,
+    cases: u32,
+    target: Path,
+    target_on: &[Isa],
+) {
+    under_each_isa(name, |isa| {
+        let hits = std::cell::Cell::new(0);
+        runner(cases)
+            .run(&shapes, |(a, b)| {
+                let path = check_product(&a, &b, isa)?;
+                hits.set(hits.get() + usize::from(path == target));
+                Ok(())
             })
             .unwrap();
-        // 17 to 50 rows and k > 16: with a row-major B the AVX-512 strip kernel
-        // in register blocks of up to 12 rows, with a column-major one the
-        // packed GEMM; matrixmultiply on the other sets.
-        runner(12)
-            .run(&product_shapes(17usize..=50, 17usize..80, 1usize..70), |(a, b, transposed)| {
-                let b = b_of((&b, transposed));
-                let expected = match (isa, transposed) {
-                    (Isa::Avx512, false) => Path::SmallRows,
-                    (Isa::Avx512, true) => Path::PackedGemm,
-                    _ => Path::Matrixmultiply,
-                };
-                check_product(&a, &b, expected, isa)
-            })
-            .unwrap();
-        // Long inner dimensions with a transposed B (a weight read as Wᵀ): the
-        // dot and tile kernels on AVX-512.
-        let long = (1usize..=16, 256usize..300, 1usize..40).prop_flat_map(|(m, k, n)| {
-            (any_layout_tensor::<f32>(vec![m, k], -2.0, 2.0), tensor::<f32>(vec![n, k], -2.0, 2.0))
-        });
-        runner(8).run(&long, |(a, w)| check_product(&a, &w.t(), Path::SmallRows, isa)).unwrap();
+        if target_on.contains(&isa) {
+            assert!(hits.get() > 0, "{name}: no product took {target:?} under {isa}");
+        }
+        println!("{name}: {} of {cases} products took {target:?} under {isa}", hits.get());
     });
 }
 
 #[test]
-fn short_inner_dimensions_take_the_rank_update_path_under_every_isa() {
-    under_each_isa("rank update", |isa| {
-        runner(24)
-            .run(&product_shapes(17usize..60, 1usize..=16, 1usize..70), |(a, b, transposed)| {
-                let b = b_of((&b, transposed));
-                // A row-major B: the rank update; a column-major one is not
-                // streamed (but for k = 1, where a transposed column is a row).
-                let column_major = transposed && a.shape()[1] > 1;
-                let expected = match (column_major, isa) {
-                    (false, _) => Path::RankUpdate,
-                    (true, Isa::Avx512) => Path::PackedGemm,
-                    (true, _) => Path::Matrixmultiply,
-                };
-                check_product(&a, &b, expected, isa)
-            })
-            .unwrap();
-    });
+fn few_rows_reach_the_small_row_kernels() {
+    let shapes = prop_oneof![
+        // Up to 16 rows with a row-major B: AVX-512's strip kernel.
+        product_shapes(1usize..=16, 1usize..80, 1usize..70, Just(false)),
+        // One row: a matrix-vector product, on AVX2 too.
+        product_shapes(Just(1usize), 1usize..300, 1usize..70, any::<bool>()),
+        // A transposed weight with a long inner dimension: the dot and tile kernels.
+        product_shapes(1usize..=16, 256usize..300, 1usize..40, Just(true)),
+        product_shapes(1usize..=6, 100usize..300, 1usize..40, Just(true)),
+        // 17 to 50 rows with k > 16: AVX-512's strip kernel in register blocks.
+        product_shapes(17usize..=50, 17usize..80, 1usize..70, any::<bool>()),
+    ];
+    reach("small rows", shapes, 48, Path::SmallRows, &[Isa::Avx2, Isa::Avx512]);
 }
 
 #[test]
-fn larger_products_take_the_packed_gemm_on_avx512_and_matrixmultiply_elsewhere() {
-    under_each_isa("general", |isa| {
-        runner(16)
-            .run(&product_shapes(51usize..=130, 17usize..300, 1usize..100), |(a, b, transposed)| {
-                let b = b_of((&b, transposed));
-                let expected = if isa == Isa::Avx512 { Path::PackedGemm } else { Path::Matrixmultiply };
-                check_product(&a, &b, expected, isa)
-            })
-            .unwrap();
-    });
+fn short_inner_dimensions_reach_the_rank_update() {
+    let shapes = product_shapes(17usize..60, 1usize..=16, 1usize..70, any::<bool>());
+    reach("rank update", shapes, 32, Path::RankUpdate, &[Isa::Avx2, Isa::Avx512]);
+}
+
+#[test]
+fn larger_products_reach_the_packed_gemm_on_avx512() {
+    let shapes = product_shapes(51usize..=130, 17usize..300, 1usize..100, any::<bool>());
+    reach("packed GEMM", shapes, 16, Path::PackedGemm, &[Isa::Avx512]);
+}
+
+#[test]
+fn every_set_falls_back_to_matrixmultiply() {
+    let shapes = product_shapes(17usize..60, 17usize..100, 1usize..70, any::<bool>());
+    reach("matrixmultiply", shapes, 12, Path::Matrixmultiply, &[Isa::Portable, Isa::Avx2]);
 }
 
 #[test]
 fn in_place_updates_reach_every_path_with_any_alpha_and_beta() {
     under_each_isa("addmm_assign", |isa| {
         let shapes = prop_oneof![
-            product_shapes(1usize..=16, 17usize..60, 1usize..70),
-            product_shapes(17usize..60, 1usize..=16, 1usize..70),
-            product_shapes(51usize..=100, 17usize..100, 1usize..70),
+            product_shapes(1usize..=16, 17usize..60, 1usize..70, any::<bool>()),
+            product_shapes(17usize..60, 1usize..=16, 1usize..70, any::<bool>()),
+            product_shapes(51usize..=100, 17usize..100, 1usize..70, any::<bool>()),
         ];
         let cases = (shapes, -2.0f32..2.0, prop_oneof![Just(0.0f32), Just(1.0), -2.0f32..2.0]);
         runner(24)
-            .run(&cases, |((a, b, transposed), alpha, beta)| {
-                let b = b_of((&b, transposed));
+            .run(&cases, |((a, b), alpha, beta)| {
                 let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
                 let c = Tensor::<f32>::rand_uniform(&[m, n], -1.0, 1.0, (m * n) as u64);
                 let mut updated = c.clone();
                 updated.addmm_assign(&a, &b, alpha, beta);
+                let path = last_path().expect("a product records its path");
+                prop_assert!(allowed(isa, path), "{:?} under {}", path, isa);
                 let expected: Vec<f64> = naive(&a, &b)
                     .iter()
                     .zip(c.to_vec())
                     .map(|(ab, c)| alpha as f64 * ab + beta as f64 * c as f64)
                     .collect();
-                prop_assert!(last_path().is_some());
-                assert_close(&updated.to_vec(), &expected, k + 1, &format!("{:?} under {isa}", last_path()))
+                assert_close(&updated.to_vec(), &expected, k + 1, &format!("{path:?} under {isa}"))
             })
             .unwrap();
     });

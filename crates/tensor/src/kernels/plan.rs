@@ -168,26 +168,32 @@ pub enum Path {
 /// The path of a product C ← α·A·B + β·C with A m×k, B k×n laid out as `b`
 /// (strides), for the element type and the instruction set in force. In order:
 ///
-/// 1. α = 1, β = 0 and few rows of A (at most 16; in f32 on AVX-512 as
-///    `small_matmul::avx512_takes` measured) with B of unit stride along one
-///    axis: [`Path::SmallRows`];
-/// 2. an inner dimension of 1 to 16 with a row-major B: [`Path::RankUpdate`];
+/// 1. α = 1, β = 0 and few rows of A with B of unit stride along one axis:
+///    [`Path::SmallRows`] — on AVX-512 up to 16 rows (in f32 as
+///    `small_matmul::avx512_takes` measured), on AVX2 in f32 where
+///    `small_matmul::avx2_takes` measured it faster than matrixmultiply;
+/// 2. an inner dimension of 1 to 16 with a row-major B (on AVX2: f32 and a
+///    row-major A): [`Path::RankUpdate`];
 /// 3. f32 on AVX-512: [`Path::PackedGemm`];
-/// 4. everything else: [`Path::Matrixmultiply`].
+/// 4. everything else, and everything on `portable`: [`Path::Matrixmultiply`].
+///
+/// Each rule is a measurement against matrixmultiply (`cargo bench --bench
+/// matmul_plan` under each `GRADLAB_ISA`): a hand kernel takes only the
+/// shapes where it was not slower.
 ///
 /// The choice does not depend on n (but for an empty product), so a product
 /// split over threads by columns goes to one path whole.
 pub(crate) fn choose<E: Element>(
     (m, k, n): (usize, usize, usize),
     (alpha, beta): (E, E),
-    b: Operand<E>,
+    (a, b): (Operand<E>, Operand<E>),
 ) -> Path {
     if m == 0 || k == 0 || n == 0 {
         return Path::Matrixmultiply;
     }
     if alpha == E::ONE && beta == E::ZERO && super::small_matmul::takes_product((m, k), b) {
         Path::SmallRows
-    } else if super::rank_update::takes_product(k, b) {
+    } else if super::rank_update::takes_product(k, a, b) {
         Path::RankUpdate
     } else if f32_on_avx512::<E>() {
         Path::PackedGemm

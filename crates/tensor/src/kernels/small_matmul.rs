@@ -24,6 +24,7 @@
 //! other layout (negative or zero strides in B, more rows) goes to the general
 //! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::kernels::packed_gemm), else matrixmultiply).
 
+use super::plan::{isa, Isa};
 use crate::element::Element;
 use crate::kernels::simd::{self, madd, Kernel, LANES};
 use crate::matmul::Operand;
@@ -147,11 +148,30 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
     if m == 0 || k == 0 {
         return false;
     }
-    #[cfg(target_arch = "x86_64")]
-    if simd::f32_on_avx512::<E>() {
-        return avx512_takes(m, k, layout);
+    let f32 = std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>();
+    match isa() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if f32 => avx512_takes(m, k, layout),
+        Isa::Avx512 => m <= MAX_ROWS,
+        Isa::Avx2 => f32 && avx2_takes(m, k, layout),
+        Isa::Portable => false,
     }
-    m <= MAX_ROWS
+}
+
+/// The f32 AVX2 plan, from `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan`
+/// on an AMD EPYC (family 25 model 17) with AVX-512 switched off that way:
+/// the generic kernels, whose 16-lane accumulators take two 256-bit registers
+/// a row, ran at 0.2–0.8× sgemm for a row-major B from two rows on (the
+/// accumulators of more than a few rows do not fit in AVX2's 16 registers),
+/// but at 1.0–1.8× for a single row and at 1.1–2.9× for a column-major B
+/// (a transposed weight) of up to 6 rows and an inner dimension of 100 or
+/// more. Elsewhere matrixmultiply's AVX2 kernel is faster, and takes the
+/// product. f64 on AVX2 was not measured: it always goes to matrixmultiply.
+fn avx2_takes(m: usize, k: usize, layout: BLayout) -> bool {
+    match layout {
+        BLayout::RowMajor { .. } => m == 1,
+        BLayout::ColumnMajor { .. } => m == 1 || (m <= 6 && k >= 100),
+    }
 }
 
 /// B's layout, if this path can stream it (unit stride along one axis).
