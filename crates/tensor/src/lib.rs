@@ -31,6 +31,16 @@
 //! println!("{centered}");
 //! ```
 //!
+//! ## What a learner can skip: the kernels
+//!
+//! Everything that makes products fast lives in [`kernels`]: the plan that
+//! picks a path for each product and the instruction set it runs with
+//! ([`kernels::plan`]; `GRADLAB_ISA=avx512|avx2|portable` forces one the CPU
+//! has), the small-row, rank-update and packed-GEMM kernels, the SIMD helpers
+//! and the thread pool. The rest of the crate — `tensor.rs`, `layout.rs`,
+//! `view.rs`, `binary.rs`, `reduce.rs` and `matmul.rs`'s front end — is the
+//! teaching layer, and reads without them.
+//!
 //! ## Errors: panicking ops with `try_` twins
 //!
 //! Every op that can fail on its arguments (shapes that do not broadcast, a
