@@ -6,7 +6,8 @@
 //! * [`plan`] — which instruction set runs and which path takes a product
 //!   (small rows, rank update, packed GEMM or matrixmultiply); the override
 //!   `GRADLAB_ISA` / [`plan::set_isa`] and [`plan::last_path`] for tests.
-//! * `small_matmul` — few rows of A times a weight: B streamed once.
+//! * `small_matmul` — few rows of A times a weight: B streamed once
+//!   (`small_matmul_avx2`: its f32 kernel for AVX2).
 //! * `rank_update` — a short inner dimension (a weight gradient): C touched once.
 //! * `packed_gemm` — f32 on AVX-512: packed operands and a 12×32 register block.
 //! * `simd` — the generic kernels compiled per instruction set, and the
@@ -19,4 +20,6 @@ pub mod plan;
 pub(crate) mod rank_update;
 pub(crate) mod simd;
 pub(crate) mod small_matmul;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod small_matmul_avx2;
 pub mod threads;

@@ -31,6 +31,10 @@ use crate::matmul::Operand;
 
 /// The most rows of A the portable kernels take (the f32 AVX-512 ones take more).
 pub(crate) const MAX_ROWS: usize = 16;
+
+/// The most rows of A the f32 AVX2 kernel takes with a row-major B: two
+/// register blocks of 6 ([`avx2_takes`]).
+const AVX2_MAX_ROWS: usize = 12;
 /// Rows of a row-major B per pass down a strip of columns. A strip reads one
 /// or two cache lines per row of B, each row on another 4 KB page of a
 /// 1000-wide weight, and the L2 streamer does not prefetch across pages; in
@@ -99,6 +103,18 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         };
         return true;
     }
+    #[cfg(target_arch = "x86_64")]
+    if let (Isa::Avx2, true, BLayout::RowMajor { row_stride }) = (isa(), is_f32::<E>(), layout) {
+        let (b, c) = ((b.ptr as *const f32, row_stride), (c as *mut f32, ldc));
+        // SAFETY: E is f32 (checked) and the plan runs AVX2 only where the CPU
+        // has AVX2 and FMA; the operands are this call's, valid by its contract.
+        unsafe {
+            rows_of_a((m, k), a.into_f32(), |rows| {
+                super::small_matmul_avx2::matmul_f32((m, k, n), rows, b, c)
+            })
+        };
+        return true;
+    }
     // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
     let k_padded = k.div_ceil(LANES) * LANES;
@@ -148,7 +164,7 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
     if m == 0 || k == 0 {
         return false;
     }
-    let f32 = std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>();
+    let f32 = is_f32::<E>();
     match isa() {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if f32 => avx512_takes(m, k, layout),
@@ -158,18 +174,26 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
     }
 }
 
+fn is_f32<E: 'static>() -> bool {
+    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>()
+}
+
 /// The f32 AVX2 plan, from `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan`
-/// on an AMD EPYC (family 25 model 17) with AVX-512 switched off that way:
-/// the generic kernels, whose 16-lane accumulators take two 256-bit registers
-/// a row, ran at 0.2–0.8× sgemm for a row-major B from two rows on (the
-/// accumulators of more than a few rows do not fit in AVX2's 16 registers),
-/// but at 1.0–1.8× for a single row and at 1.1–2.9× for a column-major B
-/// (a transposed weight) of up to 6 rows and an inner dimension of 100 or
-/// more. Elsewhere matrixmultiply's AVX2 kernel is faster, and takes the
-/// product. f64 on AVX2 was not measured: it always goes to matrixmultiply.
+/// on an AMD EPYC (family 25 model 17, an AVX-512 CPU held to AVX2 that way;
+/// a CPU without AVX-512 is yet to be measured):
+///
+/// * a row-major B (x·W), up to [`AVX2_MAX_ROWS`] rows: the AVX2 kernel
+///   ([`small_matmul_avx2`](crate::kernels::small_matmul_avx2)), 1.0–6×
+///   sgemm at 2–10 rows (10×1000·1000×1000: 2.0×), 0.91–1.3× at 16 rows,
+///   which therefore go to sgemm;
+/// * a column-major B (a transposed weight): the generic kernels, which
+///   spill AVX2's 16 registers from two rows on, only for one row or up to
+///   6 rows with an inner dimension of 100 or more (1.1–2.9× there,
+///   0.3–0.9× elsewhere);
+/// * elsewhere sgemm, and always in f64 (not measured).
 fn avx2_takes(m: usize, k: usize, layout: BLayout) -> bool {
     match layout {
-        BLayout::RowMajor { .. } => m == 1,
+        BLayout::RowMajor { .. } => m <= AVX2_MAX_ROWS,
         BLayout::ColumnMajor { .. } => m == 1 || (m <= 6 && k >= 100),
     }
 }
@@ -185,8 +209,7 @@ fn layout_of<E>(b: Operand<E>) -> Option<BLayout> {
     }
 }
 
-/// Runs [`avx512::matmul_f32`] on A's rows in place when they have unit stride
-/// (the kernels need nothing else), else on a dense copy of A.
+/// Runs [`avx512::matmul_f32`] on A's rows (see [`rows_of_a`]).
 ///
 /// # Safety
 /// As for [`try_small_matmul`]; the CPU has AVX-512F.
@@ -197,17 +220,25 @@ unsafe fn with_rows_of_a(
     b: (*const f32, BLayout),
     c: (*mut f32, usize),
 ) {
+    // SAFETY: forwarded; the CPU has AVX-512F.
+    unsafe { rows_of_a((m, k), a, |rows| avx512::matmul_f32((m, k, n), rows, b, c)) }
+}
+
+/// Calls `kernel` with A's rows and their distance: A's own when its rows
+/// have unit stride (the kernels need nothing else), else a dense copy.
+///
+/// # Safety
+/// A is m×k as its operand says.
+#[cfg(target_arch = "x86_64")]
+unsafe fn rows_of_a((m, k): (usize, usize), a: Operand<f32>, kernel: impl FnOnce((*const f32, usize))) {
     if a.cs == 1 && a.rs > 0 {
-        // SAFETY: forwarded.
-        return unsafe { avx512::matmul_f32((m, k, n), (a.ptr, a.rs as usize), b, c) };
+        return kernel((a.ptr, a.rs as usize));
     }
     crate::storage::with_scratch(m * k, |dense: &mut Vec<f32>| {
         dense.resize(m * k, 0.0);
         // SAFETY: A is m×k; `dense` holds m rows of k.
-        unsafe {
-            simd::gather(dense, k, (m, k), a, 1.0);
-            avx512::matmul_f32((m, k, n), (dense.as_ptr(), k), b, c)
-        }
+        unsafe { simd::gather(dense, k, (m, k), a, 1.0) };
+        kernel((dense.as_ptr(), k))
     });
 }
 
