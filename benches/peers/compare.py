@@ -28,6 +28,21 @@ THREAD_VARIABLES = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 # Set on some machines for old OpenBLAS builds; they slow a current numpy (see README).
 OPENBLAS_OVERRIDES = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
 
+# --isa: the instruction-set class every framework is held to, so a class can
+# be compared like with like on a CPU that has more (AVX2 on an AVX-512 CPU).
+ISA_ENVIRONMENTS = {
+    "native": {},
+    "avx2": {
+        "GRADLAB_ISA": "avx2",
+        "OPENBLAS_CORETYPE": "Haswell",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "ATEN_CPU_CAPABILITY": "avx2",
+    },
+    # gradlab's floor: plain matrixmultiply and scalar loops; the peers keep their own kernels.
+    "portable": {"GRADLAB_ISA": "portable"},
+}
+ISA = "native"
+
 
 def command(framework, workload, threads, seconds):
     if framework == "gradlab":
@@ -52,6 +67,7 @@ def measure(framework, workload, threads, seconds, pin=True):
         env[name] = str(threads)
     for name in OPENBLAS_OVERRIDES:
         env.pop(name, None)
+    env.update(ISA_ENVIRONMENTS[ISA])
     bind = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     out = subprocess.run(
         command(framework, workload, threads, seconds), env=env, capture_output=True, text=True, preexec_fn=bind
@@ -101,7 +117,15 @@ def main():
     parser.add_argument(
         "--no-pin", action="store_true", help="do not bind each run to the last N CPUs (N = its thread count)"
     )
+    parser.add_argument(
+        "--isa",
+        choices=sorted(ISA_ENVIRONMENTS),
+        default="native",
+        help="hold every framework to an instruction-set class (avx2: gradlab's AVX2 plan, OpenBLAS's Haswell kernel, MKL and ATen at AVX2)",
+    )
     args = parser.parse_args()
+    global ISA
+    ISA = args.isa
     threads = [int(t) for t in args.threads.split(",")]
     workloads = args.workloads.split(",")
     if not GRADLAB.exists():
@@ -122,11 +146,13 @@ def main():
     print(f"peers: {versions()}")
     pinned = {t: cpus_for(t, not args.no_pin) for t in threads}
     print("CPUs: " + "; ".join(f"{t} thread(s) on {sorted(c) if c else 'any'}" for t, c in pinned.items()))
+    forced = ", ".join(f"{k}={v}" for k, v in ISA_ENVIRONMENTS[ISA].items()) or "none: each framework's own choice"
+    print(f"instruction-set class: {ISA} ({forced})")
     print(f"command: python benches/peers/compare.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM);")
     print("per round: the lowest and highest of the rounds' own gradlab ÷ best peer")
     print()
-    header = "| workload | threads | gradlab | numpy | PyTorch | matrixmultiply | gradlab ÷ best peer | per round |"
+    header = f"| workload ({ISA}) | threads | gradlab | numpy | PyTorch | matrixmultiply | gradlab ÷ best peer | per round |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for w in workloads:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned peers (numpy, PyTorch) into benches/peers/.venv, builds
 # gradlab's bench binary, and runs every workload side by side:
-#   bash benches/peers/run.sh [compare.py options, e.g. --rounds 3 --seconds 5]
+#   bash benches/peers/run.sh [compare.py options, e.g. --rounds 3 --seconds 5 --isa avx2]
 # A benchmark people run by hand; not part of cargo test or CI. The Linux torch
 # wheel from PyPI brings its CUDA libraries (about 5 GB installed); they are not used.
 set -euo pipefail

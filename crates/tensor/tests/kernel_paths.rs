@@ -133,7 +133,7 @@ fn few_rows_reach_the_small_row_kernels() {
     let shapes = prop_oneof![
         // Up to 16 rows with a row-major B: AVX-512's strip kernel.
         product_shapes(1usize..=16, 1usize..80, 1usize..70, Just(false)),
-        // One row: a matrix-vector product, on AVX2 too.
+        // One row: a matrix-vector product.
         product_shapes(Just(1usize), 1usize..300, 1usize..70, any::<bool>()),
         // A transposed weight with a long inner dimension: the dot and tile kernels.
         product_shapes(1usize..=16, 256usize..300, 1usize..40, Just(true)),
@@ -147,7 +147,7 @@ fn few_rows_reach_the_small_row_kernels() {
 #[test]
 fn short_inner_dimensions_reach_the_rank_update() {
     let shapes = product_shapes(17usize..60, 1usize..=16, 1usize..70, any::<bool>());
-    reach("rank update", shapes, 32, Path::RankUpdate, &[Isa::Avx2, Isa::Avx512]);
+    reach("rank update", shapes, 32, Path::RankUpdate, &[Isa::Avx512]);
 }
 
 #[test]

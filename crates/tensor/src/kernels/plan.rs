@@ -172,8 +172,8 @@ pub enum Path {
 ///    [`Path::SmallRows`] — on AVX-512 up to 16 rows (in f32 as
 ///    `small_matmul::avx512_takes` measured), on AVX2 in f32 where
 ///    `small_matmul::avx2_takes` measured it faster than matrixmultiply;
-/// 2. an inner dimension of 1 to 16 with a row-major B (on AVX2: f32 and a
-///    row-major A): [`Path::RankUpdate`];
+/// 2. on AVX-512, an inner dimension of 1 to 16 with a row-major B:
+///    [`Path::RankUpdate`];
 /// 3. f32 on AVX-512: [`Path::PackedGemm`];
 /// 4. everything else, and everything on `portable`: [`Path::Matrixmultiply`].
 ///
@@ -186,14 +186,14 @@ pub enum Path {
 pub(crate) fn choose<E: Element>(
     (m, k, n): (usize, usize, usize),
     (alpha, beta): (E, E),
-    (a, b): (Operand<E>, Operand<E>),
+    b: Operand<E>,
 ) -> Path {
     if m == 0 || k == 0 || n == 0 {
         return Path::Matrixmultiply;
     }
     if alpha == E::ONE && beta == E::ZERO && super::small_matmul::takes_product((m, k), b) {
         Path::SmallRows
-    } else if super::rank_update::takes_product(k, a, b) {
+    } else if super::rank_update::takes_product(k, b) {
         Path::RankUpdate
     } else if f32_on_avx512::<E>() {
         Path::PackedGemm

@@ -43,20 +43,13 @@ struct Job<'a, E> {
 /// Whether [`try_rank_update`] takes a product of inner dimension k with A
 /// and B laid out as `a` and `b` are (whatever A's rows and B's columns, so a
 /// product split by columns goes to one path whole): k of 1 to 16 and a
-/// row-major B; on AVX2 only in f32 with a row-major A — measured with
-/// `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan` on an AMD EPYC (family
-/// 25 model 17), the kernel ran at 0.97–1.17× sgemm there but at 0.54–1.16×
-/// with a transposed A (a weight gradient zᵀ·g); portable builds leave every
-/// product to matrixmultiply.
-pub(crate) fn takes_product<E: 'static>(k: usize, a: Operand<E>, b: Operand<E>) -> bool {
-    let f32 = std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>();
-    let streams = (1..=MAX_INNER).contains(&k) && b.cs == 1 && b.rs > 0;
-    streams
-        && match super::plan::isa() {
-            super::plan::Isa::Avx512 => true,
-            super::plan::Isa::Avx2 => f32 && a.cs == 1,
-            super::plan::Isa::Portable => false,
-        }
+/// row-major B, on AVX-512. On AVX2 the generic kernel ran at 0.54–1.17×
+/// sgemm in two runs of `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan` on
+/// an AMD EPYC (family 25 model 17) — below it for a transposed A (a weight
+/// gradient zᵀ·g) and level within the noise otherwise — so AVX2, like the
+/// portable build, leaves these products to matrixmultiply.
+pub(crate) fn takes_product<E>(k: usize, b: Operand<E>) -> bool {
+    (1..=MAX_INNER).contains(&k) && b.cs == 1 && b.rs > 0 && super::plan::isa() == super::plan::Isa::Avx512
 }
 
 /// Computes C ← α·A·B + β·C into `c` (m×n, row stride `ldc`) when k ≤ 16 and B
@@ -76,7 +69,7 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
     c: *mut E,
     ldc: usize,
 ) -> bool {
-    if m == 0 || n == 0 || !takes_product(k, a, b) {
+    if m == 0 || n == 0 || !takes_product(k, b) {
         return false;
     }
     #[cfg(target_arch = "x86_64")]

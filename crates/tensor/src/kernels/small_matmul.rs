@@ -187,14 +187,14 @@ fn is_f32<E: 'static>() -> bool {
 ///   sgemm at 2–10 rows (10×1000·1000×1000: 2.0×), 0.91–1.3× at 16 rows,
 ///   which therefore go to sgemm;
 /// * a column-major B (a transposed weight): the generic kernels, which
-///   spill AVX2's 16 registers from two rows on, only for one row or up to
-///   6 rows with an inner dimension of 100 or more (1.1–2.9× there,
-///   0.3–0.9× elsewhere);
+///   spill AVX2's 16 registers from two rows on, only for up to 6 rows with
+///   an inner dimension of 100 or more (1.1–2.9× there, 0.3–0.9× elsewhere,
+///   one row with k ≤ 17 included);
 /// * elsewhere sgemm, and always in f64 (not measured).
 fn avx2_takes(m: usize, k: usize, layout: BLayout) -> bool {
     match layout {
         BLayout::RowMajor { .. } => m <= AVX2_MAX_ROWS,
-        BLayout::ColumnMajor { .. } => m == 1 || (m <= 6 && k >= 100),
+        BLayout::ColumnMajor { .. } => m <= 6 && k >= 100,
     }
 }
 
