@@ -1,6 +1,7 @@
 //! A stop request (what Ctrl-C and SIGTERM send) makes a training run save its
 //! checkpoint and return `Error::Interrupted`; resumed, it ends as if never
-//! stopped. In its own test binary: the stop flag is process-wide.
+//! stopped. In its own test binary, its tests taking turns: the stop flag is
+//! process-wide.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,14 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gradlab-stop-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
+}
+
+/// The stop flag is process-wide: the tests of this binary take turns, so one
+/// test's stop request never lands in another's run.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn timeless(mut run: RunResult) -> RunResult {
@@ -39,6 +48,7 @@ impl Progress for StopAt {
 
 #[test]
 fn a_stop_request_saves_a_checkpoint_that_resumes_bit_for_bit() {
+    let _turn = take_turn();
     let model = ModelId::Softsign.model(false);
     let spec = TrainSpec {
         model: &model,
@@ -181,6 +191,7 @@ mod kill_anywhere {
         /// each run reached them, not where a checkpoint had got to since.
         #[test]
         fn a_search_stopped_anywhere_and_resumed_reports_byte_for_byte(stops in stop_points()) {
+            let _turn = super::take_turn();
             let reference = uninterrupted();
             let dir = scratch("kill-anywhere");
             let mut resume = false;
