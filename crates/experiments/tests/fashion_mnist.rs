@@ -49,7 +49,10 @@ fn nielsen_gradients_vanish_towards_the_input(folder: &Path) {
     }
 }
 
-const TESTS: [(&str, fn(&Path)); 2] = [
+/// A test: its name and its body, given the data folder.
+type Test = (&'static str, fn(&Path));
+
+const TESTS: [Test; 2] = [
     ("real_fashion_mnist_loads", real_fashion_mnist_loads),
     ("nielsen_gradients_vanish_towards_the_input", nielsen_gradients_vanish_towards_the_input),
 ];
