@@ -5,6 +5,8 @@
 //! Tanh − Tanh N along training for each width, with its spread over seeds,
 //! and decides the ordering over test examples and over seeds.
 
+use std::sync::Arc;
+
 use super::errors::seeds_less_check;
 use super::runs::{SeededJob, SeededResult};
 use super::{figure, missing, section, Context, Study};
@@ -83,9 +85,11 @@ impl Study for Headline {
         jobs_at(plan).into_iter().flat_map(|(_, pair)| pair.map(boxed)).collect()
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
+        // In a partial report, runs still in progress stand in for missing parts.
+        let load = |job: &SeededJob| ctx.parts.load(job).or_else(|| job.in_progress(ctx.parts).map(Arc::new));
         let mut found = vec![];
         for (width, [tanh, tanh_n]) in jobs_at(ctx.plan) {
-            if let (Some(a), Some(b)) = (ctx.parts.load(&tanh), ctx.parts.load(&tanh_n)) {
+            if let (Some(a), Some(b)) = (load(&tanh), load(&tanh_n)) {
                 found.push(Width { width, tanh: a, tanh_n: b });
             }
         }

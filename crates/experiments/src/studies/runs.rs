@@ -335,6 +335,26 @@ impl SeededResult {
 }
 
 impl SeededJob {
+    /// What the job has measured so far, from its runs' checkpoints, for a
+    /// partial report: the first seed's furthest run (the search's leader)
+    /// stands for its search, and each later seed's run in progress at that
+    /// rate follows, as far as they have got.
+    pub fn in_progress(&self, parts: &crate::job::Parts) -> Option<SeededResult> {
+        let first = *self.seeds.first()?;
+        let runs: Vec<RunResult> =
+            self.rates.iter().filter_map(|&lr| parts.in_progress(&self.run_of(first, lr).key())).collect();
+        let furthest = runs.iter().map(|r| r.last().updates).max()?;
+        let lead =
+            RunResult::lowest_validation(runs.iter().filter(|r| r.last().updates == furthest))?.clone();
+        let repeats: Vec<RunResult> = self.seeds[1..]
+            .iter()
+            .map_while(|&seed| parts.in_progress(&self.run_of(seed, lead.lr).key()))
+            .collect();
+        let seeds = self.seeds[..1 + repeats.len()].to_vec();
+        let search = SearchResult { rungs: vec![], kept: lead.lr, runs: vec![lead] };
+        Some(SeededResult { seeds, search, repeats })
+    }
+
     fn run_of(&self, seed: u64, lr: f64) -> RunSpec<'_> {
         RunSpec { model: self.model, images: self.images.as_ref(), width: self.width, seed, lr, seeded: true }
     }
