@@ -129,8 +129,8 @@ fn lock(stretch: &Mutex<Range<usize>>) -> std::sync::MutexGuard<'_, Range<usize>
 /// every strip of a unit, so a unit of one strip reads A from L2 for every
 /// step. With a quarter and at least ALIGN (a 100×1000×1000 product's
 /// stretch of 480 columns went in units of 96, 96, 64 and seven of 32), W2
-/// at two threads ran 5 % slower (Intel Xeon of BENCHMARKS.md, twelfth
-/// sitting, six alternating runs; MM100 level).
+/// at two threads ran 5 % slower (on an Intel Xeon, family 6 model 207, in six
+/// alternating runs of `experiments bench W2 --matmul-threads 2`; MM100 level).
 fn unit_width(left: usize) -> usize {
     (left / 2 / ALIGN * ALIGN).max(2 * ALIGN)
 }

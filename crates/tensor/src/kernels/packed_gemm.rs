@@ -168,8 +168,8 @@ mod avx512 {
     const KC: usize = 256;
     /// Columns of B packed at a time: 256×256 values are 256 KB, which stay
     /// in L2 while every register block of A runs over them. Of 128, 256 and
-    /// 512, 256 measured best on the Intel Xeon of BENCHMARKS.md (twelfth
-    /// sitting: W2 4 % faster than with 512, in 5 of 6 alternating runs). At
+    /// 512, 256 measured best on an Intel Xeon (family 6 model 207: W2 4 %
+    /// faster than with 512, in 5 of 6 alternating runs of `experiments bench W2`). At
     /// minibatch 100 a pass's A (100 KB), this block, the next one on its way
     /// in and the block's C (100 KB) take 0.7 MB of L2 instead of 1.3.
     const NC: usize = 256;
@@ -180,8 +180,8 @@ mod avx512 {
     const PACK_AHEAD: isize = 8;
     /// Steps ahead a kernel prefetches its packed strip of B from L2 into L1
     /// (1.5 KB: the hardware's own L1 prefetch left the loads of B waiting;
-    /// of 4, 8, 12, 16 and 24, 12 measured best, 16 nearly as good; see
-    /// BENCHMARKS.md, eleventh sitting). Past a strip's end it fetches
+    /// of 4, 8, 12, 16 and 24, 12 measured best on an Intel Xeon, 16 nearly as
+    /// good, with `experiments bench W2`). Past a strip's end it fetches
     /// the start of the next strip, which follows it in the packed block.
     const B_AHEAD: usize = 12;
     /// How far ahead along its 16 columns (rows of W) the transposing
