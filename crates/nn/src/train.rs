@@ -21,7 +21,7 @@ use crate::optim::{ParamMut, Sgd};
 /// the same, only earlier. On an AMD EPYC (Zen 5), one thread, against
 /// updating after the whole pass (two builds alternating): the paper's
 /// network (1000-wide layers) ran 20 % faster at minibatch 10, 2–3 % at
-/// minibatch 100 (`cargo bench --bench training`). Should backward fail
+/// minibatch 100 (`experiments bench W1`, `W2`). Should backward fail
 /// halfway (an op's bug, which panics here), the layers it had passed are
 /// updated already.
 #[track_caller]
