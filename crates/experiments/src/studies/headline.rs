@@ -163,8 +163,7 @@ fn headline_section(ctx: &Context<'_>, widths: &[Width]) -> Section {
         line.colour = Some(i);
         if w.pairs().len() > 1 {
             let half_range = |g: &Vec<f64>| {
-                let (lo, hi) =
-                    g.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+                let (lo, hi) = range(g);
                 (hi - lo) / 2.0
             };
             line.error = Some(curve.iter().map(|(_, g)| half_range(g)).collect());
@@ -195,6 +194,11 @@ fn headline_section(ctx: &Context<'_>, widths: &[Width]) -> Section {
     }
     s.text.push(summary(widths));
     s
+}
+
+/// The lowest and highest of `values`.
+fn range(values: &[f64]) -> (f64, f64) {
+    values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
 }
 
 /// A horizontal line at `y` across the updates of the runs.
@@ -256,8 +260,7 @@ fn gap_table(widths: &[Width]) -> Table {
         for (u, gaps) in rows {
             {
                 let (mean, _) = stats::mean_and_sd(gaps);
-                let (lo, hi) =
-                    gaps.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+                let (lo, hi) = range(gaps);
                 let range = if gaps.len() > 1 { format!("{lo:.2} … {hi:.2}") } else { "one seed".into() };
                 table.row(vec![w.width.to_string(), u.to_string(), format!("{mean:.2}"), range]);
             }

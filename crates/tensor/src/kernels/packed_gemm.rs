@@ -99,7 +99,7 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
     claim: &mut dyn FnMut() -> Option<Claim>,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if crate::kernels::simd::f32_on_avx512::<E>() {
+    if crate::kernels::plan::f32_on_avx512::<E>() {
         if m == 0 || n == 0 || k == 0 {
             return false;
         }
@@ -125,7 +125,7 @@ pub(crate) unsafe fn try_packed_gemm_claiming<E: Element>(
 /// whole: then a thread may take its columns in many units at no cost of
 /// packing A again ([`ColumnShares::in_units`](crate::kernels::column_shares::ColumnShares::in_units)).
 pub(crate) fn packs_a_whole<E: 'static>((m, k): (usize, usize)) -> bool {
-    crate::kernels::simd::f32_on_avx512::<E>() && a_fits_whole((m, k))
+    crate::kernels::plan::f32_on_avx512::<E>() && a_fits_whole((m, k))
 }
 
 /// Whether an A of m×k is small enough to pack whole (at most [`WHOLE_A_MAX`]

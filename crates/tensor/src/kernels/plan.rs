@@ -146,7 +146,13 @@ pub fn set_isa(isa: Option<Isa>) -> Result<Isa, String> {
 /// AVX-512: the f32 kernels written with intrinsics run.
 #[inline]
 pub(crate) fn f32_on_avx512<E: 'static>() -> bool {
-    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>() && isa() == Isa::Avx512
+    is_f32::<E>() && isa() == Isa::Avx512
+}
+
+/// Whether the elements are f32 (the kernels written with intrinsics are f32 only).
+#[inline]
+pub(crate) fn is_f32<E: 'static>() -> bool {
+    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>()
 }
 
 /// The path that computes a matrix product.

@@ -73,7 +73,7 @@ pub(crate) unsafe fn try_rank_update<E: Element>(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if simd::f32_on_avx512::<E>() {
+    if super::plan::f32_on_avx512::<E>() {
         let f = |x: E| x.to_f64() as f32;
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the sizes and
         // pointers are this call's, valid by its contract.

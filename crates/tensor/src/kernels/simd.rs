@@ -215,12 +215,6 @@ pub(crate) fn has_avx512() -> bool {
     isa() == Isa::Avx512
 }
 
-/// Whether the elements are f32 and the plan runs AVX-512: the f32 kernels
-/// written with intrinsics run.
-pub(crate) fn f32_on_avx512<E: 'static>() -> bool {
-    super::plan::f32_on_avx512::<E>()
-}
-
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 unsafe fn run_avx512<K: Kernel>(kernel: K) {

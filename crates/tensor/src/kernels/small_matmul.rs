@@ -95,7 +95,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if simd::f32_on_avx512::<E>() {
+    if super::plan::f32_on_avx512::<E>() {
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the operands are
         // this call's, valid by its contract.
         unsafe {
@@ -104,7 +104,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return true;
     }
     #[cfg(target_arch = "x86_64")]
-    if let (Isa::Avx2, true, BLayout::RowMajor { row_stride }) = (isa(), is_f32::<E>(), layout) {
+    if let (Isa::Avx2, true, BLayout::RowMajor { row_stride }) = (isa(), super::plan::is_f32::<E>(), layout) {
         let (b, c) = ((b.ptr as *const f32, row_stride), (c as *mut f32, ldc));
         // SAFETY: E is f32 (checked) and the plan runs AVX2 only where the CPU
         // has AVX2 and FMA; the operands are this call's, valid by its contract.
@@ -164,7 +164,7 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
     if m == 0 || k == 0 {
         return false;
     }
-    let f32 = is_f32::<E>();
+    let f32 = super::plan::is_f32::<E>();
     match isa() {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if f32 => avx512_takes(m, k, layout),
@@ -172,10 +172,6 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
         Isa::Avx2 => f32 && avx2_takes(m, k, layout),
         Isa::Portable => false,
     }
-}
-
-fn is_f32<E: 'static>() -> bool {
-    std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>()
 }
 
 /// The f32 AVX2 plan, from `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan`
