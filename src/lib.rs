@@ -11,3 +11,8 @@ pub use autograd;
 pub use nn;
 pub use tensor;
 pub use tensor::{Tensor, TensorError, TensorRng};
+
+/// The README's Rust example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExample;
