@@ -9,7 +9,7 @@
 //! With the columns of a 100×1000×1000 product cut in two fixed halves, one
 //! of two threads idled for 14–22 % of the product on average; taking units
 //! (a quarter of what was left, then: see [`unit_width`] for today's), for
-//! 3 % (the Intel Xeon of BENCHMARKS.md, 400 products in a row).
+//! 3 % (an Intel Xeon, family 6 model 207, 400 products in a row).
 //!
 //! A thread knows the unit it will most likely take next (the next one of its
 //! stretch), so the kernels bring its first block of B into cache while they

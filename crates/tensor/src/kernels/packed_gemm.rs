@@ -59,8 +59,8 @@
 //! The packed block of B (KC×NC, 256 KB) stays in L2 while every register
 //! block runs over it.
 //!
-//! Measured against matrixmultiply shape by shape on the Intel Xeon of
-//! BENCHMARKS.md (`cargo bench --bench matmul_plan`, before B was packed by
+//! Measured against matrixmultiply shape by shape on an Intel Xeon
+//! (family 6 model 207; `cargo bench --bench matmul_plan`, before B was packed by
 //! the kernels and prefetched): 1.0–1.2× at m ≥ 64 for most shapes
 //! (100×1000×1000: 1.11× with B row-major, 1.18× column-major in one run), but
 //! 0.80–0.95× at some (the machine's repetitions differ by up to ±25 %), and

@@ -157,7 +157,7 @@ unsafe fn zip_assign_avx2<E: Copy>(xs: &mut [E], ys: &[E], f: impl Fn(E, E) -> E
 }
 
 /// How far ahead [`zip_assign`] prefetches long operands. Measured on the
-/// Intel Xeon of BENCHMARKS.md (`w ← w − lr·d` over six rotating 1000×1000
+/// Intel Xeon (family 6 model 207; `w ← w − lr·d` over six rotating 1000×1000
 /// pairs, best of 600): 231–241 µs without, 214–218 µs with 4 KB ahead.
 const PREFETCH_AHEAD_BYTES: usize = 4096;
 

@@ -41,7 +41,7 @@ const AVX2_MAX_ROWS: usize = 12;
 /// passes of 32 rows the next strip revisits the same 32 pages, whose streams
 /// the prefetcher is following (it tracks 32 pages on recent Intel cores).
 /// Measured on the Intel Xeon at 10×1000×1000: passes of 16–64 rows 1.6× one
-/// pass of all 1000, 128 rows no faster than one pass (BENCHMARKS.md).
+/// pass of all 1000, 128 rows no faster than one pass (`cargo bench --bench matmul_plan`).
 ///
 /// The hardware prefetcher alone does not keep up when B comes from memory (a
 /// weight that does not stay in cache between uses, as in training): on an
@@ -129,7 +129,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 
 /// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
 /// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
-/// layouts, gradlab's `matmul` against a bare sgemm call; BENCHMARKS.md):
+/// layouts, gradlab's `matmul` against a bare sgemm call, `cargo bench --bench matmul_plan`):
 ///
 /// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
 ///   dimension is too long for [`rank_update`](crate::kernels::rank_update), which is

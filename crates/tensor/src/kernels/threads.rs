@@ -165,8 +165,8 @@ fn spawn_worker() -> Worker {
 /// products come a few microseconds apart, and waking a sleeping thread costs
 /// tens of microseconds. The two halves of a product also finish apart when a
 /// shared machine slows one core: with 100 µs, the thread that finished first
-/// often slept and was late for the next product (Intel Xeon of
-/// BENCHMARKS.md, two threads, five alternating runs of 2 s: W1 158.8 → 175.7
+/// often slept and was late for the next product (Intel Xeon,
+/// family 6 model 207, two threads, five alternating runs of 2 s: W1 158.8 → 175.7
 /// steps/s, W2 43.3 → 47.6, with 2 ms). Intel's OpenMP spins 200 ms by
 /// default (`KMP_BLOCKTIME`).
 const SPIN: Duration = Duration::from_millis(2);
