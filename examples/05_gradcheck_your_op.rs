@@ -8,7 +8,8 @@
 //!
 //! The backward is written once, as a `vjp` generic over `Operand`: on tensors
 //! for ordinary training, and on recorded values (`backward_recorded`) so that
-//! its gradient can be differentiated again — `gradgradcheck` checks those
+//! its gradient can be differentiated again; `backward_through_vjp!` writes both
+//! methods from it, as for every built-in op. `gradgradcheck` checks the
 //! second derivatives and `jvpcheck` the forward mode built on them.
 //!
 //! Run: `cargo run --example 05_gradcheck_your_op`
@@ -16,7 +17,7 @@
 use gradlab::autograd::strategies::{any_layout_tensor, shape};
 use gradlab::autograd::{
     gradcheck, gradgradcheck, jvpcheck, smallvec, BackwardContext, GradcheckError, GradcheckOptions, Grads,
-    InputGrads, Op, Operand, Var,
+    InputGrads, Op, Operand,
 };
 use gradlab::tensor::Element;
 use gradlab::Tensor;
@@ -42,12 +43,9 @@ impl<E: Element> Op<E> for Softsign {
     fn forward(&self, inputs: &[&Tensor<E>]) -> gradlab::tensor::Result<Tensor<E>> {
         Ok(inputs[0].map(|x| x / (E::ONE + x.abs())))
     }
-    fn backward(&self, ctx: &BackwardContext<'_, E>) -> InputGrads<E> {
-        self.vjp(ctx)
-    }
-    fn backward_recorded<'t>(&self, ctx: &BackwardContext<'_, E, Var<'t, E>>) -> Option<Grads<Var<'t, E>>> {
-        Some(self.vjp(ctx))
-    }
+    // backward (on tensors) and backward_recorded (on recorded values, for
+    // second derivatives) both call `vjp`, as every built-in op does.
+    gradlab::autograd::backward_through_vjp!();
 }
 
 /// The same op with the square forgotten in backward.

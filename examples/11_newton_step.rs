@@ -35,7 +35,8 @@ pub fn main() {
 }
 
 /// Mean squared error of the network on sin over eight points of [−2, 2].
-fn loss<'t>(tape: &'t Tape<f64>, theta: &Var<'t, f64>) -> Var<'t, f64> {
+fn loss<'t>(tape: &'t Tape<f64>, params: &[Var<'t, f64>]) -> Var<'t, f64> {
+    let theta = &params[0];
     let x = tape.constant(Tensor::linspace(-2.0, 2.0, 8).reshape(&[8, 1]));
     let y = tape.constant(x.value().map(f64::sin));
     let w1 = theta.narrow(0, 0, 4).reshape(&[1, 4]);
@@ -53,8 +54,7 @@ pub fn run(steps: usize) -> (Vec<f64>, Vec<f64>) {
         vec![0.5, -0.3, 0.8, -0.6, 0.1, -0.1, 0.2, 0.0, 0.4, 0.3, -0.5, 0.6, 0.0],
         &[WEIGHTS],
     );
-    let eigenvalues =
-        symmetric_eigenvalues(&hessian(loss, &start).expect("every op has a recorded backward"));
+    let eigenvalues = symmetric_eigenvalues(&hessian_at(&start));
     println!("Hessian eigenvalues at the start: {}", list(&eigenvalues));
     let largest = eigenvalues.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
     // The largest stable step of gradient descent on this quadratic model is 2/λ_max; take 1/λ_max.
@@ -75,22 +75,28 @@ pub fn run(steps: usize) -> (Vec<f64>, Vec<f64>) {
         descent.push(value_and_gradient(&theta_descent).0);
         println!("{step:>4} {:>14.6e} {damping:>10.1e} {:>14.6e}", newton[step - 1], descent[step - 1]);
     }
-    let at_end = symmetric_eigenvalues(&hessian(loss, &theta_newton).expect("recorded backward"));
+    let at_end = symmetric_eigenvalues(&hessian_at(&theta_newton));
     println!("Hessian eigenvalues where Newton ends: {}", list(&at_end));
     (newton, descent)
 }
 
 /// C(θ) and ∇C(θ).
 fn value_and_gradient(theta: &Tensor<f64>) -> (f64, Tensor<f64>) {
-    let (value, gradient) = vjp(loss, theta, &Tensor::scalar(1.0)).expect("a scalar loss");
-    (value.item(), gradient)
+    let (value, mut gradient) =
+        vjp(loss, std::slice::from_ref(theta), &Tensor::scalar(1.0)).expect("a scalar loss");
+    (value.item(), gradient.remove(0))
+}
+
+/// The Hessian of C at θ, [13, 13] (θ is the one input: one block).
+fn hessian_at(theta: &Tensor<f64>) -> Tensor<f64> {
+    hessian(loss, std::slice::from_ref(theta)).expect("every op has a recorded backward").remove(0).remove(0)
 }
 
 /// One damped Newton step θ − (H + μI)⁻¹·∇C: μ is kept above −λ_min (so H + μI
 /// is positive definite), raised tenfold until the step lowers the loss, then
 /// lowered tenfold for the next step. Returns the new θ and μ.
 fn newton_step(theta: &Tensor<f64>, damping: f64) -> (Tensor<f64>, f64) {
-    let h = hessian(loss, theta).expect("every op has a recorded backward");
+    let h = hessian_at(theta);
     let lowest = symmetric_eigenvalues(&h).into_iter().fold(f64::INFINITY, f64::min);
     let (before, gradient) = value_and_gradient(theta);
     let mut damping = damping.max(1e-3 - lowest);

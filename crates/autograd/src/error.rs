@@ -76,7 +76,7 @@ impl fmt::Display for AutogradError {
             ),
             AutogradError::NoRecordedBackward { op, index } => write!(
                 f,
-                "op `{op}` (tape index {index}) has no recorded backward, so its gradient cannot be differentiated again: give it Op::backward_recorded (write its vjp once, generic over Operand)"
+                "op `{op}` (tape index {index}) has no recorded backward, so its gradient cannot be differentiated again: give it Op::backward_recorded (write its vjp once, generic over Operand, and use backward_through_vjp!)"
             ),
         }
     }

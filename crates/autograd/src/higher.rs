@@ -1,6 +1,11 @@
 //! Function transforms built on the tape: `vjp` (reverse mode), `jvp` (forward
 //! mode), `hvp` and `hessian` (second order).
 //!
+//! Each takes, as [`gradcheck`](crate::gradcheck) and [`jacobian`](crate::jacobian)
+//! do, a function `f(tape, inputs)` of several tensors and the inputs as a
+//! slice, and returns f's value beside what it computes (but `hessian`, whose
+//! blocks are all it returns).
+//!
 //! **Reverse mode** (`vjp`): one backward sweep gives uᵀJ for one cotangent u —
 //! a row-combination of the Jacobian. A full Jacobian costs one sweep per
 //! *output* ([`jacobian`](crate::jacobian)).
@@ -25,8 +30,8 @@ use crate::error::Result;
 use crate::jacobian::jacobian_on_tape;
 use crate::tape::{Tape, Var};
 
-/// (f(x), Jᵀu): the output and the vector–Jacobian product with a cotangent `u`
-/// of the output's shape — one forward, one backward.
+/// (f(x), Jᵀu): the output and, for each input, the vector–Jacobian product
+/// with a cotangent `u` of the output's shape — one forward, one backward.
 ///
 /// ```
 /// use autograd::vjp;
@@ -35,48 +40,50 @@ use crate::tape::{Tape, Var};
 /// // f(x) = x ⊙ x: Jᵀu = 2x ⊙ u.
 /// let x = Tensor::<f64>::from_vec(vec![1.0, -2.0], &[2]);
 /// let u = Tensor::from_vec(vec![1.0, 10.0], &[2]);
-/// let (y, jt_u) = vjp(|_, x| x * x, &x, &u).unwrap();
+/// let (y, jt_u) = vjp(|_, x| &x[0] * &x[0], &[x], &u).unwrap();
 /// assert_eq!(y.to_vec(), vec![1.0, 4.0]);
-/// assert_eq!(jt_u.to_vec(), vec![2.0, -40.0]);
+/// assert_eq!(jt_u[0].to_vec(), vec![2.0, -40.0]);
 /// ```
-pub fn vjp<E, F>(f: F, x: &Tensor<E>, u: &Tensor<E>) -> Result<(Tensor<E>, Tensor<E>)>
+pub fn vjp<E, F>(f: F, inputs: &[Tensor<E>], u: &Tensor<E>) -> Result<(Tensor<E>, Vec<Tensor<E>>)>
 where
     E: Element,
-    F: for<'t> Fn(&'t Tape<E>, &Var<'t, E>) -> Var<'t, E>,
+    F: for<'t> Fn(&'t Tape<E>, &[Var<'t, E>]) -> Var<'t, E>,
 {
     let tape = Tape::new();
-    let input = tape.param(x.clone());
-    let output = f(&tape, &input);
+    let vars = params(&tape, inputs);
+    let output = f(&tape, &vars);
     let grads = tape.backward_with(&output, u.clone())?;
-    Ok((output.value().clone(), grads.wrt(&input)))
+    Ok((output.value().clone(), vars.iter().map(|v| grads.wrt(v)).collect()))
 }
 
-/// (f(x), J·v): the output and the Jacobian–vector product with a tangent `v` of
-/// x's shape (forward mode, by the double-vjp construction of the module docs).
+/// (f(x), J·v): the output and the Jacobian–vector product with one tangent per
+/// input, each of its input's shape (forward mode, by the double-vjp
+/// construction of the module docs): J·v = Σᵢ ∂f/∂xᵢ · vᵢ.
 ///
 /// ```
 /// use autograd::jvp;
 /// use tensor::Tensor;
 ///
-/// // f(x) = [x₀·x₁, sin-free x₀²]: J = [[x₁, x₀], [2x₀, 0]].
+/// // f(x) = [x₀·x₁, x₀²]: J = [[x₁, x₀], [2x₀, 0]].
 /// let x = Tensor::<f64>::from_vec(vec![3.0, 5.0], &[2]);
 /// let v = Tensor::from_vec(vec![1.0, 0.0], &[2]);
 /// let (_, jv) = jvp(|_, x| {
-///     let (a, b) = (x.narrow(0, 0, 1), x.narrow(0, 1, 1));
+///     let (a, b) = (x[0].narrow(0, 0, 1), x[0].narrow(0, 1, 1));
 ///     autograd::Var::concat(&[&a * &b, &a * &a], 0)
-/// }, &x, &v).unwrap();
+/// }, &[x], &[v]).unwrap();
 /// assert_eq!(jv.to_vec(), vec![5.0, 6.0]); // the first column of J
 /// ```
-pub fn jvp<E, F>(f: F, x: &Tensor<E>, v: &Tensor<E>) -> Result<(Tensor<E>, Tensor<E>)>
+pub fn jvp<E, F>(f: F, inputs: &[Tensor<E>], tangents: &[Tensor<E>]) -> Result<(Tensor<E>, Tensor<E>)>
 where
     E: Element,
-    F: for<'t> Fn(&'t Tape<E>, &Var<'t, E>) -> Var<'t, E>,
+    F: for<'t> Fn(&'t Tape<E>, &[Var<'t, E>]) -> Var<'t, E>,
 {
-    check_same_shape("jvp", x, v)?;
+    check_same_shapes("jvp", inputs, tangents)?;
     let tape = Tape::new();
-    let input = tape.param(x.clone());
-    let output = f(&tape, &input);
-    let jv = jvp_on_tape(&tape, &output, &[&input], &[v])?;
+    let vars = params(&tape, inputs);
+    let output = f(&tape, &vars);
+    let jv =
+        jvp_on_tape(&tape, &output, &vars.iter().collect::<Vec<_>>(), &tangents.iter().collect::<Vec<_>>())?;
     Ok((output.value().clone(), jv))
 }
 
@@ -91,20 +98,14 @@ pub(crate) fn jvp_on_tape<'t, E: Element>(
     // u only marks where the cotangent enters: Jᵀu is linear in u, so its value is irrelevant.
     let u = tape.param(Tensor::zeros(output.shape()));
     let jt_u = tape.grad_with(output, &u, inputs)?;
-    let mut pairing: Option<Var<'t, E>> = None;
-    for (g, v) in jt_u.iter().zip(tangents) {
-        let term = (g * &tape.constant((*v).clone())).sum_all();
-        pairing = Some(match pairing {
-            None => term,
-            Some(sum) => sum + term,
-        });
-    }
-    let Some(pairing) = pairing else { return Ok(Tensor::zeros(output.shape())) };
+    let Some(pairing) = pairing(tape, &jt_u, tangents) else { return Ok(Tensor::zeros(output.shape())) };
     Ok(tape.backward(&pairing)?.wrt(&u))
 }
 
-/// H·v for a function with a one-element output: the Hessian times a vector of
-/// x's shape, without forming H (one recorded backward, one backward through it).
+/// (f(x), H·v) for a function with a one-element output: its value and the
+/// Hessian times a vector, one per input, each of its input's shape — without
+/// forming H (one recorded backward, one backward through it). For several
+/// inputs, H is the Hessian in all of them together: (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ · vⱼ.
 ///
 /// ```
 /// use autograd::hvp;
@@ -113,25 +114,31 @@ pub(crate) fn jvp_on_tape<'t, E: Element>(
 /// // f(x) = Σ x³: H = diag(6x).
 /// let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2]);
 /// let v = Tensor::from_vec(vec![1.0, 1.0], &[2]);
-/// let hv = hvp(|_, x| x.powi(3).sum_all(), &x, &v).unwrap();
-/// assert_eq!(hv.to_vec(), vec![6.0, 12.0]);
+/// let (f, hv) = hvp(|_, x| x[0].powi(3).sum_all(), &[x], &[v]).unwrap();
+/// assert_eq!((f.item(), hv[0].to_vec()), (9.0, vec![6.0, 12.0]));
 /// ```
-pub fn hvp<E, F>(f: F, x: &Tensor<E>, v: &Tensor<E>) -> Result<Tensor<E>>
+pub fn hvp<E, F>(f: F, inputs: &[Tensor<E>], v: &[Tensor<E>]) -> Result<(Tensor<E>, Vec<Tensor<E>>)>
 where
     E: Element,
-    F: for<'t> Fn(&'t Tape<E>, &Var<'t, E>) -> Var<'t, E>,
+    F: for<'t> Fn(&'t Tape<E>, &[Var<'t, E>]) -> Var<'t, E>,
 {
-    check_same_shape("hvp", x, v)?;
+    check_same_shapes("hvp", inputs, v)?;
     let tape = Tape::new();
-    let input = tape.param(x.clone());
-    let gradient = tape.grad(&f(&tape, &input), &[&input])?.remove(0);
-    let pairing = (&gradient * &tape.constant(v.clone())).sum_all();
-    Ok(tape.backward(&pairing)?.wrt(&input))
+    let vars = params(&tape, inputs);
+    let output = f(&tape, &vars);
+    let var_refs: Vec<&Var<'_, E>> = vars.iter().collect();
+    let gradient = tape.grad(&output, &var_refs)?;
+    let Some(pairing) = pairing(&tape, &gradient, &v.iter().collect::<Vec<_>>()) else {
+        return Ok((output.value().clone(), vec![]));
+    };
+    let grads = tape.backward(&pairing)?;
+    Ok((output.value().clone(), vars.iter().map(|x| grads.wrt(x)).collect()))
 }
 
-/// The Hessian of a function with a one-element output, of shape
-/// `x.shape() ++ x.shape()`: element `[i…, j…]` is ∂²f/∂x[i…]∂x[j…]. One
-/// recorded backward, then one backward per element of x — for small inputs.
+/// The Hessian of a function with a one-element output, as blocks: `h[i][j]`
+/// has shape `inputs[i].shape() ++ inputs[j].shape()`, and its element
+/// `[a…, b…]` is ∂²f/∂xᵢ[a…]∂xⱼ[b…]. One recorded backward, then one backward
+/// per element of the inputs — for small inputs.
 ///
 /// ```
 /// use autograd::hessian;
@@ -139,29 +146,60 @@ where
 ///
 /// // f(x) = x₀²·x₁: H = [[2x₁, 2x₀], [2x₀, 0]].
 /// let x = Tensor::<f64>::from_vec(vec![3.0, 5.0], &[2]);
-/// let h = hessian(|_, x| (x.narrow(0, 0, 1).square() * x.narrow(0, 1, 1)).sum_all(), &x).unwrap();
-/// assert_eq!(h.to_vec(), vec![10.0, 6.0, 6.0, 0.0]);
+/// let h = hessian(|_, x| (x[0].narrow(0, 0, 1).square() * x[0].narrow(0, 1, 1)).sum_all(), &[x]).unwrap();
+/// assert_eq!(h[0][0].to_vec(), vec![10.0, 6.0, 6.0, 0.0]);
 /// ```
-pub fn hessian<E, F>(f: F, x: &Tensor<E>) -> Result<Tensor<E>>
+pub fn hessian<E, F>(f: F, inputs: &[Tensor<E>]) -> Result<Vec<Vec<Tensor<E>>>>
 where
     E: Element,
-    F: for<'t> Fn(&'t Tape<E>, &Var<'t, E>) -> Var<'t, E>,
+    F: for<'t> Fn(&'t Tape<E>, &[Var<'t, E>]) -> Var<'t, E>,
 {
     let tape = Tape::new();
-    let input = tape.param(x.clone());
-    let gradient = tape.grad(&f(&tape, &input), &[&input])?.remove(0);
-    jacobian_on_tape(&tape, &gradient, &input)
+    let vars = params(&tape, inputs);
+    let output = f(&tape, &vars);
+    let gradient = tape.grad(&output, &vars.iter().collect::<Vec<_>>())?;
+    gradient.iter().map(|g| jacobian_on_tape(&tape, g, &vars)).collect()
 }
 
-fn check_same_shape<E: Element>(op: &'static str, x: &Tensor<E>, v: &Tensor<E>) -> Result<()> {
-    if x.shape() == v.shape() {
-        return Ok(());
+/// The inputs as parameters on `tape`, in order.
+pub(crate) fn params<'t, E: Element>(tape: &'t Tape<E>, inputs: &[Tensor<E>]) -> Vec<Var<'t, E>> {
+    inputs.iter().map(|x| tape.param(x.clone())).collect()
+}
+
+/// Σᵢ ⟨gᵢ, vᵢ⟩ recorded on `tape` (None for no pairs).
+fn pairing<'t, E: Element>(tape: &'t Tape<E>, g: &[Var<'t, E>], v: &[&Tensor<E>]) -> Option<Var<'t, E>> {
+    g.iter().zip(v).map(|(g, v)| (g * &tape.constant((*v).clone())).sum_all()).reduce(|sum, term| sum + term)
+}
+
+/// One vector per input, each of its input's shape.
+fn check_same_shapes<E: Element>(
+    op: &'static str,
+    inputs: &[Tensor<E>],
+    vectors: &[Tensor<E>],
+) -> Result<()> {
+    if inputs.len() != vectors.len() {
+        return Err(tensor::TensorError::ShapeMismatch {
+            op,
+            lhs: vec![inputs.len()],
+            rhs: vec![vectors.len()],
+            detail: format!(
+                "{} inputs but {} vectors: give one vector per input",
+                inputs.len(),
+                vectors.len()
+            ),
+        }
+        .into());
     }
-    Err(tensor::TensorError::ShapeMismatch {
-        op,
-        lhs: x.shape().to_vec(),
-        rhs: v.shape().to_vec(),
-        detail: "the vector must have the input's shape".into(),
+    for (x, v) in inputs.iter().zip(vectors) {
+        if x.shape() != v.shape() {
+            return Err(tensor::TensorError::ShapeMismatch {
+                op,
+                lhs: x.shape().to_vec(),
+                rhs: v.shape().to_vec(),
+                detail: "each vector must have its input's shape".into(),
+            }
+            .into());
+        }
     }
-    .into())
+    Ok(())
 }

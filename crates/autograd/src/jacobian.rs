@@ -11,9 +11,10 @@ use tensor::{Element, Tensor};
 use crate::error::Result;
 use crate::tape::{Tape, Var};
 
-/// ∂f/∂x for a function of one tensor, of shape `f(x).shape() ++ x.shape()`
-/// (PyTorch's `torch.autograd.functional.jacobian` convention): element
-/// `[i…, j…]` is ∂f(x)[i…]/∂x[j…].
+/// ∂f/∂xᵢ for each input of a function of several tensors, of shape
+/// `f(x).shape() ++ inputs[i].shape()` (PyTorch's
+/// `torch.autograd.functional.jacobian` convention): element `[a…, b…]` of
+/// block i is ∂f(x)[a…]/∂xᵢ[b…].
 ///
 /// The error is backward's (a custom op's misshapen gradient, or an output that
 /// `f` did not record on the tape it was given).
@@ -24,36 +25,45 @@ use crate::tape::{Tape, Var};
 ///
 /// // f(x) = x ⊙ x has the Jacobian diag(2x).
 /// let x = Tensor::<f64>::from_vec(vec![1.0, -2.0, 3.0], &[3]);
-/// let j = jacobian(|_, x| x * x, &x).unwrap();
+/// let j = jacobian(|_, x| &x[0] * &x[0], &[x]).unwrap().remove(0);
 /// assert_eq!(j.shape(), &[3, 3]);
 /// assert_eq!(j.to_vec(), vec![2.0, 0.0, 0.0, 0.0, -4.0, 0.0, 0.0, 0.0, 6.0]);
 /// ```
-pub fn jacobian<E, F>(f: F, x: &Tensor<E>) -> Result<Tensor<E>>
+pub fn jacobian<E, F>(f: F, inputs: &[Tensor<E>]) -> Result<Vec<Tensor<E>>>
 where
     E: Element,
-    F: for<'t> Fn(&'t Tape<E>, &Var<'t, E>) -> Var<'t, E>,
+    F: for<'t> Fn(&'t Tape<E>, &[Var<'t, E>]) -> Var<'t, E>,
 {
     let tape = Tape::new();
-    let input = tape.param(x.clone());
-    let output = f(&tape, &input);
-    jacobian_on_tape(&tape, &output, &input)
+    let vars = crate::higher::params(&tape, inputs);
+    let output = f(&tape, &vars);
+    jacobian_on_tape(&tape, &output, &vars)
 }
 
-/// ∂output/∂input for values already on `tape`, one backward sweep per output
-/// element (shared with [`hessian`](crate::hessian), whose output is a gradient).
+/// The Jacobian blocks of `output` with respect to each of `inputs`, all
+/// recorded on `tape`: one backward per element of the output.
 pub(crate) fn jacobian_on_tape<'t, E: Element>(
     tape: &'t Tape<E>,
     output: &Var<'t, E>,
-    input: &Var<'t, E>,
-) -> Result<Tensor<E>> {
+    inputs: &[Var<'t, E>],
+) -> Result<Vec<Tensor<E>>> {
     let outputs = output.value().numel();
-    let mut rows = Vec::with_capacity(outputs * input.value().numel());
+    let mut rows: Vec<Vec<E>> =
+        inputs.iter().map(|x| Vec::with_capacity(outputs * x.value().numel())).collect();
     for i in 0..outputs {
         let mut unit = vec![E::ZERO; outputs];
         unit[i] = E::ONE;
         let grads = tape.backward_with(output, Tensor::from_vec(unit, output.shape()))?;
-        rows.extend(grads.wrt(input).to_vec());
+        for (rows, x) in rows.iter_mut().zip(inputs) {
+            rows.extend(grads.wrt(x).to_vec());
+        }
     }
-    let shape: Vec<usize> = output.shape().iter().chain(input.shape()).copied().collect();
-    Ok(Tensor::from_vec(rows, &shape))
+    Ok(rows
+        .into_iter()
+        .zip(inputs)
+        .map(|(rows, x)| {
+            let shape: Vec<usize> = output.shape().iter().chain(x.shape()).copied().collect();
+            Tensor::from_vec(rows, &shape)
+        })
+        .collect())
 }

@@ -12,6 +12,7 @@ use tensor::{Element, Tensor};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::op::{BackwardContext, Op};
+use crate::operand::Operand;
 use crate::recycle;
 
 /// One entry of the tape.
@@ -217,20 +218,20 @@ impl<E: Element> Tape<E> {
         pending.resize(root + 1, None);
         let mut kept: Vec<Option<Tensor<E>>> = recycle::take();
         kept.resize(nodes.len(), None);
-        pending[root] = Some(seed);
-        for index in (0..=root).rev() {
-            let Some(grad) = pending[index].take() else { continue };
+        let swept = reverse_sweep(&mut pending, root, seed, |index, grad, pending| {
+            let Some(grad) = grad else { return Ok(()) };
             let node = &nodes[index];
             if let (Some(op), true) = (&node.op, node.requires_grad) {
-                self.propagate(&nodes, index, op.as_ref(), &grad, &mut pending)?;
+                self.propagate(&nodes, index, op.as_ref(), &grad, pending)?;
             }
             // Unmarked intermediate gradients are dropped here, as soon as consumed.
             if node.keep_grad || self.keep_all_grads.get() {
                 kept[index] = Some(grad);
             }
-        }
+            Ok(())
+        });
         recycle::give(pending);
-        Ok(Gradients { grads: kept })
+        swept.map(|()| Gradients { grads: kept })
     }
 
     /// Backward that hands each parameter's gradient over as soon as it is
@@ -288,15 +289,15 @@ impl<E: Element> Tape<E> {
         }
         let mut pending: Vec<Option<Tensor<E>>> = recycle::take();
         pending.resize(root + 1, None);
-        pending[root] = Some(Tensor::ones(output.value.shape()));
-        for index in (0..=root).rev() {
-            if let Some(grad) = pending[index].take() {
+        let seed = Tensor::ones(output.value.shape());
+        let swept = reverse_sweep(&mut pending, root, seed, |index, grad, pending| {
+            if let Some(grad) = grad {
                 if is_param(&nodes[index]) {
                     // Reached only by a parameter that is the output itself:
                     // the others were handed over at their first use.
                     update(index, &mut nodes[index].value, grad);
                 } else if let (Some(op), true) = (&nodes[index].op, nodes[index].requires_grad) {
-                    self.propagate(&nodes, index, op.as_ref(), &grad, &mut pending)?;
+                    self.propagate(&nodes, index, op.as_ref(), &grad, pending)?;
                 }
             }
             for k in 0..nodes[index].parents.len() {
@@ -309,10 +310,11 @@ impl<E: Element> Tape<E> {
                     }
                 }
             }
-        }
+            Ok(())
+        });
         recycle::give(pending);
         recycle::give(first_use);
-        Ok(())
+        swept
     }
 
     /// Sends node `index`'s gradient to its parents through its op's backward.
@@ -331,14 +333,7 @@ impl<E: Element> Tape<E> {
         let input_grads = op.backward(&ctx);
         for (k, (&parent, input_grad)) in node.parents.iter().zip(input_grads).enumerate() {
             let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
-            if input_grad.shape() != inputs[k].shape() {
-                return Err(AutogradError::GradientShape {
-                    op: op.name(),
-                    input: k,
-                    expected: inputs[k].shape().to_vec(),
-                    got: input_grad.shape().to_vec(),
-                });
-            }
+            check_gradient_shape(|| op.name(), k, inputs[k].shape(), input_grad.shape())?;
             if self.anomaly_detection.get() && !all_finite(&input_grad) {
                 return Err(AutogradError::Anomaly {
                     phase: "backward",
@@ -349,10 +344,7 @@ impl<E: Element> Tape<E> {
                     input_shapes: inputs.iter().map(|v| v.shape().to_vec()).collect(),
                 });
             }
-            pending[parent] = Some(match pending[parent].take() {
-                None => input_grad,
-                Some(sum) => &sum + &input_grad,
-            });
+            accumulate(pending, parent, input_grad);
         }
         Ok(())
     }
@@ -402,15 +394,14 @@ impl<E: Element> Tape<E> {
         check_seed_shape("grad_with", output.shape(), seed.shape())?;
         let wanted: Vec<usize> = wrt.iter().map(|v| self.index_on_this_tape(v)).collect::<Result<_>>()?;
         let mut pending: Vec<Option<Var<'t, E>>> = vec![None; root + 1];
-        pending[root] = Some(seed.clone());
         let mut found: Vec<Option<Var<'t, E>>> = vec![None; wanted.len()];
-        for index in (0..=root).rev() {
-            let Some(grad) = pending[index].take() else { continue };
+        reverse_sweep(&mut pending, root, seed.clone(), |index, grad, pending| {
+            let Some(grad) = grad else { return Ok(()) };
             for (slot, _) in found.iter_mut().zip(&wanted).filter(|(_, &w)| w == index) {
                 *slot = Some(grad.clone());
             }
-            self.propagate_recorded(index, &grad, &mut pending)?;
-        }
+            self.propagate_recorded(index, &grad, pending)
+        })?;
         Ok(found
             .into_iter()
             .zip(wrt)
@@ -453,21 +444,52 @@ impl<E: Element> Tape<E> {
         let input_grads = result.ok_or_else(|| AutogradError::NoRecordedBackward { op: name(), index })?;
         for (k, (&parent, input_grad)) in parents.iter().zip(input_grads).enumerate() {
             let Some(input_grad) = input_grad.filter(|_| needs_grad[k]) else { continue };
-            if input_grad.shape() != inputs[k].shape() {
-                return Err(AutogradError::GradientShape {
-                    op: name(),
-                    input: k,
-                    expected: inputs[k].shape().to_vec(),
-                    got: input_grad.shape().to_vec(),
-                });
-            }
-            pending[parent] = Some(match pending[parent].take() {
-                None => input_grad,
-                Some(sum) => &sum + &input_grad,
-            });
+            check_gradient_shape(name, k, inputs[k].shape(), input_grad.shape())?;
+            accumulate(&mut *pending, parent, input_grad);
         }
         Ok(())
     }
+}
+
+/// The reverse sweep every backward shares: from `root` down to the first
+/// node, `visit(index, gradient, pending)` once per node with the gradient the
+/// node has received (`None` if nothing reached it), which the visit sends on
+/// to the node's inputs in `pending`. Inputs come before their users on the
+/// tape, so when a node is visited every gradient it will receive has arrived.
+fn reverse_sweep<T>(
+    pending: &mut [Option<T>],
+    root: usize,
+    seed: T,
+    mut visit: impl FnMut(usize, Option<T>, &mut [Option<T>]) -> Result<()>,
+) -> Result<()> {
+    pending[root] = Some(seed);
+    for index in (0..=root).rev() {
+        let grad = pending[index].take();
+        visit(index, grad, &mut *pending)?;
+    }
+    Ok(())
+}
+
+/// Adds `grad` to what node `parent` has received so far: a value used
+/// several times gets the sum of its uses' gradients.
+fn accumulate<E: Element, T: Operand<E>>(pending: &mut [Option<T>], parent: usize, grad: T) {
+    pending[parent] = Some(match pending[parent].take() {
+        None => grad,
+        Some(sum) => sum.add(&grad),
+    });
+}
+
+/// An op's gradient for input `input` must have that input's shape.
+fn check_gradient_shape(
+    op: impl Fn() -> String,
+    input: usize,
+    expected: &[usize],
+    got: &[usize],
+) -> Result<()> {
+    if expected == got {
+        return Ok(());
+    }
+    Err(AutogradError::GradientShape { op: op(), input, expected: expected.to_vec(), got: got.to_vec() })
 }
 
 /// A seed gradient must have its output's shape.

@@ -13,6 +13,9 @@ use autograd::{gradcheck, gradgradcheck, jvpcheck, GradcheckOptions, Operand, Ta
 use proptest::prelude::*;
 use tensor::Tensor;
 
+/// A view of a recorded value (a transpose, a stepped slice) that a check goes through.
+type View = for<'t> fn(&Var<'t, f64>) -> Var<'t, f64>;
+
 /// First derivatives, second derivatives and forward mode, all against finite differences.
 fn check<F>(inputs: &[Tensor<f64>], f: F) -> Result<(), TestCaseError>
 where
@@ -384,7 +387,7 @@ proptest! {
             .prop_flat_map(|(r, c)| (distinct(vec![r, c], 0.01), 0usize..2)),
         keepdim in any::<bool>(),
     ) {
-        let views: [for<'t> fn(&Var<'t, f64>) -> Var<'t, f64>; 3] = [
+        let views: [View; 3] = [
             |v| v.t(),
             |v| v.slice(1, 0, v.shape()[1], 2),
             |v| v.t().slice(0, 1, v.shape()[1], 2),

@@ -30,22 +30,36 @@ fn derivatives_of_sigmoid_to_third_order() {
 fn hessian_of_a_quadratic_form_is_a_plus_a_transposed() {
     let a = Tensor::from_vec(vec![1.0, 2.0, -1.0, 0.5, 3.0, 0.0, 4.0, -2.0, 1.5], &[3, 3]);
     let x = Tensor::from_vec(vec![0.3, -0.2, 1.1], &[3, 1]);
-    let h = hessian(|tape, x| x.t().matmul(&tape.constant(a.clone())).matmul(x).sum_all(), &x).unwrap();
+    let h = hessian(
+        |tape, x| x[0].t().matmul(&tape.constant(a.clone())).matmul(&x[0]).sum_all(),
+        std::slice::from_ref(&x),
+    )
+    .unwrap()
+    .remove(0)
+    .remove(0);
     assert_eq!(h.shape(), &[3, 1, 3, 1]);
     let expected = &a + &a.t();
     for (got, want) in h.to_vec().iter().zip(expected.to_vec()) {
         assert!(close(*got, want), "{got} vs {want}");
     }
     let v = Tensor::from_vec(vec![1.0, -1.0, 2.0], &[3, 1]);
-    let hv = hvp(|tape, x| x.t().matmul(&tape.constant(a.clone())).matmul(x).sum_all(), &x, &v).unwrap();
+    let (f, hv) = hvp(
+        |tape, x| x[0].t().matmul(&tape.constant(a.clone())).matmul(&x[0]).sum_all(),
+        std::slice::from_ref(&x),
+        std::slice::from_ref(&v),
+    )
+    .unwrap();
+    let f_expected = x.t().matmul(&a).matmul(&x).item();
+    assert!(close(f.item(), f_expected), "{} vs {f_expected}", f.item());
     let want = expected.matmul(&v);
-    for (got, want) in hv.to_vec().iter().zip(want.to_vec()) {
+    for (got, want) in hv[0].to_vec().iter().zip(want.to_vec()) {
         assert!(close(*got, want));
     }
 }
 
 /// A tiny tanh network's loss as a function of its flattened first-layer weight.
-fn tiny_network<'t>(tape: &'t Tape<f64>, w: &Var<'t, f64>) -> Var<'t, f64> {
+fn tiny_network<'t>(tape: &'t Tape<f64>, w: &[Var<'t, f64>]) -> Var<'t, f64> {
+    let w = &w[0];
     let x = tape.constant(Tensor::from_vec(vec![0.5, -1.0, 0.25, 2.0, 0.0, -0.5], &[2, 3]));
     let w2 = tape.constant(Tensor::from_vec(vec![0.3, -0.7, 0.2, 0.9], &[2, 2]));
     let hidden = x.matmul(&w.reshape(&[3, 2])).tanh();
@@ -55,7 +69,7 @@ fn tiny_network<'t>(tape: &'t Tape<f64>, w: &Var<'t, f64>) -> Var<'t, f64> {
 #[test]
 fn hessian_of_a_network_is_symmetric_and_matches_hvp() {
     let w = Tensor::from_vec(vec![0.1, -0.4, 0.3, 0.8, -0.2, 0.5], &[6]);
-    let h = hessian(tiny_network, &w).unwrap();
+    let h = hessian(tiny_network, std::slice::from_ref(&w)).unwrap().remove(0).remove(0);
     for i in 0..6 {
         for j in 0..6 {
             let (hij, hji) = (h.get(&[i, j]), h.get(&[j, i]));
@@ -64,14 +78,15 @@ fn hessian_of_a_network_is_symmetric_and_matches_hvp() {
     }
     let mut unit = vec![0.0; 6];
     unit[2] = 1.0;
-    let column = hvp(tiny_network, &w, &Tensor::from_vec(unit, &[6])).unwrap();
-    for (i, got) in column.to_vec().iter().enumerate() {
+    let (_, column) = hvp(tiny_network, &[w], &[Tensor::from_vec(unit, &[6])]).unwrap();
+    for (i, got) in column[0].to_vec().iter().enumerate() {
         assert!(close(*got, h.get(&[i, 2])));
     }
 }
 
 /// R⁴ → R²: a broadcast bias, softsign, exp and a reduction.
-fn four_to_two<'t>(tape: &'t Tape<f64>, x: &Var<'t, f64>) -> Var<'t, f64> {
+fn four_to_two<'t>(tape: &'t Tape<f64>, x: &[Var<'t, f64>]) -> Var<'t, f64> {
+    let x = &x[0];
     let bias = tape.constant(Tensor::from_vec(vec![0.5, -0.5], &[2]));
     (x.reshape(&[2, 2]).softsign() + bias).exp().sum([0], false)
 }
@@ -82,17 +97,61 @@ fn jvp_is_the_jacobian_times_the_tangent_and_vjp_its_transpose() {
     let x = Tensor::from_vec(vec![0.3, -1.2, 2.0, 0.7], &[4]);
     let v = Tensor::from_vec(vec![1.0, 0.5, -2.0, 0.25], &[4]);
     let u = Tensor::from_vec(vec![-1.0, 3.0], &[2]);
-    let j = jacobian(f, &x).unwrap();
-    let (y, jv) = jvp(f, &x, &v).unwrap();
+    let j = jacobian(f, std::slice::from_ref(&x)).unwrap().remove(0);
+    let (y, jv) = jvp(f, std::slice::from_ref(&x), std::slice::from_ref(&v)).unwrap();
     assert_eq!(y.shape(), &[2]);
     let expected = j.matmul(&v.reshape(&[4, 1])).reshape(&[2]);
     for (got, want) in jv.to_vec().iter().zip(expected.to_vec()) {
         assert!(close(*got, want), "{got} vs {want}");
     }
-    let (_, jt_u) = vjp(f, &x, &u).unwrap();
+    let (_, jt_u) = vjp(f, &[x], &u).unwrap();
     let expected = u.reshape(&[1, 2]).matmul(&j).reshape(&[4]);
-    for (got, want) in jt_u.to_vec().iter().zip(expected.to_vec()) {
+    for (got, want) in jt_u[0].to_vec().iter().zip(expected.to_vec()) {
         assert!(close(*got, want));
+    }
+}
+
+/// R³ × R³ → R: Σ tanh(a ⊙ b) + Σ a³, whose Hessian couples the two inputs.
+fn two_inputs<'t>(_: &'t Tape<f64>, x: &[Var<'t, f64>]) -> Var<'t, f64> {
+    (&x[0] * &x[1]).tanh().sum_all() + x[0].powi(3).sum_all()
+}
+
+#[test]
+fn several_inputs_hessian_blocks_agree_with_hvp_jvp_and_vjp() {
+    let a = Tensor::from_vec(vec![0.3, -1.2, 0.8], &[3]);
+    let b = Tensor::from_vec(vec![1.1, 0.4, -0.6], &[3]);
+    let (va, vb) =
+        (Tensor::from_vec(vec![1.0, -2.0, 0.5], &[3]), Tensor::from_vec(vec![0.25, 1.0, -1.0], &[3]));
+    let inputs = [a.clone(), b.clone()];
+    let h = hessian(two_inputs, &inputs).unwrap();
+    assert_eq!((h.len(), h[0].len(), h[0][1].shape()), (2, 2, &[3usize, 3][..]));
+    // H is symmetric across blocks: H[0][1] = H[1][0]ᵀ.
+    for i in 0..3 {
+        for j in 0..3 {
+            assert!(close(h[0][1].get(&[i, j]), h[1][0].get(&[j, i])));
+        }
+    }
+    // (H·v)ᵢ = Σⱼ H[i][j]·vⱼ, from hvp without forming H.
+    let (f, hv) = hvp(two_inputs, &inputs, &[va.clone(), vb.clone()]).unwrap();
+    assert!(close(f.item(), (&a * &b).tanh().sum_all() + a.powi(3).sum_all()));
+    let col = |v: &Tensor<f64>| v.reshape(&[3, 1]);
+    for (i, hv_i) in hv.iter().enumerate() {
+        let want = (h[i][0].matmul(&col(&va)) + h[i][1].matmul(&col(&vb))).reshape(&[3]);
+        for (got, want) in hv_i.to_vec().iter().zip(want.to_vec()) {
+            assert!(close(*got, want), "(Hv)[{i}]: {got} vs {want}");
+        }
+    }
+    // The gradient's Jacobian blocks are H's rows; J·v and Jᵀu of f itself.
+    let j = jacobian(two_inputs, &inputs).unwrap();
+    let (_, jv) = jvp(two_inputs, &inputs, &[va.clone(), vb.clone()]).unwrap();
+    let want =
+        (&j[0].reshape(&[1, 3]).matmul(&col(&va)) + &j[1].reshape(&[1, 3]).matmul(&col(&vb))).sum_all();
+    assert!(close(jv.item(), want));
+    let (_, jt_u) = vjp(two_inputs, &inputs, &Tensor::scalar(2.0)).unwrap();
+    for (g, jb) in jt_u.iter().zip(&j) {
+        for (got, want) in g.to_vec().iter().zip(jb.to_vec()) {
+            assert!(close(*got, 2.0 * want));
+        }
     }
 }
 
@@ -100,10 +159,13 @@ fn jvp_is_the_jacobian_times_the_tangent_and_vjp_its_transpose() {
 fn a_vector_of_the_wrong_shape_is_an_error_naming_both_shapes() {
     let x = Tensor::<f64>::zeros(&[3]);
     let v = Tensor::zeros(&[2]);
-    let err = jvp(|_, x| x.exp(), &x, &v).unwrap_err().to_string();
+    let err =
+        jvp(|_, x| x[0].exp(), std::slice::from_ref(&x), std::slice::from_ref(&v)).unwrap_err().to_string();
     assert!(err.contains("[3]") && err.contains("[2]") && err.contains("jvp"), "{err}");
-    let err = hvp(|_, x| x.exp().sum_all(), &x, &v).unwrap_err().to_string();
+    let err = hvp(|_, x| x[0].exp().sum_all(), std::slice::from_ref(&x), &[v]).unwrap_err().to_string();
     assert!(err.contains("[3]") && err.contains("[2]") && err.contains("hvp"), "{err}");
+    let err = jvp(|_, x| x[0].exp(), &[x.clone(), x], &[Tensor::zeros(&[3])]).unwrap_err().to_string();
+    assert!(err.contains("one vector per input"), "{err}");
 }
 
 #[test]

@@ -286,7 +286,10 @@ fn jacobian_matches_the_closed_form_of_a_layer() {
     // y = tanh(x·W): ∂yⱼ/∂xᵢ = (1 − yⱼ²)·Wᵢⱼ.
     let w = Tensor::<f64>::rand_uniform(&[3, 2], -1.0, 1.0, 7);
     let x = Tensor::<f64>::rand_uniform(&[1, 3], -1.0, 1.0, 8);
-    let j = autograd::jacobian(|tape, x| x.matmul(&tape.constant(w.clone())).tanh(), &x).unwrap();
+    let j =
+        autograd::jacobian(|tape, x| x[0].matmul(&tape.constant(w.clone())).tanh(), std::slice::from_ref(&x))
+            .unwrap()
+            .remove(0);
     assert_eq!(j.shape(), &[1, 2, 1, 3]);
     let y = x.matmul(&w).tanh();
     for out in 0..2 {

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::job::Parts;
 use crate::models::SHAPESET_MODELS;
-use crate::studies::init::InitStudy;
-use crate::studies::runs::SearchResult;
+use crate::studies::shared::init::InitStudy;
+use crate::studies::shared::runs::SearchResult;
 use crate::training::RunResult;
 
 fn write_csv(path: &Path, header: &str, rows: Vec<String>) -> Result<()> {

@@ -4,7 +4,7 @@
 //! * [`models`]: the networks the paper compares; [`setting`]: how big a run is;
 //! * [`training`]: one training run with the paper's measurements;
 //! * [`studies`]: one module per figure, table or lesson, each a [`studies::Study`];
-//!   [`registry`] lists them;
+//!   [`studies::StudyId`] lists them;
 //! * [`job`]: jobs and their saved parts; [`plan`]: what a run computes;
 //!   [`runner`]: running, resuming, sharding and merging run folders;
 //! * [`report`], [`plot`] and [`csv`](mod@csv): what a run leaves behind;
@@ -26,7 +26,6 @@ pub mod models;
 pub mod plan;
 pub mod plot;
 pub mod progress;
-pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod setting;

@@ -1,5 +1,5 @@
 //! `experiments`: the paper's studies from the command line. Its subcommands
-//! come from the registry of studies, plus `merge` and `bench`.
+//! come from the list of studies (`studies::StudyId`), plus `merge` and `bench`.
 //!
 //! ```text
 //! cargo run --release -p experiments -- reproduce            # everything, quick setting
@@ -13,10 +13,10 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 use experiments::progress::{Monitor, Progress};
-use experiments::registry::StudyId;
 use experiments::report::Report;
 use experiments::runner::{merge, run, Options};
 use experiments::setting::Setting;
+use experiments::studies::StudyId;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Counts heap allocations, so `bench` can report them per training step.
@@ -230,7 +230,7 @@ fn main() -> ExitCode {
             bench(&args)
         }
         command => {
-            let study = StudyId::from_command(command).expect("subcommands come from the registry");
+            let study = StudyId::from_command(command).expect("subcommands come from StudyId::ALL");
             let options = options(study, parse(sub));
             let monitor = Bars::new(options.quiet);
             stop_on_signals();

@@ -24,10 +24,10 @@ use crate::job::{
 };
 use crate::plan::Plan;
 use crate::progress::Monitor;
-use crate::registry::StudyId;
 use crate::report::Report;
 use crate::setting::{LrSearch, Scale, Setting};
 use crate::studies::Context;
+use crate::studies::StudyId;
 use crate::training::StepKind;
 
 /// How to run.

@@ -11,7 +11,7 @@ use experiments::data::shapeset::{streams, Shapeset};
 use experiments::data::{BatchSource, Dataset, Minibatches};
 use experiments::models::ModelId;
 use experiments::progress::Silent;
-use experiments::studies::runs::rung_updates;
+use experiments::studies::shared::runs::rung_updates;
 use experiments::training::{
     checkpoint_weights, train, train_resumable, Checkpoints, RunResult, StepKind, TrainSpec,
 };

@@ -128,9 +128,9 @@ mod kill_anywhere {
 
     use experiments::interrupt;
     use experiments::progress::Quiet;
-    use experiments::registry::StudyId;
     use experiments::runner::{run, Options};
     use experiments::setting::Setting;
+    use experiments::studies::StudyId;
     use experiments::Error;
     use proptest::prelude::*;
 

@@ -14,9 +14,9 @@ use experiments::progress::Silent;
 use experiments::report::{Check, Section};
 use experiments::setting::Setting;
 use experiments::studies::nielsen::{self, Chain, Gradients, Speed};
+use experiments::studies::shared::{init, orderings};
 use experiments::studies::{
-    cs231n, errors, fig10, fig11, fig12, fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9, init, jacobian,
-    table1,
+    cs231n, fig10, fig11, fig12, fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9, jacobian, table1,
 };
 use experiments::training::{train, RunResult, StepKind, TrainSpec};
 use experiments::Error;
@@ -297,10 +297,10 @@ fn a_network_at_chance_level_is_labelled_beside_the_orderings() {
     let sigmoid = runs.iter().find(|r| r.model.id() == Some(ModelId::SigmoidDepth5)).unwrap();
     assert!(sigmoid.did_not_train());
     assert!(!runs.iter().find(|r| r.model.id() == Some(ModelId::Tanh)).unwrap().did_not_train());
-    let table = errors::final_table(&runs);
+    let table = orderings::final_table(&runs);
     let cells: Vec<&String> = table.rows.iter().map(|r| &r[3]).collect();
     assert!(cells[0].contains("did not train") && !cells[2].contains("did not train"), "{cells:?}");
-    let checks = errors::ordering_checks(&runs, "Shapeset");
+    let checks = orderings::ordering_checks(&runs, "Shapeset");
     let worst =
         checks.iter().find(|c| c.criterion.contains("sigmoid network has the highest error")).unwrap();
     assert_eq!(worst.passed, Some(true), "the ordering still holds");

@@ -7,7 +7,8 @@ use experiments::models::ModelId;
 use experiments::progress::Silent;
 use experiments::report::Section;
 use experiments::setting::Setting;
-use experiments::studies::{fig2, fig5, fig6, fig7, fig8, init, jacobian};
+use experiments::studies::shared::init;
+use experiments::studies::{fig2, fig5, fig6, fig7, fig8, jacobian};
 use experiments::training::{train, RunResult, StepKind, TrainSpec};
 
 fn scratch(name: &str) -> std::path::PathBuf {

@@ -135,7 +135,9 @@ fn probe_jacobians_equal_the_tapes_jacobians() {
             let z = trace.activations[l - 1].value().narrow(0, e, 1).contiguous();
             let layer = &mlp.layers[l];
             let tape_jacobian =
-                autograd::jacobian(|tape, z| Activation::Tanh.apply(&layer.on(tape).forward(z)), &z).unwrap();
+                autograd::jacobian(|tape, z| Activation::Tanh.apply(&layer.on(tape).forward(&z[0])), &[z])
+                    .unwrap()
+                    .remove(0);
             let (n_in, n_out) = (layer.n_in(), layer.n_out());
             assert_eq!(tape_jacobian.shape(), &[1, n_out, 1, n_in]);
             // Element [0, j, 0, i] is ∂z^{l+1}_j/∂z^l_i = W[i, j]·f'(s_j).

@@ -2,8 +2,10 @@
 //! `t.i((0, ..))` is `t[0, :]` (an integer index removes its axis).
 //!
 //! Each axis takes a range (`..`, `a..b`, `a..`, `..b`, `a..=b`) or an index; axes
-//! not named keep all their elements. The result is a view, as [`Tensor::slice`]
-//! gives. For a step, use [`Tensor::slice`] itself.
+//! not named keep all their elements. Negative positions count from the end, as
+//! axes do (`t.i(-1)` is the last row, `t.i((.., ..-1))` drops the last column).
+//! The result is a view, as [`Tensor::slice`] gives. For a step, use
+//! [`Tensor::slice`] itself.
 //!
 //! ```
 //! use tensor::Tensor;
@@ -13,7 +15,11 @@
 //! assert_eq!(t.i((1, ..)).to_vec(), vec![4., 5., 6., 7.]);
 //! assert_eq!(t.i(2).to_vec(), vec![8., 9., 10., 11.]);
 //! assert_eq!(t.i((1..=2, 3)).to_vec(), vec![7., 11.]);
+//! assert_eq!(t.i(-1).to_vec(), vec![8., 9., 10., 11.]);
+//! assert_eq!(t.i((-2.., -1)).to_vec(), vec![7., 11.]);
+//! assert_eq!(t.i((.., ..-1)).shape(), &[3, 3]);
 //! assert!(t.try_i((.., 5)).is_err());
+//! assert!(t.try_i(-4).is_err());
 //! ```
 
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
@@ -24,61 +30,82 @@ use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
 use crate::tensor::Tensor;
 
-/// What one axis of an index keeps.
+/// What one axis of an index keeps. Positions are signed: a negative one
+/// counts from the end of the axis, as in NumPy (−1 is the last element).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Span {
-    /// Elements `start` up to `end` (exclusive; `None`: to the end). The axis stays.
+    /// Elements from `start` up to `end`. The axis stays.
     Range {
         /// First index kept.
-        start: usize,
-        /// One past the last index kept, or the axis's end.
-        end: Option<usize>,
+        start: isize,
+        /// Where the range stops.
+        end: End,
     },
     /// One element; the axis is removed.
-    Index(usize),
+    Index(isize),
 }
 
-/// Anything that can stand for one axis in an index: a range or a `usize`.
+/// Where a [`Span::Range`] stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// At the axis's end (`a..`).
+    Open,
+    /// Before this position (`a..b`).
+    Before(isize),
+    /// At this position, included (`a..=b`).
+    At(isize),
+}
+
+/// Anything that can stand for one axis in an index: a range or an integer
+/// (`usize`, or `isize`/`i32` to count from the end with negative values).
 pub trait IntoSpan {
     /// The span it stands for.
     fn into_span(self) -> Span;
 }
 
-impl IntoSpan for usize {
-    fn into_span(self) -> Span {
-        Span::Index(self)
-    }
-}
 impl IntoSpan for RangeFull {
     fn into_span(self) -> Span {
-        Span::Range { start: 0, end: None }
+        Span::Range { start: 0, end: End::Open }
     }
 }
-impl IntoSpan for Range<usize> {
-    fn into_span(self) -> Span {
-        Span::Range { start: self.start, end: Some(self.end) }
-    }
+
+/// `IntoSpan` for an integer type and its ranges.
+macro_rules! integer_spans {
+    ($($int:ty),*) => {$(
+        impl IntoSpan for $int {
+            fn into_span(self) -> Span {
+                Span::Index(self as isize)
+            }
+        }
+        impl IntoSpan for Range<$int> {
+            fn into_span(self) -> Span {
+                Span::Range { start: self.start as isize, end: End::Before(self.end as isize) }
+            }
+        }
+        impl IntoSpan for RangeFrom<$int> {
+            fn into_span(self) -> Span {
+                Span::Range { start: self.start as isize, end: End::Open }
+            }
+        }
+        impl IntoSpan for RangeTo<$int> {
+            fn into_span(self) -> Span {
+                Span::Range { start: 0, end: End::Before(self.end as isize) }
+            }
+        }
+        impl IntoSpan for RangeInclusive<$int> {
+            fn into_span(self) -> Span {
+                Span::Range { start: *self.start() as isize, end: End::At(*self.end() as isize) }
+            }
+        }
+        impl IntoSpan for RangeToInclusive<$int> {
+            fn into_span(self) -> Span {
+                Span::Range { start: 0, end: End::At(self.end as isize) }
+            }
+        }
+    )*};
 }
-impl IntoSpan for RangeFrom<usize> {
-    fn into_span(self) -> Span {
-        Span::Range { start: self.start, end: None }
-    }
-}
-impl IntoSpan for RangeTo<usize> {
-    fn into_span(self) -> Span {
-        Span::Range { start: 0, end: Some(self.end) }
-    }
-}
-impl IntoSpan for RangeInclusive<usize> {
-    fn into_span(self) -> Span {
-        Span::Range { start: *self.start(), end: Some(*self.end() + 1) }
-    }
-}
-impl IntoSpan for RangeToInclusive<usize> {
-    fn into_span(self) -> Span {
-        Span::Range { start: 0, end: Some(self.end + 1) }
-    }
-}
+
+integer_spans!(usize, isize, i32);
 
 /// A whole index: one [`IntoSpan`], or a tuple of up to six, one per leading axis.
 pub trait Spans {
@@ -136,17 +163,22 @@ impl IndexPlan {
         }
         let mut plan = IndexPlan { slices: SmallVec::new(), squeezed: SmallVec::new() };
         for (axis, (span, &size)) in spans.iter().zip(shape).enumerate() {
+            // A negative position counts from the end: −1 is size − 1.
+            let at = |p: isize| if p < 0 { p + size as isize } else { p };
             let (start, end) = match *span {
-                Span::Range { start, end } => (start, end.unwrap_or(size)),
-                Span::Index(i) => (i, i + 1),
+                Span::Range { start, end: End::Open } => (at(start), size as isize),
+                Span::Range { start, end: End::Before(end) } => (at(start), at(end)),
+                Span::Range { start, end: End::At(end) } => (at(start), at(end) + 1),
+                Span::Index(i) => (at(i), at(i) + 1),
             };
-            if start > end || end > size {
+            if start < 0 || start > end || end > size as isize {
                 return Err(TensorError::invalid(
                     "index",
                     shape,
                     format!("{span:?} does not fit axis {axis} of size {size}"),
                 ));
             }
+            let (start, end) = (start as usize, end as usize);
             if (start, end) != (0, size) {
                 plan.slices.push((axis, start, end));
             }

@@ -86,7 +86,7 @@ pub use arith::Arith;
 pub use axis::{Axes, Axis};
 pub use element::Element;
 pub use error::{Result, TensorError};
-pub use index::{IndexPlan, IntoSpan, Span, Spans};
+pub use index::{End, IndexPlan, IntoSpan, Span, Spans};
 pub use kernels::threads::{set_threads, threads, ThreadsGuard};
 pub use layout::{broadcast_shapes, contiguous_strides, Layout, Shape, Strides};
 pub use random::{RngPosition, TensorRng};

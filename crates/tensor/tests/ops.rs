@@ -420,3 +420,22 @@ fn reducing_leading_axes_of_a_contiguous_tensor_equals_the_strided_walk_bit_for_
         assert_eq!(x.sum_to_shape(&[last]).to_vec(), naive, "{shape:?}");
     }
 }
+
+#[test]
+fn negative_positions_in_an_index_count_from_the_end() {
+    let t = Tensor::<f64>::from_vec((0..12).map(f64::from).collect(), &[3, 4]);
+    // Every negative form selects what its positive twin does.
+    assert_eq!(t.i(-1).to_vec(), t.i(2).to_vec());
+    assert_eq!(t.i((.., -4)).to_vec(), t.i((.., 0)).to_vec());
+    assert_eq!(t.i((-3..-1, 1)).to_vec(), t.i((0..2, 1)).to_vec());
+    assert_eq!(t.i((.., ..=-1)).to_vec(), t.to_vec());
+    assert_eq!(t.i((.., -2..=-1)).to_vec(), t.i((.., 2..4)).to_vec());
+    assert_eq!(t.i((1.., ..-1)).shape(), &[2, 3]);
+    // Past either end, or a range that ends before it starts, is an error
+    // naming the axis and the shape, not a wrap-around.
+    let (last, second_last) = (-1, -2);
+    for err in [t.try_i(-4), t.try_i((.., -5..)), t.try_i((.., ..=-6)), t.try_i((last..second_last, ..))] {
+        let message = err.unwrap_err().to_string();
+        assert!(message.contains("[3, 4]") && message.contains("axis"), "{message}");
+    }
+}

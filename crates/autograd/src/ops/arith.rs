@@ -11,8 +11,9 @@ use tensor::{Element, Tensor};
 
 use super::elementwise::ElementwiseOp;
 use super::unary::ScalarDiv;
+use crate::backward_through_vjp;
 use crate::error::{or_panic, Result};
-use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::op::{BackwardContext, Grads, Op};
 use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;

@@ -14,7 +14,8 @@
 
 use tensor::{Arith, Element, Tensor};
 
-use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::backward_through_vjp;
+use crate::op::{BackwardContext, Grads, Op};
 use crate::operand::Operand;
 use smallvec::smallvec;
 

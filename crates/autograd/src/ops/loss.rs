@@ -9,7 +9,8 @@ use crate::error::{or_panic, Result};
 use smallvec::smallvec;
 
 use super::activation::Sigmoid;
-use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::backward_through_vjp;
+use crate::op::{BackwardContext, Grads, Op};
 use crate::operand::Operand;
 use crate::tape::Var;
 

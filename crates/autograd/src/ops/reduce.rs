@@ -6,8 +6,9 @@
 
 use tensor::{Axes, Element, Tensor};
 
+use crate::backward_through_vjp;
 use crate::error::{or_panic, Result};
-use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::op::{BackwardContext, Grads, Op};
 use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;
@@ -127,12 +128,18 @@ impl<'t, E: Element> Var<'t, E> {
         or_panic(self.try_mean(axes, keepdim))
     }
     /// Maximum over `axes` (negative ones count from the back).
+    ///
+    /// Its gradient goes to the elements that attain the maximum; where several
+    /// tie, it is split equally among them (PyTorch's `amax`; `torch.max` with
+    /// a dim gives it all to one index instead). Either is a valid subgradient:
+    /// the maximum is not differentiable at a tie.
     #[track_caller]
     pub fn try_max(&self, axes: impl Axes, keepdim: bool) -> Result<Var<'t, E>> {
         let axes = axes.resolve("max", self.shape())?.to_vec();
         self.tape.apply(MaxOp { axes, keepdim }, &[self])
     }
-    /// Maximum over `axes`; panics on a bad or empty axis.
+    /// Maximum over `axes`; panics on a bad or empty axis. Ties share the
+    /// gradient equally (see [`try_max`](Var::try_max)).
     #[track_caller]
     pub fn max(&self, axes: impl Axes, keepdim: bool) -> Var<'t, E> {
         or_panic(self.try_max(axes, keepdim))

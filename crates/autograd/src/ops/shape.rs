@@ -4,8 +4,9 @@
 
 use tensor::{Axes, Axis, Element, IndexPlan, Spans, Tensor};
 
+use crate::backward_through_vjp;
 use crate::error::{or_panic, AutogradError, Result};
-use crate::op::{backward_through_vjp, BackwardContext, Grads, Op};
+use crate::op::{BackwardContext, Grads, Op};
 use crate::operand::Operand;
 use crate::tape::Var;
 use smallvec::smallvec;

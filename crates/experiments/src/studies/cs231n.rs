@@ -19,9 +19,9 @@ use crate::progress::Progress;
 use crate::report::{Check, Section, Table};
 
 /// The demo.
-pub struct InitDemoStudy;
+pub struct InitDemo;
 
-impl Study for InitDemoStudy {
+impl Study for InitDemo {
     fn command(&self) -> &'static str {
         "init-demo"
     }
@@ -57,13 +57,13 @@ impl Study for InitDemoStudy {
 pub struct DemoJob;
 
 impl Job for DemoJob {
-    type Part = InitDemo;
+    type Part = InitDemoResult;
 
     fn key(&self) -> String {
         "init-demo".into()
     }
 
-    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<InitDemo> {
+    fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<InitDemoResult> {
         progress.message("forward passes of the cs231n demo");
         let demo = run(inputs.seed, inputs.scale.init_demo_wide);
         progress.finish();
@@ -92,7 +92,7 @@ pub struct DemoRun {
 
 /// Both demos.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InitDemo {
+pub struct InitDemoResult {
     /// 10 layers × 500 units, 1000 examples.
     pub classic: Vec<DemoRun>,
     /// 6 layers × 4096 units, 16 examples.
@@ -162,7 +162,7 @@ fn configs(wide: bool) -> Vec<(&'static str, Activation, Init)> {
 }
 
 /// Runs both demos (`wide` off skips the 4096-unit variant).
-pub fn run(seed: u64, wide: bool) -> InitDemo {
+pub fn run(seed: u64, wide: bool) -> InitDemoResult {
     let mut rng = TensorRng::new(seed);
     let x: Tensor<f32> = rng.normal(&[1000, 500], 0.0, 1.0);
     let classic = configs(false)
@@ -178,7 +178,7 @@ pub fn run(seed: u64, wide: bool) -> InitDemo {
     } else {
         vec![]
     };
-    InitDemo { classic, wide }
+    InitDemoResult { classic, wide }
 }
 
 fn find<'a>(runs: &'a [DemoRun], name: &str) -> Option<&'a DemoRun> {
@@ -186,8 +186,8 @@ fn find<'a>(runs: &'a [DemoRun], name: &str) -> Option<&'a DemoRun> {
 }
 
 /// The report section.
-pub fn section(demo: &InitDemo, dir: &Path) -> Section {
-    let mut s = section_of(&InitDemoStudy);
+pub fn section(demo: &InitDemoResult, dir: &Path) -> Section {
+    let mut s = section_of(&InitDemo);
     s.text.push("1000 unit-Gaussian examples of 500 values through 10 layers of 500 units, no biases (the 2016 lecture); below, 16 examples through 6 layers of 4096 (the 2019 version).".into());
     for (title, runs, stem) in
         [("10 × 500", &demo.classic, "init_demo"), ("6 × 4096", &demo.wide, "init_demo_wide")]

@@ -1,7 +1,7 @@
 //! Fig. 10: tanh with the normalized initialization during training: its
 //! layers' 98th percentiles stay together, as softsign's do in Fig. 3.
 
-use super::runs::{band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
+use super::shared::runs::{band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
 use super::{missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;

@@ -1,7 +1,7 @@
 //! Fig. 11: test error during online training on Shapeset-3x2, the six networks.
 
-use super::errors::{curves, error_of, final_table, ordering_checks};
-use super::runs::{best_shapeset_runs, shapeset_jobs};
+use super::shared::orderings::{curves, error_of, final_table, ordering_checks};
+use super::shared::runs::{best_shapeset_runs, shapeset_jobs};
 use super::{figure, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::{ModelId, SHAPESET_MODELS};

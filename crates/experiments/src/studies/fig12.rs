@@ -1,8 +1,8 @@
 //! Fig. 12: test error during training on image data (MNIST, CIFAR-10, or
 //! Fashion-MNIST standing in for MNIST), one chart per data set.
 
-use super::errors::{curves, final_table, ordering_checks};
-use super::runs::{best_image_runs, image_jobs};
+use super::shared::orderings::{curves, final_table, ordering_checks};
+use super::shared::runs::{best_image_runs, image_jobs};
 use super::{figure, section, Context, Study};
 use crate::job::AnyJob;
 use crate::plan::Plan;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nn::probe::LayerProbe;
 
-use super::runs::{best_shapeset_runs, find, per_layer_lines, run_text, shapeset_jobs};
+use super::shared::runs::{best_shapeset_runs, find, per_layer_lines, run_text, shapeset_jobs};
 use super::{figure, list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;

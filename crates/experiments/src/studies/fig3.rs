@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::runs::{abs_p98, band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
+use super::shared::runs::{abs_p98, band_check, best_shapeset_runs, find, percentile_chart, run_text, shapeset_jobs};
 use super::{list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use nn::probe::LayerProbe;
 
-use super::runs::{best_shapeset_runs, find, shapeset_jobs};
+use super::shared::runs::{best_shapeset_runs, find, shapeset_jobs};
 use super::{figure, histogram_line, list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;

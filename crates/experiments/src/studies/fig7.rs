@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::init::{self, histogram_section, stds, InitStudy};
+use super::shared::init::{self, histogram_section, stds, InitStudy};
 use super::{missing, sci, section, Context, Study};
 use crate::job::AnyJob;
 use crate::plan::Plan;

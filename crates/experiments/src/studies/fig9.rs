@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::runs::{best_shapeset_runs, find, per_layer_lines, shapeset_jobs};
+use super::shared::runs::{best_shapeset_runs, find, per_layer_lines, shapeset_jobs};
 use super::{figure, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::models::ModelId;

@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use super::errors::seeds_less_check;
-use super::runs::{SeededJob, SeededResult};
+use super::shared::orderings::seeds_less_check;
+use super::shared::runs::{SeededJob, SeededResult};
 use super::{figure, missing, section, Context, Study};
 use crate::job::{boxed, AnyJob};
 use crate::models::ModelId;

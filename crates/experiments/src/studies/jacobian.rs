@@ -2,7 +2,7 @@
 //! ∂z^{l+1}/∂z^l of the tanh network at initialization: about 0.5 with the
 //! standard init, about 0.8 with the normalized one.
 
-use super::init::{self, InitStudy};
+use super::shared::init::{self, InitStudy};
 use super::{list, missing, section, Context, Study};
 use crate::job::AnyJob;
 use crate::plan::Plan;

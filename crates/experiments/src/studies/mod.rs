@@ -1,33 +1,78 @@
 //! The studies: each figure, Table 1, the Jacobian study and the two teaching
 //! lessons is one module holding one [`Study`] — its jobs, its typed results,
-//! its report sections and its criteria. [`crate::registry`] lists them; the
-//! runner, the report and the CLI know studies only through this trait.
+//! its report sections and its criteria. The runner, the report and the CLI
+//! know studies only through this trait and [`StudyId`].
 //!
-//! Adding a study: write a module with a type implementing [`Study`], declare
-//! the module here, and add one line to the registry.
+//! Adding a study: write its file (a type implementing [`Study`]) and add one
+//! line, `module::Type`, to the list below; the CLI, `reproduce`, resume,
+//! shards and merge pick it up. What several studies share (the training runs
+//! and their searches, the initialization probes, Table 1's orderings) is in
+//! [`shared`].
 
-pub mod cs231n;
-pub mod errors;
-pub mod fig10;
-pub mod fig11;
-pub mod fig12;
-pub mod fig2;
-pub mod fig3;
-pub mod fig4;
-pub mod fig5;
-pub mod fig6;
-pub mod fig7;
-pub mod fig8;
-pub mod fig9;
-pub mod headline;
-pub mod init;
-pub mod jacobian;
-pub mod nielsen;
-pub mod reproduce;
-pub mod runs;
-pub mod table1;
+/// Declares each study's module and [`StudyId`]: one variant per line, named
+/// as the study's type, in the report's order.
+macro_rules! studies {
+    ($($module:ident :: $study:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// A study, by name. Serialized as its type's name in `config.json`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[allow(missing_docs)] // each study's own docs describe it
+        pub enum StudyId {
+            $($study),*
+        }
+
+        impl StudyId {
+            /// Every study, in the report's order.
+            pub const ALL: &'static [StudyId] = &[$(StudyId::$study),*];
+
+            /// The study itself.
+            pub fn study(self) -> &'static dyn Study {
+                match self {
+                    $(StudyId::$study => &$module::$study),*
+                }
+            }
+        }
+    };
+}
+
+studies! {
+    fig2::Fig2,
+    fig3::Fig3,
+    fig4::Fig4,
+    fig5::Fig5,
+    fig6::Fig6,
+    fig7::Fig7,
+    fig8::Fig8,
+    fig9::Fig9,
+    fig10::Fig10,
+    fig11::Fig11,
+    fig12::Fig12,
+    table1::Table1,
+    jacobian::Jacobian,
+    headline::Headline,
+    reproduce::Reproduce,
+    nielsen::Nielsen,
+    cs231n::InitDemo,
+}
+
+pub mod shared;
+
+impl StudyId {
+    /// Its subcommand: `fig2`, `table1`, `init-demo`, ...
+    pub fn command(self) -> &'static str {
+        self.study().command()
+    }
+
+    /// The study whose subcommand is `command`.
+    pub fn from_command(command: &str) -> Option<StudyId> {
+        StudyId::ALL.iter().copied().find(|id| id.command() == command)
+    }
+}
 
 use std::path::Path;
+
+use serde::{Deserialize, Serialize};
 
 use crate::job::{AnyJob, Parts};
 use crate::plan::Plan;

@@ -3,7 +3,7 @@
 use super::{Context, Study};
 use crate::job::AnyJob;
 use crate::plan::Plan;
-use crate::registry::StudyId;
+use crate::studies::StudyId;
 use crate::report::Section;
 
 /// The paper's studies together.

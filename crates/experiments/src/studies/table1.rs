@@ -1,7 +1,7 @@
 //! Table 1: the final test errors beside the paper's.
 
-use super::errors::{ordering_checks, paper_row, run_of, seeds_less_check, PAPER_TABLE1};
-use super::runs::{
+use super::shared::orderings::{ordering_checks, paper_row, run_of, seeds_less_check, PAPER_TABLE1};
+use super::shared::runs::{
     best_image_runs, best_shapeset_runs, image_jobs, searches, seeded_shapeset_runs, shapeset_jobs,
     SearchResult, SeededResult,
 };

@@ -8,7 +8,6 @@ use std::path::Path;
 use nn::probe::LayerProbe;
 use serde::{Deserialize, Serialize};
 
-use super::Context;
 use crate::data::shapeset::{streams, Shapeset};
 use crate::data::{Batch, BatchSource, DataId, Minibatches};
 use crate::error::{Error, Result};
@@ -18,6 +17,7 @@ use crate::plan::Plan;
 use crate::plot::Line;
 use crate::progress::Progress;
 use crate::setting::{LrSearch, Scale, PAPER_EPOCH};
+use crate::studies::Context;
 use crate::training::{train, train_resumable, RunResult, TrainSpec};
 
 /// One network trained on Shapeset (online) or on an image data set.
@@ -624,7 +624,7 @@ pub fn percentile_chart(s: &mut crate::report::Section, run: &RunResult, dir: &P
     let mut stds = per_layer_lines(run, "std ", |l| l.activation.std, None);
     stds.iter_mut().for_each(|line| line.dashed = true);
     chart.lines.extend(stds);
-    super::figure(s, dir, &format!("{id}_{}", run.model.key()), &chart);
+    crate::studies::figure(s, dir, &format!("{id}_{}", run.model.key()), &chart);
 }
 
 /// Figs. 3 and 10: the layers' 98th percentiles stay within 0.15 of each other

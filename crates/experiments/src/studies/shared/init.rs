@@ -9,7 +9,6 @@ use nn::probe::{probe, LayerProbe, ProbeConfig, ProbeRecord};
 use nn::{Activation, Init, Loss, Mlp};
 use serde::{Deserialize, Serialize};
 
-use super::{figure, histogram_line, sci, Context};
 use crate::data::shapeset::{streams, Shapeset, CLASSES, SIDE};
 use crate::error::Result;
 use crate::job::{boxed, AnyJob, Inputs, Job};
@@ -17,6 +16,7 @@ use crate::plot::Chart;
 use crate::progress::Progress;
 use crate::report::{Section, Table};
 use crate::setting::Scale;
+use crate::studies::{figure, histogram_line, sci, Context};
 
 /// Probes of the two initializations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,18 +2,21 @@
 //! measurements along the way: test and validation error, and probes of every
 //! layer on the fixed probe examples.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nn::probe::{probe, ProbeConfig, ProbeRecord};
 use nn::{train_step, Loss, Mlp, Sgd};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Batch, BatchSource, Dataset, SourceState};
+use crate::data::{Batch, BatchSource, Dataset};
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::progress::Progress;
+
+mod checkpoint;
+
+pub use checkpoint::{checkpoint_kernels, checkpoint_result, checkpoint_weights, Checkpoints};
+use checkpoint::{load, save};
 
 /// One point of a learning curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,47 +167,6 @@ pub struct RunState {
     pub loss_count: usize,
 }
 
-/// Where a run keeps its checkpoint, and how often it writes it.
-#[derive(Debug, Clone)]
-pub struct Checkpoints {
-    /// The run's checkpoint folder (`state.json` and one weights file).
-    pub dir: PathBuf,
-    /// Time between two checkpoints while training.
-    pub every: Duration,
-}
-
-/// What a checkpoint's `state.json` holds besides the weights.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SavedState {
-    /// The settings the run was started with; a resumed run must match them.
-    spec: SpecRecord,
-    step: usize,
-    loss_sum: f64,
-    loss_count: usize,
-    /// The weights file, beside `state.json`.
-    weights: String,
-    source: SourceState,
-    result: RunResult,
-    /// The kernel plan the run was computed with up to this checkpoint
-    /// (absent in checkpoints from before it was recorded).
-    #[serde(default)]
-    kernels: Option<crate::runner::KernelRecord>,
-}
-
-/// The parts of a [`TrainSpec`] that decide the computation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct SpecRecord {
-    model: String,
-    widths: Vec<usize>,
-    lr: f64,
-    batch: usize,
-    updates: usize,
-    eval_every: usize,
-    seed: u64,
-    probes: bool,
-    step: StepKind,
-}
-
 fn check_inputs(validation: &Dataset, test: &Dataset) -> Result<()> {
     if validation.is_empty() || test.is_empty() {
         let empty = if test.is_empty() { test } else { validation };
@@ -278,80 +240,6 @@ impl RunState {
     fn finished(&self, spec: &TrainSpec<'_>) -> bool {
         self.step >= spec.updates || self.result.diverged_at.is_some()
     }
-}
-
-fn record(spec: &TrainSpec<'_>, widths: &[usize]) -> SpecRecord {
-    SpecRecord {
-        model: spec.model.key(),
-        widths: widths.to_vec(),
-        lr: spec.lr,
-        batch: spec.batch,
-        updates: spec.updates,
-        eval_every: spec.eval_every,
-        seed: spec.seed,
-        probes: spec.probes,
-        step: spec.step,
-    }
-}
-
-/// Saves the run's state into `dir`: the weights under a name of their own,
-/// then `state.json` (written and renamed), then the older weights are removed,
-/// so a kill at any moment leaves a consistent checkpoint.
-fn save(dir: &Path, spec: &TrainSpec<'_>, state: &RunState, source: &dyn BatchSource) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let weights = format!("weights-{}.safetensors", state.step);
-    nn::checkpoint::save(&state.mlp, dir.join(&weights)).map_err(|e| Error::Checkpoint(e.to_string()))?;
-    let saved = SavedState {
-        spec: record(spec, &state.result.widths),
-        step: state.step,
-        loss_sum: state.loss_sum,
-        loss_count: state.loss_count,
-        weights: weights.clone(),
-        source: source.state(),
-        result: state.result.clone(),
-        kernels: Some(crate::runner::KernelRecord::current()),
-    };
-    crate::job::write_json(&dir.join("state.json"), &saved)?;
-    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("weights-") && name != weights {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-    Ok(())
-}
-
-/// The run saved in `dir`, if any, with `source` moved to where it was.
-fn load(dir: &Path, spec: &TrainSpec<'_>, source: &mut dyn BatchSource) -> Result<Option<RunState>> {
-    let path = dir.join("state.json");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let saved: SavedState = crate::job::read_json(&path)?;
-    let expected = record(spec, &saved.result.widths);
-    if saved.spec != expected {
-        return Err(Error::usage(format!(
-            "{}: the checkpoint was made with other settings ({:?}) than this run ({:?}); remove it or use another --out",
-            path.display(),
-            saved.spec,
-            expected
-        )));
-    }
-    let mut mlp = Mlp::<f32>::builder(&saved.result.widths)
-        .hidden(spec.model.activation)
-        .init(spec.model.init)
-        .seed(spec.seed)
-        .build();
-    nn::checkpoint::load_into(&mut mlp, dir.join(&saved.weights))
-        .map_err(|e| Error::Checkpoint(e.to_string()))?;
-    source.restore(&saved.source).map_err(|e| Error::Checkpoint(format!("{}: {e}", path.display())))?;
-    Ok(Some(RunState {
-        mlp,
-        result: saved.result,
-        step: saved.step,
-        loss_sum: saved.loss_sum,
-        loss_count: saved.loss_count,
-    }))
 }
 
 /// One update of `state` with the run's kind of step; returns the cost.
@@ -494,29 +382,6 @@ pub fn train_resumable(
         progress.finish();
     }
     Ok(state.result)
-}
-
-/// The weights saved in a checkpoint folder (to compare runs, or to inspect one).
-pub fn checkpoint_weights(dir: &Path) -> Result<Mlp<f32>> {
-    let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
-    nn::checkpoint::load(dir.join(&saved.weights)).map_err(|e| Error::Checkpoint(e.to_string()))
-}
-
-/// The curves and probes so far of the run checkpointed in `dir`.
-pub fn checkpoint_result(dir: &Path) -> Result<RunResult> {
-    let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
-    Ok(saved.result)
-}
-
-/// The kernel plans recorded by the checkpoints in `root` (one folder per
-/// training run), for a resume to compare with its own.
-pub fn checkpoint_kernels(root: &Path) -> Vec<crate::runner::KernelRecord> {
-    let Ok(folders) = fs::read_dir(root) else { return vec![] };
-    folders
-        .flatten()
-        .filter_map(|entry| crate::job::read_json::<SavedState>(&entry.path().join("state.json")).ok())
-        .filter_map(|saved| saved.kernels)
-        .collect()
 }
 
 /// A batch of the first `count` examples of `data` (the fixed probe examples).
