@@ -6,6 +6,11 @@
 //! format, clothing). Two epochs on Fashion-MNIST end at 14.9 % test error
 //! (measured; MNIST itself cannot be fetched on our machines).
 //!
+//! The loop also writes TensorBoard event files (`nn::tensorboard`): the
+//! training loss every 100 minibatches, the test error per epoch, and the
+//! histograms of the hidden layer's activations and weights — watch them with
+//! `tensorboard --logdir` on the folder it prints.
+//!
 //! Run: `cargo run --release --example 04_train_mlp_on_digits -- [MNIST folder]`
 //! (default: Debian's Fashion-MNIST; get it with `sudo apt-get install dataset-fashion-mnist`).
 
@@ -14,6 +19,7 @@ use std::path::{Path, PathBuf};
 use experiments::data::idx::load_mnist;
 use experiments::data::Dataset;
 use gradlab::autograd::Tape;
+use gradlab::nn::tensorboard::SummaryWriter;
 use gradlab::nn::{checkpoint, Activation, Init, Mlp, Sgd};
 use gradlab::TensorRng;
 
@@ -27,6 +33,8 @@ pub struct Settings {
     pub epochs: usize,
     /// Where the trained network is saved.
     pub checkpoint: PathBuf,
+    /// Folder for TensorBoard event files.
+    pub tensorboard: PathBuf,
 }
 
 pub fn main() {
@@ -34,6 +42,7 @@ pub fn main() {
     let folder = folder.unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
     let settings = Settings {
         checkpoint: std::env::temp_dir().join("gradlab-lesson4.safetensors"),
+        tensorboard: std::env::temp_dir().join("gradlab-lesson4-tensorboard"),
         folder,
         train_images: usize::MAX,
         epochs: 2,
@@ -63,6 +72,10 @@ pub fn run(settings: &Settings) -> Result<f64, Box<dyn std::error::Error>> {
     let mut sgd = Sgd::new(0.1);
     let mut rng = TensorRng::new(2);
     let batch_size = 20;
+    // A fresh event file; `resume(dir, -1)` also clears what an earlier run left there.
+    let mut board = SummaryWriter::resume(&settings.tensorboard, -1)?;
+    println!("TensorBoard: tensorboard --logdir {}", settings.tensorboard.display());
+    let mut step = 0i64;
 
     for epoch in 1..=settings.epochs {
         let order = shuffled(train.len(), &mut rng);
@@ -79,9 +92,21 @@ pub fn run(settings: &Settings) -> Result<f64, Box<dyn std::error::Error>> {
             // 5. SGD: w ← w − η·∂loss/∂w.
             sgd.step(mlp.parameters_mut(), &net.gradients(&grads));
             loss_sum += loss.value().item() as f64;
+            step += 1;
+            if step % 100 == 0 {
+                board.add_scalar("loss/train", loss.value().item() as f64, step)?;
+            }
         }
         // 6. Evaluate on images the network never trained on.
         let error = test_error(&mlp, &data.test);
+        board.add_scalar("error/test", error, step)?;
+        // The hidden layer's activations tanh(x·W + b) on (up to) 200 test images.
+        let first: Vec<usize> = (0..data.test.len().min(200)).collect();
+        let (layer, probe) = (&mlp.layers[0], data.test.batch::<f32>(&first));
+        let hidden = (&probe.x.matmul(&layer.weight) + &layer.bias).tanh();
+        board.add_histogram("hidden/activation", &as_f64(&hidden), step)?;
+        board.add_histogram("hidden/weight", &as_f64(&mlp.layers[0].weight), step)?;
+        board.flush()?;
         let batches = train.len().div_ceil(batch_size);
         println!(
             "epoch {epoch}: mean training loss {:.4}, test error {:.2} %",
@@ -93,6 +118,11 @@ pub fn run(settings: &Settings) -> Result<f64, Box<dyn std::error::Error>> {
     // 7. Checkpoint: safetensors, loadable by gradlab (and by PyTorch: weights stored [out, in]).
     save_and_reload(&mlp, &settings.checkpoint)?;
     Ok(test_error(&mlp, &data.test))
+}
+
+/// A tensor's elements as f64, for a histogram.
+fn as_f64(t: &gradlab::Tensor<f32>) -> Vec<f64> {
+    t.to_vec().into_iter().map(f64::from).collect()
 }
 
 /// 0, 1, …, n−1 in random order (Fisher–Yates).

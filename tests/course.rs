@@ -82,11 +82,22 @@ fn lessons_without_data_run() {
 fn lesson4_trains_on_mnist_format_files_and_checkpoints() {
     let folder = tiny_mnist("lesson4-data", 1000, 100);
     let checkpoint = scratch("lesson4").join("net.safetensors");
-    let settings =
-        lesson4::Settings { folder, train_images: 1000, epochs: 4, checkpoint: checkpoint.clone() };
+    let tensorboard = scratch("lesson4").join("tensorboard");
+    let settings = lesson4::Settings {
+        folder,
+        train_images: 1000,
+        epochs: 4,
+        checkpoint: checkpoint.clone(),
+        tensorboard: tensorboard.clone(),
+    };
     let error = lesson4::run(&settings).unwrap();
     assert!(error < 0.3, "the brightness-coded classes are easy (chance: 90 %); test error {error}");
     assert!(checkpoint.is_file());
+    // One event file: its version, 200 minibatches' losses every 100, and per
+    // epoch the test error and two histograms.
+    let files = gradlab::nn::tensorboard::event_files(&tensorboard).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(gradlab::nn::tensorboard::read_events(&files[0]).unwrap().len(), 1 + 2 + 4 * 3);
 }
 
 #[test]
@@ -96,6 +107,7 @@ fn lesson4_names_a_missing_folder() {
         train_images: 10,
         epochs: 1,
         checkpoint: scratch("lesson4-missing").join("net.safetensors"),
+        tensorboard: scratch("lesson4-missing").join("tensorboard"),
     };
     let err = lesson4::run(&settings).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/mnist"), "{err}");

@@ -162,6 +162,9 @@ pub struct Inputs {
     pub seed: u64,
     /// Where training runs keep their checkpoints (`None`: they keep none).
     pub checkpoints: Option<CheckpointPolicy>,
+    /// Where training runs write TensorBoard event files, a folder per run
+    /// named by its key (`None`: they write none).
+    pub tensorboard: Option<PathBuf>,
     shapeset: OnceLock<(Dataset, Dataset)>,
     images: Mutex<BTreeMap<DataId, Arc<ImageSets>>>,
 }
@@ -173,6 +176,7 @@ impl Inputs {
             scale,
             seed,
             checkpoints: None,
+            tensorboard: None,
             shapeset: OnceLock::new(),
             images: Mutex::new(BTreeMap::new()),
         }

@@ -77,6 +77,10 @@ struct RunArgs {
     /// Seconds between two checkpoints of a training run (also written at the end and on Ctrl-C).
     #[arg(long, default_value_t = 300.0)]
     checkpoint_every: f64,
+    /// Write TensorBoard event files to DIR (a folder per training run: scalars
+    /// and, at every probe, per-layer histograms); watch with `tensorboard --logdir DIR`.
+    #[arg(long, value_name = "DIR")]
+    tensorboard: Option<PathBuf>,
     /// Learning rates to choose among on validation, e.g. 0.001,0.003,0.01 (default: the setting's grid).
     #[arg(long, value_delimiter = ',', value_parser = parse_rate)]
     rates: Option<Vec<f64>>,
@@ -205,6 +209,7 @@ fn options(study: StudyId, args: RunArgs) -> Options {
         rates: args.rates,
         seeds: args.seeds,
         models: args.models,
+        tensorboard: args.tensorboard,
         ..Options::new(setting, seed, out)
     }
 }

@@ -74,6 +74,9 @@ pub struct Options {
     /// Trains only these networks (every one the studies name when `None`).
     #[serde(default)]
     pub models: Option<Vec<crate::models::ModelId>>,
+    /// Writes TensorBoard event files there, one folder per training run.
+    #[serde(default)]
+    pub tensorboard: Option<PathBuf>,
 }
 
 fn five_minutes() -> f64 {
@@ -105,6 +108,7 @@ impl Options {
             rates: None,
             seeds: None,
             models: None,
+            tensorboard: None,
         }
     }
 
@@ -356,6 +360,7 @@ pub fn run(study: StudyId, options: &Options, monitor: &dyn Monitor) -> Result<R
         root: options.out.join("checkpoints"),
         every: Duration::from_secs_f64(options.checkpoint_seconds.max(0.0)),
     });
+    inputs.tensorboard = options.tensorboard.clone();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

@@ -33,6 +33,7 @@ fn spec(model: &experiments::models::Model, step: StepKind) -> TrainSpec<'_> {
         seed: 9,
         probes: true,
         step,
+        tensorboard: None,
     }
 }
 

@@ -283,3 +283,27 @@ fn the_headline_study_reports_the_gap_by_width_and_seed() {
     assert!(parts.contains(&"shapeset-tanh-n-d5-w32-seeds2010_2011.json".to_string()), "{parts:?}");
     assert!(parts.contains(&"shapeset-tanh-d5-w64-seeds2010.json".to_string()), "{parts:?}");
 }
+
+#[test]
+fn tensorboard_writes_a_folder_of_events_per_training_run() {
+    let dir = scratch("tensorboard");
+    let board = dir.join("tb");
+    let (d, b) = (dir.to_str().unwrap(), board.to_str().unwrap());
+    ok(&["fig3", "--tiny", "--out", d, "--quiet", "--tensorboard", b]);
+    let mut runs: Vec<String> = fs::read_dir(&board)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    runs.sort();
+    assert_eq!(runs, ["shapeset-softsign-d5-lr0.05", "shapeset-tanh-d5-lr0.05"]);
+    for run in runs {
+        let files = nn::tensorboard::event_files(&board.join(&run)).unwrap();
+        assert_eq!(files.len(), 1, "{run}");
+        // The version event, then per evaluation (0, 200, 400, 600): the two
+        // errors, the rate, the loss (not at 0), and 15 histograms.
+        assert_eq!(nn::tensorboard::read_events(&files[0]).unwrap().len(), 1 + 4 * 18 + 3, "{run}");
+    }
+    // The configuration records where the events went, for a resume.
+    let config = fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(config.contains(&format!("\"tensorboard\":\"{b}\"")), "{config}");
+}

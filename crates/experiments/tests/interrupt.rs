@@ -60,6 +60,7 @@ fn a_stop_request_saves_a_checkpoint_that_resumes_bit_for_bit() {
         seed: 9,
         probes: true,
         step: StepKind::Plain,
+        tensorboard: None,
     };
     let validation = Shapeset::dataset(40, 9, streams::VALIDATION, "validation");
     let test = Shapeset::dataset(50, 9, streams::TEST, "test");
@@ -81,6 +82,65 @@ fn a_stop_request_saves_a_checkpoint_that_resumes_bit_for_bit() {
     assert!(saved.curve.len() == 2, "stopped after update 200, before the end: {:?}", saved.curve);
     let resumed = run(&Silent).unwrap();
     assert_eq!(timeless(resumed), timeless(reference));
+}
+
+/// Every summary event of a TensorBoard folder, without its wall-clock time:
+/// (step, the encoded values).
+fn board_events(dir: &std::path::Path) -> Vec<(i64, Vec<u8>)> {
+    use nn::tensorboard::{event_files, read_events, EventKind, SummaryProto};
+    use prost::Message;
+    let mut out = vec![];
+    for file in event_files(dir).unwrap() {
+        for event in read_events(&file).unwrap() {
+            if let Some(EventKind::Summary(summary)) = event.what {
+                out.push((event.step, SummaryProto::encode_to_vec(&summary)));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_resumed_run_continues_its_tensorboard_events_without_repeating_a_step() {
+    let _turn = take_turn();
+    let model = ModelId::Tanh.model(false);
+    let spec = |board: PathBuf| TrainSpec {
+        model: &model,
+        width: 12,
+        lr: 0.05,
+        batch: 10,
+        updates: 400,
+        eval_every: 100,
+        seed: 9,
+        probes: true,
+        step: StepKind::Plain,
+        tensorboard: Some(board),
+    };
+    let validation = Shapeset::dataset(40, 9, streams::VALIDATION, "validation");
+    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
+    let probe = test.head(20);
+    let reference_board = scratch("board-reference");
+    let reference = spec(reference_board.clone());
+    train(&reference, &mut Shapeset::new(9, streams::TRAIN), &validation, &test, &probe, &Silent).unwrap();
+
+    let board = scratch("board-resumed");
+    let resumed = spec(board.clone());
+    let checkpoints = Checkpoints { dir: scratch("board-checkpoint"), every: Duration::from_secs(3600) };
+    let run = |progress: &dyn Progress| {
+        let mut source = Shapeset::new(9, streams::TRAIN);
+        train_resumable(&resumed, &mut source, &validation, &test, &probe, usize::MAX, &checkpoints, progress)
+    };
+    assert!(matches!(run(&StopAt(250)), Err(Error::Interrupted)));
+    interrupt::clear();
+    run(&Silent).unwrap();
+
+    let (want, got) = (board_events(&reference_board), board_events(&board));
+    let steps: Vec<i64> = got.iter().map(|(step, _)| *step).collect();
+    // Per evaluation: the errors, the loss (not at 0), the rate, and at every
+    // probe three histograms for each of the five layers.
+    assert_eq!(steps.iter().filter(|&&s| s == 0).count(), 3 + 15, "{steps:?}");
+    assert_eq!(steps.iter().filter(|&&s| s == 200).count(), 4 + 15, "{steps:?}");
+    assert_eq!(got, want, "the resumed run's events are the uninterrupted run's, each once");
 }
 
 /// A monitor whose jobs ask for a stop at the first progress report of

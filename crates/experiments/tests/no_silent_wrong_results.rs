@@ -79,6 +79,7 @@ fn training_on_an_empty_set_is_an_error() {
         seed: 1,
         probes: false,
         step: StepKind::Plain,
+        tensorboard: None,
     };
     let test = Shapeset::dataset(20, 1, streams::TEST, "test");
     let nothing = empty("nothing");
@@ -162,6 +163,7 @@ fn short_runs() -> Vec<RunResult> {
                 seed: 3,
                 probes: true,
                 step: StepKind::Plain,
+                tensorboard: None,
             };
             train(&spec, &mut Shapeset::new(3, streams::TRAIN), &validation, &test, &test.head(30), &Silent)
                 .unwrap()

@@ -66,6 +66,7 @@ fn shortened_run(model: ModelId, updates: usize, eval_every: usize) -> RunResult
         seed: 2010,
         probes: true,
         step: StepKind::Plain,
+        tensorboard: None,
     };
     let validation = Shapeset::dataset(200, 2010, streams::VALIDATION, "validation");
     let test = Shapeset::dataset(300, 2010, streams::TEST, "test");

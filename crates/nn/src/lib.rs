@@ -8,7 +8,8 @@
 //! * [`Sgd`] with momentum, Nesterov and L2 weight decay (Nielsen's form);
 //! * [`probe`]: per-layer statistics of activations and gradients, and the
 //!   layer-to-layer Jacobians' singular values — what the paper looks at;
-//! * [`checkpoint`]: save and load parameters as safetensors.
+//! * [`checkpoint`]: save and load parameters as safetensors;
+//! * [`tensorboard`]: event files of scalars and histograms, to watch a run in TensorBoard.
 //!
 //! One training step:
 //!
@@ -45,6 +46,7 @@ mod mlp;
 mod optim;
 pub mod probe;
 mod sgd_linear;
+pub mod tensorboard;
 mod train;
 
 pub use activation::Activation;

@@ -116,6 +116,12 @@ impl Width {
             .collect()
     }
 
+    /// [`pairs`](Width::pairs) whose two runs both finished: trained all
+    /// `updates` (or stopped by divergence). A partial report compares only these.
+    fn finished_pairs(&self, updates: usize) -> Vec<(u64, &RunResult, &RunResult)> {
+        self.pairs().into_iter().filter(|(_, t, n)| finished(t, updates) && finished(n, updates)).collect()
+    }
+
     /// The gap Tanh − Tanh N in test error (points) at each update both runs of every seed measured.
     fn gap_curve(&self) -> Vec<(usize, Vec<f64>)> {
         let pairs = self.pairs();
@@ -138,6 +144,11 @@ impl Width {
     }
 }
 
+/// Whether `run` has trained all `updates`, or diverged before.
+fn finished(run: &RunResult, updates: usize) -> bool {
+    run.diverged_at.is_some() || run.last().updates >= updates
+}
+
 /// The test error of `run` at exactly update `updates`, if it measured one there.
 fn point(run: &RunResult, updates: usize) -> Option<f64> {
     run.curve.iter().find(|c| c.updates == updates).map(|c| c.test_error)
@@ -149,7 +160,7 @@ fn headline_section(ctx: &Context<'_>, widths: &[Width]) -> Section {
         "Both networks are depth 5 (five tanh hidden layers), trained online on Shapeset-3x2 with minibatch 10; Tanh is initialized with the paper's standard rule U[−1/√n, 1/√n], Tanh N with the normalized rule U[−√6/√(n_in + n_out), √6/√(n_in + n_out)]. The first seed chooses each network's learning rate among {:?} by validation error; later seeds train at the rate the first kept. The paper (width 1000, 5M updates): Tanh {:.2}%, Tanh N {:.2}%, a gap of {PAPER_GAP:.2} points.",
         ctx.plan.scale.learning_rates, 27.15, 15.60
     ));
-    s.tables.push(final_table(widths, &ctx.plan.scale.learning_rates));
+    s.tables.push(final_table(widths, &ctx.plan.scale.learning_rates, ctx.plan.scale.updates));
     s.tables.push(gap_table(widths));
     let mut chart = Chart::new(
         "Test error of Tanh minus Tanh N along training",
@@ -190,7 +201,7 @@ fn headline_section(ctx: &Context<'_>, widths: &[Width]) -> Section {
     }
     figure(&mut s, ctx.dir, "headline_errors", &errors);
     for w in widths {
-        s.checks.extend(checks(w));
+        s.checks.extend(checks(w, ctx.plan.scale.updates));
     }
     s.text.push(summary(widths));
     s
@@ -207,26 +218,34 @@ fn flat(widths: &[Width], y: f64) -> Vec<(f64, f64)> {
     vec![(0.0, y), (end as f64, y)]
 }
 
-/// Per width and network: the kept rate, each seed's final error, their mean and spread.
-fn final_table(widths: &[Width], grid: &[f64]) -> Table {
+/// Per width and network: the kept rate, each seed's final error (or, for a
+/// run in progress, its latest, marked so), and the mean and spread over the
+/// seeds that finished all `updates`.
+fn final_table(widths: &[Width], grid: &[f64], updates: usize) -> Table {
     let mut table = Table::new(&[
         "width",
         "model",
         "kept rate",
         "test error per seed (%)",
-        "mean ± sd over seeds (%)",
+        "mean ± sd over finished seeds (%)",
         "updates",
     ]);
     let (low, high) = grid.iter().fold((f64::INFINITY, 0.0f64), |(l, h), r| (l.min(*r), h.max(*r)));
     for w in widths {
         for result in [&w.tanh, &w.tanh_n] {
             let runs = result.runs();
-            let errors: Vec<f64> = runs.iter().map(|(_, r)| 100.0 * r.last().test_error).collect();
+            let errors: Vec<f64> = runs
+                .iter()
+                .filter(|(_, r)| finished(r, updates))
+                .map(|(_, r)| 100.0 * r.last().test_error)
+                .collect();
             let per_seed: Vec<String> = runs
                 .iter()
                 .map(|(seed, r)| {
                     let untrained = if r.did_not_train() { " †" } else { "" };
-                    format!("{seed}: {:.2}{untrained}", 100.0 * r.last().test_error)
+                    let running =
+                        if finished(r, updates) { String::new() } else { format!(" (at {}, running)", r.last().updates) };
+                    format!("{seed}: {:.2}{untrained}{running}", 100.0 * r.last().test_error)
                 })
                 .collect();
             let (mean, sd) = stats::mean_and_sd(&errors);
@@ -234,13 +253,17 @@ fn final_table(widths: &[Width], grid: &[f64]) -> Table {
             let edge =
                 if grid.len() > 1 && (kept == low || kept == high) { " (edge of the grid)" } else { "" };
             let name = runs.first().map_or("—".to_string(), |(_, r)| r.model.name.clone());
-            let updates = runs.first().map_or(0, |(_, r)| r.last().updates);
+            let spread = match errors.len() {
+                0 => "none finished yet".to_string(),
+                1 => format!("{mean:.2} (one seed)"),
+                n => format!("{mean:.2} ± {sd:.2} ({n} seeds)"),
+            };
             table.row(vec![
                 w.width.to_string(),
                 name,
                 format!("{kept}{edge}"),
                 per_seed.join(", "),
-                if errors.len() > 1 { format!("{mean:.2} ± {sd:.2}") } else { format!("{mean:.2}") },
+                spread,
                 updates.to_string(),
             ]);
         }
@@ -270,9 +293,10 @@ fn gap_table(widths: &[Width]) -> Table {
 }
 
 /// The ordering err(Tanh N) < err(Tanh) at one width: over the test examples
-/// of each seed's pair, and over seeds when there are several.
-fn checks(w: &Width) -> Vec<crate::report::Check> {
-    let pairs = w.pairs();
+/// of each seed's pair, and over seeds when there are several — of the pairs
+/// that finished all `updates` (a run in progress is not a result yet).
+fn checks(w: &Width, updates: usize) -> Vec<crate::report::Check> {
+    let pairs = w.finished_pairs(updates);
     let tanh: Vec<&RunResult> = pairs.iter().map(|(_, t, _)| *t).collect();
     let tanh_n: Vec<&RunResult> = pairs.iter().map(|(_, _, n)| *n).collect();
     seeds_less_check(

@@ -2,9 +2,12 @@
 //! measurements along the way: test and validation error, and probes of every
 //! layer on the fixed probe examples.
 
+use std::cell::RefCell;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use nn::probe::{probe, ProbeConfig, ProbeRecord};
+use nn::tensorboard::{HistogramProto, SummaryWriter};
 use nn::{train_step, Loss, Mlp, Sgd};
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +129,9 @@ pub struct TrainSpec<'a> {
     pub probes: bool,
     /// Plain or fused training steps.
     pub step: StepKind,
+    /// Folder for this run's TensorBoard event files (`None`: none written).
+    /// A resumed run drops the events past its checkpoint and goes on.
+    pub tensorboard: Option<PathBuf>,
 }
 
 /// Error rate of `mlp` on `data`, evaluated without recording, in chunks.
@@ -179,17 +185,40 @@ fn check_inputs(validation: &Dataset, test: &Dataset) -> Result<()> {
     Ok(())
 }
 
-/// What a run measures at an evaluation point.
+/// What a run measures at an evaluation point, and where it shows it.
 struct Evaluation<'d> {
     spec: &'d TrainSpec<'d>,
     validation: &'d Dataset,
     test: &'d Dataset,
     probe_batch: &'d Batch<f32>,
+    /// The run's TensorBoard event file, if it writes one.
+    board: RefCell<Option<SummaryWriter>>,
 }
 
-impl Evaluation<'_> {
-    /// Appends a curve point (and a probe, unless the network diverged).
-    fn measure(&self, state: &mut RunState, train_loss: Option<f64>) {
+impl<'d> Evaluation<'d> {
+    /// The measurements of `spec`'s run; its TensorBoard folder (if any) is
+    /// continued from update `resumed_at`, or started afresh.
+    fn new(
+        spec: &'d TrainSpec<'d>,
+        (validation, test): (&'d Dataset, &'d Dataset),
+        probe_batch: &'d Batch<f32>,
+        resumed_at: Option<usize>,
+    ) -> Result<Self> {
+        check_inputs(validation, test)?;
+        let board = match &spec.tensorboard {
+            // A fresh run keeps nothing of what an earlier one left there.
+            Some(dir) => Some(
+                SummaryWriter::resume(dir, resumed_at.map_or(-1, |step| step as i64))
+                    .map_err(|e| Error::io(dir, e))?,
+            ),
+            None => None,
+        };
+        Ok(Evaluation { spec, validation, test, probe_batch, board: RefCell::new(board) })
+    }
+
+    /// Appends a curve point (and a probe, unless the network diverged), and
+    /// shows both in TensorBoard.
+    fn measure(&self, state: &mut RunState, train_loss: Option<f64>) -> Result<()> {
         state.result.curve.push(CurvePoint {
             updates: state.step,
             test_error: error_rate(&state.mlp, self.test),
@@ -207,12 +236,48 @@ impl Evaluation<'_> {
             );
             state.result.probes.push(record);
         }
+        match (self.board.borrow_mut().as_mut(), &self.spec.tensorboard) {
+            (Some(board), Some(dir)) => show(board, self.spec, &state.result).map_err(|e| Error::io(dir, e)),
+            _ => Ok(()),
+        }
     }
+}
+
+/// Writes the run's last curve point, and its last probe if taken at that
+/// update, to TensorBoard: the errors, the training loss and the learning rate
+/// as scalars; each layer's activations, back-propagated gradients ∂C/∂s and
+/// weight gradients as histograms (the paper's Figs. 3–9 as they develop).
+fn show(board: &mut SummaryWriter, spec: &TrainSpec<'_>, result: &RunResult) -> std::io::Result<()> {
+    let point = result.last();
+    let step = point.updates as i64;
+    board.add_scalar("error/test", point.test_error, step)?;
+    board.add_scalar("error/validation", point.validation_error, step)?;
+    if let Some(loss) = point.train_loss {
+        board.add_scalar("loss/train", loss, step)?;
+    }
+    board.add_scalar("learning_rate", spec.lr, step)?;
+    if let Some(probe) = result.probes.last().filter(|p| p.step == point.updates as u64) {
+        for layer in &probe.layers {
+            let l = layer.layer;
+            for (name, summary) in [
+                ("activation", &layer.activation),
+                ("gradient_pre_activation", &layer.grad_pre_activation),
+                ("gradient_weight", &layer.grad_weight),
+            ] {
+                board.add_histogram_proto(
+                    &format!("layer{l}/{name}"),
+                    HistogramProto::of_summary(summary),
+                    step,
+                )?;
+            }
+        }
+    }
+    board.flush()
 }
 
 impl RunState {
     /// A new network, measured at update 0.
-    fn start(spec: &TrainSpec<'_>, source: &dyn BatchSource, eval: &Evaluation<'_>) -> Self {
+    fn start(spec: &TrainSpec<'_>, source: &dyn BatchSource, eval: &Evaluation<'_>) -> Result<Self> {
         let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
         let mlp = Mlp::<f32>::builder(&widths)
             .hidden(spec.model.activation)
@@ -232,8 +297,8 @@ impl RunState {
             test_examples: Some(eval.test.len()),
         };
         let mut state = RunState { mlp, result, step: 0, loss_sum: 0.0, loss_count: 0 };
-        eval.measure(&mut state, None);
-        state
+        eval.measure(&mut state, None)?;
+        Ok(state)
     }
 
     /// True when training is over: all updates done, or the cost diverged.
@@ -301,7 +366,7 @@ fn advance(
         let update = state.step;
         if !loss.is_finite() {
             state.result.diverged_at = Some(update);
-            eval.measure(state, Some(loss));
+            eval.measure(state, Some(loss))?;
             progress.message(&format!("{} lr {} — diverged at update {update}", spec.model.name, spec.lr));
             break;
         }
@@ -309,7 +374,7 @@ fn advance(
         state.loss_count += 1;
         if update.is_multiple_of(spec.eval_every) || update == spec.updates {
             let mean = state.loss_sum / state.loss_count as f64;
-            eval.measure(state, Some(mean));
+            eval.measure(state, Some(mean))?;
             (state.loss_sum, state.loss_count) = (0.0, 0);
             let last = state.result.last();
             progress.message(&format!(
@@ -343,9 +408,8 @@ pub fn train(
     probe_batch: &Batch<f32>,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
-    check_inputs(validation, test)?;
-    let eval = Evaluation { spec, validation, test, probe_batch };
-    let mut state = RunState::start(spec, source, &eval);
+    let eval = Evaluation::new(spec, (validation, test), probe_batch, None)?;
+    let mut state = RunState::start(spec, source, &eval)?;
     advance(spec, &mut state, source, &eval, spec.updates, None, progress)?;
     progress.finish();
     Ok(state.result)
@@ -367,11 +431,12 @@ pub fn train_resumable(
     checkpoints: &Checkpoints,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
-    check_inputs(validation, test)?;
-    let eval = Evaluation { spec, validation, test, probe_batch };
-    let mut state = match load(&checkpoints.dir, spec, source)? {
+    let loaded = load(&checkpoints.dir, spec, source)?;
+    let eval =
+        Evaluation::new(spec, (validation, test), probe_batch, loaded.as_ref().map(|state| state.step))?;
+    let mut state = match loaded {
         Some(state) => state,
-        None => RunState::start(spec, source, &eval),
+        None => RunState::start(spec, source, &eval)?,
     };
     let result = advance(spec, &mut state, source, &eval, until, Some(checkpoints), progress);
     if !matches!(result, Err(Error::Interrupted)) {

@@ -95,6 +95,7 @@ fn train_one(inputs: &Inputs, run: &RunSpec<'_>, until: usize, progress: &dyn Pr
         seed: run.seed,
         probes: run.images.is_none(),
         step: scale.step,
+        tensorboard: inputs.tensorboard.as_ref().map(|root| root.join(run.key())),
     };
     let checkpoints = inputs.checkpoints_of(&run.key());
     let go = |source: &mut dyn BatchSource, validation, test, probe: &Batch<f32>| match &checkpoints {
