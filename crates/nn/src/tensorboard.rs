@@ -121,7 +121,7 @@ pub struct HistogramProto {
 const BUCKETS: usize = 30;
 
 impl HistogramProto {
-    /// The histogram of `values` in [`BUCKETS`] equal buckets from min to max
+    /// The histogram of `values` in 30 equal buckets from min to max
     /// (non-finite values are left out; none at all gives an empty histogram).
     pub fn of(values: &[f64]) -> Self {
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();

@@ -8,7 +8,7 @@
 //!   read once) or [`set_isa`] chose a lower one. `portable` is plain
 //!   matrixmultiply and loops the compiler vectorizes for the baseline target
 //!   — what a CPU that is not x86-64 gets.
-//! * [`choose`] decides the path of one product from the element type, the
+//! * `choose` decides the path of one product from the element type, the
 //!   instruction set, the shape and B's layout.
 //! * [`last_path`] tells which path took the calling thread's last product.
 //!
@@ -159,13 +159,13 @@ pub(crate) fn is_f32<E: 'static>() -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Path {
     /// Few rows of A (a minibatch times a weight): B streamed once
-    /// ([`small_matmul`](crate::kernels::small_matmul)).
+    /// (`kernels::small_matmul`).
     SmallRows,
     /// A short inner dimension (a weight gradient zᵀ·∂C/∂s): C touched once
-    /// ([`rank_update`](crate::kernels::rank_update)).
+    /// (`kernels::rank_update`).
     RankUpdate,
     /// f32 on AVX-512: packed operands and a 12×32 register block
-    /// ([`packed_gemm`](crate::kernels::packed_gemm)).
+    /// (`kernels::packed_gemm`).
     PackedGemm,
     /// matrixmultiply's `sgemm` / `dgemm`.
     Matrixmultiply,

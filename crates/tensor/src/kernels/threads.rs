@@ -6,10 +6,10 @@
 //! threading finds nothing to share. Workers are started once and reused; a
 //! split sends each worker a pointer to the job and its part number over a
 //! one-slot channel, so it allocates nothing, and waiting threads spin for up
-//! to 2 ms ([`SPIN`]) before they sleep. In-place updates of large tensors
+//! to 2 ms (`SPIN`) before they sleep. In-place updates of large tensors
 //! (an optimizer's step, [`Tensor::zip_assign`](crate::Tensor::zip_assign))
 //! and element-wise passes over contiguous tensors split their elements the
-//! same way ([`split_range`]).
+//! same way (`split_range`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};

@@ -127,7 +127,7 @@ fn significance_check(
 
 /// "err(a) < err(b)" for networks trained from several seeds (`a[i]` and
 /// `b[i]` from the same seed): over the test examples of the first seed's pair
-/// (the z-test of [`less_check`]), and with two seeds or more, over seeds too —
+/// (the z-test of `less_check`), and with two seeds or more, over seeds too —
 /// a t-test of the per-seed differences, which measures the spread between
 /// training runs that a single run's interval cannot.
 pub fn seeds_less_check(criterion: &str, paper: &str, a: &[&RunResult], b: &[&RunResult]) -> Vec<Check> {
