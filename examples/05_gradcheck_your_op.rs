@@ -27,15 +27,6 @@ use proptest::test_runner::{Config, TestRunner};
 /// softsign(x) = x / (1 + |x|).
 struct Softsign;
 
-impl Softsign {
-    /// ∂C/∂x = ∂C/∂y · (1 + |x|)⁻², written once for tensors (`T = Tensor`) and
-    /// for recorded values (`T = Var`).
-    fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let local = ctx.input(0).abs().add_scalar(E::ONE).powi(-2);
-        smallvec![Some(ctx.grad_output.mul(&local))]
-    }
-}
-
 impl<E: Element> Op<E> for Softsign {
     fn name(&self) -> String {
         "my_softsign".into()
@@ -46,6 +37,15 @@ impl<E: Element> Op<E> for Softsign {
     // backward (on tensors) and backward_recorded (on recorded values, for
     // second derivatives) both call `vjp`, as every built-in op does.
     gradlab::autograd::backward_through_vjp!();
+}
+
+impl Softsign {
+    /// ∂C/∂x = ∂C/∂y · (1 + |x|)⁻², written once for tensors (`T = Tensor`) and
+    /// for recorded values (`T = Var`).
+    fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let local = ctx.input(0).abs().add_scalar(E::ONE).powi(-2);
+        smallvec![Some(ctx.grad_output.mul(&local))]
+    }
 }
 
 /// The same op with the square forgotten in backward.

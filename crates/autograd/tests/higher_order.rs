@@ -299,3 +299,51 @@ fn a_wrong_second_order_rule_fails_gradgradcheck_and_jvpcheck() {
     let forward = jvpcheck(f, &inputs(), &options).unwrap_err();
     assert!(matches!(forward, GradcheckError::JvpMismatch(_)), "{forward}");
 }
+
+/// R³ × R³ → R²: the two inputs mixed, then two outputs.
+fn two_in_two_out<'t>(_: &'t Tape<f64>, x: &[Var<'t, f64>]) -> Var<'t, f64> {
+    let mixed = (&x[0] * &x[1]).tanh() + x[0].softsign();
+    Var::concat(&[mixed.sum_all().reshape(&[1]), (&mixed * &x[1]).sum_all().reshape(&[1])], 0)
+}
+
+mod slices_against_finite_differences {
+    use super::*;
+    use proptest::prelude::*;
+
+    const EPS: f64 = 1e-5;
+
+    fn vector() -> impl Strategy<Value = Tensor<f64>> {
+        proptest::collection::vec(-1.5f64..1.5, 3).prop_map(|v| Tensor::from_vec(v, &[3]))
+    }
+
+    /// x + t·v for each input.
+    fn moved(x: &[Tensor<f64>], v: &[Tensor<f64>], t: f64) -> Vec<Tensor<f64>> {
+        x.iter().zip(v).map(|(x, v)| x + &(v * t)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// jvp's J·v against (f(x + εv) − f(x − εv)) / 2ε, and hvp's H·v
+        /// against the same central difference of the gradient (from vjp).
+        #[test]
+        fn jvp_and_hvp_of_two_inputs(a in vector(), b in vector(), va in vector(), vb in vector()) {
+            let (x, v) = ([a, b], [va, vb]);
+            let (_, jv) = jvp(two_in_two_out, &x, &v).unwrap();
+            let f = |x: &[Tensor<f64>]| vjp(two_in_two_out, x, &Tensor::zeros(&[2])).unwrap().0;
+            let numeric = (&f(&moved(&x, &v, EPS)) - &f(&moved(&x, &v, -EPS))) / (2.0 * EPS);
+            for (got, want) in jv.to_vec().iter().zip(numeric.to_vec()) {
+                prop_assert!((got - want).abs() < 1e-6 + 1e-6 * want.abs(), "J·v {got} vs {want}");
+            }
+            let (_, hv) = hvp(two_inputs, &x, &v).unwrap();
+            let gradient = |x: &[Tensor<f64>]| vjp(two_inputs, x, &Tensor::scalar(1.0)).unwrap().1;
+            let (up, down) = (gradient(&moved(&x, &v, EPS)), gradient(&moved(&x, &v, -EPS)));
+            for (i, hv_i) in hv.iter().enumerate() {
+                let numeric = (&up[i] - &down[i]) / (2.0 * EPS);
+                for (got, want) in hv_i.to_vec().iter().zip(numeric.to_vec()) {
+                    prop_assert!((got - want).abs() < 1e-6 + 1e-6 * want.abs(), "(H·v)[{i}] {got} vs {want}");
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,16 @@ use smallvec::smallvec;
 /// a + b. ∂/∂a = 1, ∂/∂b = 1.
 pub struct AddOp;
 
+impl<E: Element> Op<E> for AddOp {
+    fn name(&self) -> String {
+        "add".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_add(x[1])
+    }
+    backward_through_vjp!();
+}
+
 impl AddOp {
     /// Each input receives ∂C/∂y, summed back over what was broadcast.
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
@@ -32,18 +42,18 @@ impl AddOp {
     }
 }
 
-impl<E: Element> Op<E> for AddOp {
+/// a − b. ∂/∂a = 1, ∂/∂b = −1.
+pub struct SubOp;
+
+impl<E: Element> Op<E> for SubOp {
     fn name(&self) -> String {
-        "add".into()
+        "sub".into()
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_add(x[1])
+        x[0].try_sub(x[1])
     }
     backward_through_vjp!();
 }
-
-/// a − b. ∂/∂a = 1, ∂/∂b = −1.
-pub struct SubOp;
 
 impl SubOp {
     /// ∂C/∂y to a, −∂C/∂y to b, each summed back over what was broadcast.
@@ -56,18 +66,18 @@ impl SubOp {
     }
 }
 
-impl<E: Element> Op<E> for SubOp {
+/// a · b element-wise. ∂/∂a = b, ∂/∂b = a.
+pub struct MulOp;
+
+impl<E: Element> Op<E> for MulOp {
     fn name(&self) -> String {
-        "sub".into()
+        "mul".into()
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_sub(x[1])
+        x[0].try_mul(x[1])
     }
     backward_through_vjp!();
 }
-
-/// a · b element-wise. ∂/∂a = b, ∂/∂b = a.
-pub struct MulOp;
 
 impl MulOp {
     /// ∂C/∂a = g·b, ∂C/∂b = g·a.
@@ -80,18 +90,18 @@ impl MulOp {
     }
 }
 
-impl<E: Element> Op<E> for MulOp {
+/// a / b element-wise. ∂/∂a = 1/b, ∂/∂b = −a/b² = −(a/b)/b.
+pub struct DivOp;
+
+impl<E: Element> Op<E> for DivOp {
     fn name(&self) -> String {
-        "mul".into()
+        "div".into()
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_mul(x[1])
+        x[0].try_div(x[1])
     }
     backward_through_vjp!();
 }
-
-/// a / b element-wise. ∂/∂a = 1/b, ∂/∂b = −a/b² = −(a/b)/b.
-pub struct DivOp;
 
 impl DivOp {
     /// ∂C/∂a = g/b, ∂C/∂b = −g·y/b.
@@ -104,18 +114,18 @@ impl DivOp {
     }
 }
 
-impl<E: Element> Op<E> for DivOp {
+/// a^b element-wise. ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0).
+pub struct PowOp;
+
+impl<E: Element> Op<E> for PowOp {
     fn name(&self) -> String {
-        "div".into()
+        "pow".into()
     }
     fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_div(x[1])
+        x[0].try_pow(x[1])
     }
     backward_through_vjp!();
 }
-
-/// a^b element-wise. ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a (defined for a > 0).
-pub struct PowOp;
 
 impl PowOp {
     /// ∂C/∂a = g·b·a^(b−1), ∂C/∂b = g·y·ln a.
@@ -129,25 +139,8 @@ impl PowOp {
     }
 }
 
-impl<E: Element> Op<E> for PowOp {
-    fn name(&self) -> String {
-        "pow".into()
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_pow(x[1])
-    }
-    backward_through_vjp!();
-}
-
 /// −a. ∂/∂a = −1.
 pub struct NegOp;
-
-impl NegOp {
-    /// ∂C/∂a = −g.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.neg())]
-    }
-}
 
 impl<E: Element> Op<E> for NegOp {
     fn name(&self) -> String {
@@ -159,15 +152,15 @@ impl<E: Element> Op<E> for NegOp {
     backward_through_vjp!();
 }
 
-/// a + c for a constant c. ∂/∂a = 1.
-pub struct AddScalarOp<E>(pub E);
-
-impl<E: Element> AddScalarOp<E> {
-    /// ∂C/∂a = g.
-    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.clone())]
+impl NegOp {
+    /// ∂C/∂a = −g.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.neg())]
     }
 }
+
+/// a + c for a constant c. ∂/∂a = 1.
+pub struct AddScalarOp<E>(pub E);
 
 impl<E: Element> Op<E> for AddScalarOp<E> {
     fn name(&self) -> String {
@@ -179,15 +172,15 @@ impl<E: Element> Op<E> for AddScalarOp<E> {
     backward_through_vjp!();
 }
 
-/// c · a for a constant c. ∂/∂a = c.
-pub struct MulScalarOp<E>(pub E);
-
-impl<E: Element> MulScalarOp<E> {
-    /// ∂C/∂a = c·g.
+impl<E: Element> AddScalarOp<E> {
+    /// ∂C/∂a = g.
     pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.scale(self.0))]
+        smallvec![Some(ctx.grad_output.clone())]
     }
 }
+
+/// c · a for a constant c. ∂/∂a = c.
+pub struct MulScalarOp<E>(pub E);
 
 impl<E: Element> Op<E> for MulScalarOp<E> {
     fn name(&self) -> String {
@@ -199,15 +192,15 @@ impl<E: Element> Op<E> for MulScalarOp<E> {
     backward_through_vjp!();
 }
 
-/// c − a for a constant c (`1.0 - v`). ∂/∂a = −1.
-pub struct ScalarSubOp<E>(pub E);
-
-impl<E: Element> ScalarSubOp<E> {
-    /// ∂C/∂a = −g.
+impl<E: Element> MulScalarOp<E> {
+    /// ∂C/∂a = c·g.
     pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.neg())]
+        smallvec![Some(ctx.grad_output.scale(self.0))]
     }
 }
+
+/// c − a for a constant c (`1.0 - v`). ∂/∂a = −1.
+pub struct ScalarSubOp<E>(pub E);
 
 impl<E: Element> Op<E> for ScalarSubOp<E> {
     fn name(&self) -> String {
@@ -218,6 +211,13 @@ impl<E: Element> Op<E> for ScalarSubOp<E> {
         Ok(x[0].map(|a| c - a))
     }
     backward_through_vjp!();
+}
+
+impl<E: Element> ScalarSubOp<E> {
+    /// ∂C/∂a = −g.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.neg())]
+    }
 }
 
 impl<'t, E: Element> Var<'t, E> {

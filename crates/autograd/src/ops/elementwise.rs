@@ -65,6 +65,16 @@ pub trait ElementwiseFn<E: Element>: Copy + Sync + 'static {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ElementwiseOp<F>(pub F);
 
+impl<E: Element, F: ElementwiseFn<E>> Op<E> for ElementwiseOp<F> {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        Ok(self.0.forward(x[0]))
+    }
+    backward_through_vjp!();
+}
+
 impl<F> ElementwiseOp<F> {
     /// ∂C/∂x = ∂C/∂y ⊙ f'(x).
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T>
@@ -77,14 +87,4 @@ impl<F> ElementwiseOp<F> {
         };
         smallvec![Some(ctx.grad_output.chain(at, &self.0))]
     }
-}
-
-impl<E: Element, F: ElementwiseFn<E>> Op<E> for ElementwiseOp<F> {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        Ok(self.0.forward(x[0]))
-    }
-    backward_through_vjp!();
 }

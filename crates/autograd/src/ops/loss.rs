@@ -29,15 +29,6 @@ pub(crate) fn log_softmax<E: Element>(x: &Tensor<E>, axis: usize) -> Tensor<E> {
 /// y = e^x / Σ e^x along `axis`. Backward: ∂C/∂x = y ⊙ (g − Σ g⊙y).
 pub struct SoftmaxOp(pub usize);
 
-impl SoftmaxOp {
-    /// ∂C/∂x = y ⊙ (g − Σ g⊙y).
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let (y, g) = (ctx.output, ctx.grad_output);
-        let dot = g.mul(y).sum(&[self.0], true);
-        smallvec![Some(y.mul(&g.sub(&dot)))]
-    }
-}
-
 impl<E: Element> Op<E> for SoftmaxOp {
     fn name(&self) -> String {
         format!("softmax(axis={})", self.0)
@@ -48,16 +39,17 @@ impl<E: Element> Op<E> for SoftmaxOp {
     backward_through_vjp!();
 }
 
-/// y = log softmax(x) along `axis`. Backward: ∂C/∂x = g − softmax(x) ⊙ Σ g.
-pub struct LogSoftmaxOp(pub usize);
-
-impl LogSoftmaxOp {
-    /// ∂C/∂x = g − e^y ⊙ Σ g.
+impl SoftmaxOp {
+    /// ∂C/∂x = y ⊙ (g − Σ g⊙y).
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
         let (y, g) = (ctx.output, ctx.grad_output);
-        smallvec![Some(g.sub(&y.exp().mul(&g.sum(&[self.0], true))))]
+        let dot = g.mul(y).sum(&[self.0], true);
+        smallvec![Some(y.mul(&g.sub(&dot)))]
     }
 }
+
+/// y = log softmax(x) along `axis`. Backward: ∂C/∂x = g − softmax(x) ⊙ Σ g.
+pub struct LogSoftmaxOp(pub usize);
 
 impl<E: Element> Op<E> for LogSoftmaxOp {
     fn name(&self) -> String {
@@ -69,6 +61,14 @@ impl<E: Element> Op<E> for LogSoftmaxOp {
     backward_through_vjp!();
 }
 
+impl LogSoftmaxOp {
+    /// ∂C/∂x = g − e^y ⊙ Σ g.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (y, g) = (ctx.output, ctx.grad_output);
+        smallvec![Some(g.sub(&y.exp().mul(&g.sum(&[self.0], true))))]
+    }
+}
+
 /// Mean over the batch of −Σⱼ yⱼ·log softmax(logits)ⱼ, from `[batch, classes]`
 /// logits (input 0) and targets y of the same shape (input 1, a constant: one-hot
 /// rows for class labels, or any distributions) — softmax and cross-entropy
@@ -76,21 +76,6 @@ impl<E: Element> Op<E> for LogSoftmaxOp {
 /// (For target rows that do not sum to 1 it is (softmax·Σy − y)/batch; the
 /// targets' own gradient, when they are not constants, is −log softmax/batch.)
 pub struct SoftmaxCrossEntropyOp;
-
-impl SoftmaxCrossEntropyOp {
-    /// ∂C/∂logits = g·(softmax·Σy − y)/batch, ∂C/∂y = −g·log softmax/batch.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let (logits, targets) = (ctx.input(0), ctx.input(1));
-        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(logits.value().shape()[0]));
-        smallvec![
-            ctx.needs(0).then(|| {
-                let mass = targets.sum(&[1], true);
-                logits.softmax(1).mul(&mass).sub(targets).mul(&scale)
-            }),
-            ctx.needs(1).then(|| logits.log_softmax(1).mul(&scale).neg()),
-        ]
-    }
-}
 
 impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     fn name(&self) -> String {
@@ -112,6 +97,21 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
     backward_through_vjp!();
 }
 
+impl SoftmaxCrossEntropyOp {
+    /// ∂C/∂logits = g·(softmax·Σy − y)/batch, ∂C/∂y = −g·log softmax/batch.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let (logits, targets) = (ctx.input(0), ctx.input(1));
+        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(logits.value().shape()[0]));
+        smallvec![
+            ctx.needs(0).then(|| {
+                let mass = targets.sum(&[1], true);
+                logits.softmax(1).mul(&mass).sub(targets).mul(&scale)
+            }),
+            ctx.needs(1).then(|| logits.log_softmax(1).mul(&scale).neg()),
+        ]
+    }
+}
+
 /// Binary cross-entropy of sigmoid outputs, computed from the pre-activations
 /// ("logits") s for stability: per element
 /// −y ln σ(s) − (1−y) ln(1−σ(s)) = max(s, 0) − s·y + ln(1 + e^−|s|),
@@ -120,16 +120,6 @@ impl<E: Element> Op<E> for SoftmaxCrossEntropyOp {
 pub struct SigmoidCrossEntropyOp<E: Element> {
     /// Targets in [0, 1], same shape as the logits.
     pub targets: Tensor<E>,
-}
-
-impl<E: Element> SigmoidCrossEntropyOp<E> {
-    /// ∂C/∂s = g·(σ(s) − y)/batch.
-    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let s = ctx.input(0);
-        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(s.value().shape()[0]));
-        let targets = s.constant(self.targets.clone());
-        smallvec![Some(s.activate(Sigmoid).sub(&targets).mul(&scale))]
-    }
 }
 
 impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
@@ -151,6 +141,16 @@ impl<E: Element> Op<E> for SigmoidCrossEntropyOp<E> {
         Ok(Tensor::scalar(per_element.sum_all() / E::from_usize(s.shape()[0])))
     }
     backward_through_vjp!();
+}
+
+impl<E: Element> SigmoidCrossEntropyOp<E> {
+    /// ∂C/∂s = g·(σ(s) − y)/batch.
+    pub fn vjp<T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let s = ctx.input(0);
+        let scale = ctx.grad_output.scale(E::ONE / E::from_usize(s.value().shape()[0]));
+        let targets = s.constant(self.targets.clone());
+        smallvec![Some(s.activate(Sigmoid).sub(&targets).mul(&scale))]
+    }
 }
 
 impl<'t, E: Element> Var<'t, E> {

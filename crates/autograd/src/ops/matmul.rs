@@ -15,6 +15,16 @@ use smallvec::smallvec;
 /// every y_ij of row i. Batch axes that were broadcast are summed back.
 pub struct MatMulOp;
 
+impl<E: Element> Op<E> for MatMulOp {
+    fn name(&self) -> String {
+        "matmul".into()
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_matmul(x[1])
+    }
+    backward_through_vjp!();
+}
+
 impl MatMulOp {
     /// ∂C/∂A = G·Bᵀ, ∂C/∂B = Aᵀ·G, broadcast batch axes summed back.
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
@@ -24,16 +34,6 @@ impl MatMulOp {
             ctx.needs(1).then(|| a.t().matmul(g).sum_to_shape(b.value().shape())),
         ]
     }
-}
-
-impl<E: Element> Op<E> for MatMulOp {
-    fn name(&self) -> String {
-        "matmul".into()
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_matmul(x[1])
-    }
-    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {

@@ -29,13 +29,6 @@ pub struct SumOp {
     pub keepdim: bool,
 }
 
-impl SumOp {
-    /// Every summed element receives its sum's gradient.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(spread(ctx.grad_output, ctx.input(0).value().shape(), &self.axes))]
-    }
-}
-
 impl<E: Element> Op<E> for SumOp {
     fn name(&self) -> String {
         format!("sum(axes={:?})", self.axes)
@@ -46,21 +39,19 @@ impl<E: Element> Op<E> for SumOp {
     backward_through_vjp!();
 }
 
+impl SumOp {
+    /// Every summed element receives its sum's gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(spread(ctx.grad_output, ctx.input(0).value().shape(), &self.axes))]
+    }
+}
+
 /// Mean over `axes`. ∂/∂xᵢ = 1/n for each of the n averaged elements.
 pub struct MeanOp {
     /// The reduced axes.
     pub axes: Vec<usize>,
     /// Whether the reduced axes stay as size 1.
     pub keepdim: bool,
-}
-
-impl MeanOp {
-    /// Every averaged element receives 1/n of its mean's gradient.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let shape = ctx.input(0).value().shape();
-        let count: usize = self.axes.iter().map(|&a| shape[a]).product();
-        smallvec![Some(spread(ctx.grad_output, shape, &self.axes).scale(E::ONE / E::from_usize(count)))]
-    }
 }
 
 impl<E: Element> Op<E> for MeanOp {
@@ -73,6 +64,15 @@ impl<E: Element> Op<E> for MeanOp {
     backward_through_vjp!();
 }
 
+impl MeanOp {
+    /// Every averaged element receives 1/n of its mean's gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        let shape = ctx.input(0).value().shape();
+        let count: usize = self.axes.iter().map(|&a| shape[a]).product();
+        smallvec![Some(spread(ctx.grad_output, shape, &self.axes).scale(E::ONE / E::from_usize(count)))]
+    }
+}
+
 /// Max over `axes`. ∂/∂xᵢ = 1 where xᵢ is the maximum (shared equally among
 /// ties), 0 elsewhere.
 pub struct MaxOp {
@@ -80,6 +80,16 @@ pub struct MaxOp {
     pub axes: Vec<usize>,
     /// Whether the reduced axes stay as size 1.
     pub keepdim: bool,
+}
+
+impl<E: Element> Op<E> for MaxOp {
+    fn name(&self) -> String {
+        format!("max(axes={:?})", self.axes)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_max(&self.axes, self.keepdim)
+    }
+    backward_through_vjp!();
 }
 
 impl MaxOp {
@@ -92,16 +102,6 @@ impl MaxOp {
         let weights = ctx.grad_output.constant(&is_max / &ties);
         smallvec![Some(spread(ctx.grad_output, input.shape(), &self.axes).mul(&weights))]
     }
-}
-
-impl<E: Element> Op<E> for MaxOp {
-    fn name(&self) -> String {
-        format!("max(axes={:?})", self.axes)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_max(&self.axes, self.keepdim)
-    }
-    backward_through_vjp!();
 }
 
 impl<'t, E: Element> Var<'t, E> {

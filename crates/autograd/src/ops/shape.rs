@@ -15,6 +15,16 @@ use smallvec::smallvec;
 /// inverse permutation.
 pub struct PermuteOp(pub Vec<usize>);
 
+impl<E: Element> Op<E> for PermuteOp {
+    fn name(&self) -> String {
+        format!("permute({:?})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        x[0].try_permute(&self.0)
+    }
+    backward_through_vjp!();
+}
+
 impl PermuteOp {
     /// The gradient permuted back by the inverse permutation.
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
@@ -26,29 +36,12 @@ impl PermuteOp {
     }
 }
 
-impl<E: Element> Op<E> for PermuteOp {
-    fn name(&self) -> String {
-        format!("permute({:?})", self.0)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        x[0].try_permute(&self.0)
-    }
-    backward_through_vjp!();
-}
-
 /// Same elements, new shape (also squeeze and unsqueeze); backward reshapes back.
 pub struct ReshapeOp {
     /// The printed name (`reshape`, `squeeze`, `unsqueeze`).
     pub name: &'static str,
     /// The output shape.
     pub shape: Vec<usize>,
-}
-
-impl ReshapeOp {
-    /// The gradient reshaped to the input's shape.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.reshape(ctx.input(0).value().shape()))]
-    }
 }
 
 impl<E: Element> Op<E> for ReshapeOp {
@@ -59,6 +52,13 @@ impl<E: Element> Op<E> for ReshapeOp {
         x[0].try_reshape(&self.shape)
     }
     backward_through_vjp!();
+}
+
+impl ReshapeOp {
+    /// The gradient reshaped to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.reshape(ctx.input(0).value().shape()))]
+    }
 }
 
 /// Elements `start, start+step, …` below `end` along `axis`; backward writes the
@@ -74,14 +74,6 @@ pub struct SliceOp {
     pub step: usize,
 }
 
-impl SliceOp {
-    /// The gradient written into the sliced places of zeros of the input's shape.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        let shape = ctx.input(0).value().shape();
-        smallvec![Some(ctx.grad_output.slice_scatter(shape, self.axis, self.start, self.end, self.step))]
-    }
-}
-
 impl<E: Element> Op<E> for SliceOp {
     fn name(&self) -> String {
         format!("slice(axis={}, {}..{} step {})", self.axis, self.start, self.end, self.step)
@@ -92,15 +84,16 @@ impl<E: Element> Op<E> for SliceOp {
     backward_through_vjp!();
 }
 
-/// Reverses `axis`; backward reverses the gradient the same way.
-pub struct FlipOp(pub usize);
-
-impl FlipOp {
-    /// The gradient flipped back.
+impl SliceOp {
+    /// The gradient written into the sliced places of zeros of the input's shape.
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.flip(self.0))]
+        let shape = ctx.input(0).value().shape();
+        smallvec![Some(ctx.grad_output.slice_scatter(shape, self.axis, self.start, self.end, self.step))]
     }
 }
+
+/// Reverses `axis`; backward reverses the gradient the same way.
+pub struct FlipOp(pub usize);
 
 impl<E: Element> Op<E> for FlipOp {
     fn name(&self) -> String {
@@ -112,15 +105,15 @@ impl<E: Element> Op<E> for FlipOp {
     backward_through_vjp!();
 }
 
-/// Broadcasts to a larger shape; backward sums the copies' gradients back.
-pub struct BroadcastOp(pub Vec<usize>);
-
-impl BroadcastOp {
-    /// The copies' gradients summed back to the input's shape.
+impl FlipOp {
+    /// The gradient flipped back.
     pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).value().shape()))]
+        smallvec![Some(ctx.grad_output.flip(self.0))]
     }
 }
+
+/// Broadcasts to a larger shape; backward sums the copies' gradients back.
+pub struct BroadcastOp(pub Vec<usize>);
 
 impl<E: Element> Op<E> for BroadcastOp {
     fn name(&self) -> String {
@@ -132,8 +125,26 @@ impl<E: Element> Op<E> for BroadcastOp {
     backward_through_vjp!();
 }
 
+impl BroadcastOp {
+    /// The copies' gradients summed back to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.sum_to_shape(ctx.input(0).value().shape()))]
+    }
+}
+
 /// Joins inputs along `axis`; backward hands each input its own stretch of the gradient.
 pub struct ConcatOp(pub usize);
+
+impl<E: Element> Op<E> for ConcatOp {
+    fn name(&self) -> String {
+        format!("concat(axis={})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
+        let owned: Vec<Tensor<E>> = x.iter().map(|&t| t.clone()).collect();
+        Tensor::try_concat(&owned, self.0)
+    }
+    backward_through_vjp!();
+}
 
 impl ConcatOp {
     /// Each input's own stretch of the gradient.
@@ -151,27 +162,9 @@ impl ConcatOp {
     }
 }
 
-impl<E: Element> Op<E> for ConcatOp {
-    fn name(&self) -> String {
-        format!("concat(axis={})", self.0)
-    }
-    fn forward(&self, x: &[&Tensor<E>]) -> tensor::Result<Tensor<E>> {
-        let owned: Vec<Tensor<E>> = x.iter().map(|&t| t.clone()).collect();
-        Tensor::try_concat(&owned, self.0)
-    }
-    backward_through_vjp!();
-}
-
 /// Sums broadcast copies down to `shape` (the backward of a broadcast, recorded
 /// when a gradient is itself differentiated); backward broadcasts back.
 pub struct SumToShapeOp(pub Vec<usize>);
-
-impl SumToShapeOp {
-    /// The gradient broadcast to the input's shape.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.broadcast_to(ctx.input(0).value().shape()))]
-    }
-}
 
 impl<E: Element> Op<E> for SumToShapeOp {
     fn name(&self) -> String {
@@ -181,6 +174,13 @@ impl<E: Element> Op<E> for SumToShapeOp {
         x[0].try_sum_to_shape(&self.0)
     }
     backward_through_vjp!();
+}
+
+impl SumToShapeOp {
+    /// The gradient broadcast to the input's shape.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.broadcast_to(ctx.input(0).value().shape()))]
+    }
 }
 
 /// Zeros of `shape` with the input written at `start, start+step, …` below `end`
@@ -199,13 +199,6 @@ pub struct SliceScatterOp {
     pub step: usize,
 }
 
-impl SliceScatterOp {
-    /// The written places of the gradient.
-    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
-        smallvec![Some(ctx.grad_output.slice(self.axis, self.start, self.end, self.step))]
-    }
-}
-
 impl<E: Element> Op<E> for SliceScatterOp {
     fn name(&self) -> String {
         format!("slice_scatter(axis={}, {}..{} step {})", self.axis, self.start, self.end, self.step)
@@ -214,6 +207,13 @@ impl<E: Element> Op<E> for SliceScatterOp {
         Tensor::zeros(&self.shape).try_slice_assign(self.axis, self.start, self.end, self.step, x[0])
     }
     backward_through_vjp!();
+}
+
+impl SliceScatterOp {
+    /// The written places of the gradient.
+    pub fn vjp<E: Element, T: Operand<E>>(&self, ctx: &BackwardContext<'_, E, T>) -> Grads<T> {
+        smallvec![Some(ctx.grad_output.slice(self.axis, self.start, self.end, self.step))]
+    }
 }
 
 impl<'t, E: Element> Var<'t, E> {
