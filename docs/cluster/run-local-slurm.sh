@@ -101,8 +101,9 @@ for _ in $(seq 300); do
   sleep 0.5
 done
 [ -n "$victim" ] || { echo "no task was caught mid-run"; exit 1; }
-before=$(python3 -c "import json,glob,sys; print([json.load(open(f))['step'] for f in glob.glob(sys.argv[1])])" \
-  "$work/shard-$victim/checkpoints/*/state.json")
+# The update count of each checkpoint of the cancelled task's shard.
+steps() { python3 -c "import json,glob,sys; print([json.load(open(f))['step'] for f in glob.glob(sys.argv[1])])" "$work/shard-$victim/checkpoints/*/state.json"; }
+before=$(steps)
 echo "task ${job}_$victim is running; its checkpoint steps: $before"
 # Slurm may answer "try again later" while the task is already stopping.
 scancel --signal=TERM --full "${job}_$victim" || true
@@ -110,15 +111,13 @@ for _ in $(seq 120); do
   squeue -h -j "${job}_$victim" 2>/dev/null | grep -q . || break
   sleep 0.5
 done
-after=$(python3 -c "import json,glob,sys; print([json.load(open(f))['step'] for f in glob.glob(sys.argv[1])])" \
-  "$work/shard-$victim/checkpoints/*/state.json")
+after=$(steps)
 echo "after SIGTERM: checkpoint steps $after"
 tail -n 3 "$work/slurm-${job}_$victim.out" || true
 echo "requeueing ${job}_$victim"
 scontrol requeue "${job}_$victim"
 # A requeued task that started over would write its next checkpoint below the
 # step it was stopped at; one that resumed writes it above.
-steps() { python3 -c "import json,glob,sys; print([json.load(open(f))['step'] for f in glob.glob(sys.argv[1])])" "$work/shard-$victim/checkpoints/*/state.json"; }
 for _ in $(seq 600); do
   now=$(steps)
   [ "$now" != "$after" ] && break

@@ -33,7 +33,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 
-use crate::probe::Summary as ProbeSummary;
+use crate::probe::{Histogram, Summary as ProbeSummary};
 
 /// One record of an event file (TensorFlow's `Event`).
 #[derive(Clone, PartialEq, Message)]
@@ -128,8 +128,6 @@ impl HistogramProto {
         let (min, max) =
             finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let mut histogram = HistogramProto {
-            min: if finite.is_empty() { 0.0 } else { min },
-            max: if finite.is_empty() { 0.0 } else { max },
             num: finite.len() as f64,
             sum: finite.iter().sum(),
             sum_squares: finite.iter().map(|v| v * v).sum(),
@@ -138,18 +136,13 @@ impl HistogramProto {
         if finite.is_empty() {
             return histogram;
         }
-        let width = (max - min) / BUCKETS as f64;
-        if width == 0.0 {
+        (histogram.min, histogram.max) = (min, max);
+        if min == max {
             histogram.bucket_limit.push(max);
             histogram.bucket.push(finite.len() as f64);
-            return histogram;
+        } else {
+            histogram.add_bins(&Histogram::new(&finite, min, max, BUCKETS));
         }
-        let mut counts = [0.0; BUCKETS];
-        for v in &finite {
-            counts[(((v - min) / width) as usize).min(BUCKETS - 1)] += 1.0;
-        }
-        histogram.bucket_limit = (1..=BUCKETS).map(|i| min + i as f64 * width).collect();
-        histogram.bucket = counts.to_vec();
         histogram
     }
 
@@ -158,7 +151,6 @@ impl HistogramProto {
     /// squares from its mean and standard deviation.
     pub fn of_summary(summary: &ProbeSummary) -> Self {
         let n = summary.count as f64;
-        let h = &summary.histogram;
         let mut histogram = HistogramProto {
             min: summary.min,
             max: summary.max,
@@ -167,21 +159,28 @@ impl HistogramProto {
             sum_squares: (summary.std * summary.std + summary.mean * summary.mean) * n,
             ..Default::default()
         };
+        histogram.add_bins(&summary.histogram);
+        histogram
+    }
+
+    /// Appends the buckets of a probe's fixed-bin histogram: one for the
+    /// values below its range (up to `low`), one per bin (up to its right
+    /// edge), one for the values above (up to this histogram's `max`).
+    fn add_bins(&mut self, h: &Histogram) {
         if h.below > 0 {
-            histogram.bucket_limit.push(h.low);
-            histogram.bucket.push(h.below as f64);
+            self.bucket_limit.push(h.low);
+            self.bucket.push(h.below as f64);
         }
         let width = (h.high - h.low) / h.counts.len().max(1) as f64;
         for (i, &count) in h.counts.iter().enumerate() {
-            histogram.bucket_limit.push(h.low + (i + 1) as f64 * width);
-            histogram.bucket.push(count as f64);
+            self.bucket_limit.push(h.low + (i + 1) as f64 * width);
+            self.bucket.push(count as f64);
         }
         if h.above > 0 {
-            let last = histogram.bucket_limit.last().copied().unwrap_or(h.high);
-            histogram.bucket_limit.push(summary.max.max(last + width.abs().max(f64::EPSILON)));
-            histogram.bucket.push(h.above as f64);
+            let last = self.bucket_limit.last().copied().unwrap_or(h.high);
+            self.bucket_limit.push(self.max.max(last + width.abs().max(f64::EPSILON)));
+            self.bucket.push(h.above as f64);
         }
-        histogram
     }
 }
 

@@ -2,7 +2,6 @@
 //! measurements along the way: test and validation error, and probes of every
 //! layer on the fixed probe examples.
 
-use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -192,7 +191,7 @@ struct Evaluation<'d> {
     test: &'d Dataset,
     probe_batch: &'d Batch<f32>,
     /// The run's TensorBoard event file, if it writes one.
-    board: RefCell<Option<SummaryWriter>>,
+    board: Option<SummaryWriter>,
 }
 
 impl<'d> Evaluation<'d> {
@@ -213,12 +212,12 @@ impl<'d> Evaluation<'d> {
             ),
             None => None,
         };
-        Ok(Evaluation { spec, validation, test, probe_batch, board: RefCell::new(board) })
+        Ok(Evaluation { spec, validation, test, probe_batch, board })
     }
 
     /// Appends a curve point (and a probe, unless the network diverged), and
     /// shows both in TensorBoard.
-    fn measure(&self, state: &mut RunState, train_loss: Option<f64>) -> Result<()> {
+    fn measure(&mut self, state: &mut RunState, train_loss: Option<f64>) -> Result<()> {
         state.result.curve.push(CurvePoint {
             updates: state.step,
             test_error: error_rate(&state.mlp, self.test),
@@ -236,7 +235,7 @@ impl<'d> Evaluation<'d> {
             );
             state.result.probes.push(record);
         }
-        match (self.board.borrow_mut().as_mut(), &self.spec.tensorboard) {
+        match (self.board.as_mut(), &self.spec.tensorboard) {
             (Some(board), Some(dir)) => show(board, self.spec, &state.result).map_err(|e| Error::io(dir, e)),
             _ => Ok(()),
         }
@@ -277,7 +276,7 @@ fn show(board: &mut SummaryWriter, spec: &TrainSpec<'_>, result: &RunResult) -> 
 
 impl RunState {
     /// A new network, measured at update 0.
-    fn start(spec: &TrainSpec<'_>, source: &dyn BatchSource, eval: &Evaluation<'_>) -> Result<Self> {
+    fn start(spec: &TrainSpec<'_>, source: &dyn BatchSource, eval: &mut Evaluation<'_>) -> Result<Self> {
         let widths = spec.model.widths(source.n_features(), spec.width, source.classes());
         let mlp = Mlp::<f32>::builder(&widths)
             .hidden(spec.model.activation)
@@ -329,7 +328,7 @@ fn advance(
     spec: &TrainSpec<'_>,
     state: &mut RunState,
     source: &mut dyn BatchSource,
-    eval: &Evaluation<'_>,
+    eval: &mut Evaluation<'_>,
     until: usize,
     checkpoints: Option<&Checkpoints>,
     progress: &dyn Progress,
@@ -408,9 +407,9 @@ pub fn train(
     probe_batch: &Batch<f32>,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
-    let eval = Evaluation::new(spec, (validation, test), probe_batch, None)?;
-    let mut state = RunState::start(spec, source, &eval)?;
-    advance(spec, &mut state, source, &eval, spec.updates, None, progress)?;
+    let mut eval = Evaluation::new(spec, (validation, test), probe_batch, None)?;
+    let mut state = RunState::start(spec, source, &mut eval)?;
+    advance(spec, &mut state, source, &mut eval, spec.updates, None, progress)?;
     progress.finish();
     Ok(state.result)
 }
@@ -432,13 +431,13 @@ pub fn train_resumable(
     progress: &dyn Progress,
 ) -> Result<RunResult> {
     let loaded = load(&checkpoints.dir, spec, source)?;
-    let eval =
+    let mut eval =
         Evaluation::new(spec, (validation, test), probe_batch, loaded.as_ref().map(|state| state.step))?;
     let mut state = match loaded {
         Some(state) => state,
-        None => RunState::start(spec, source, &eval)?,
+        None => RunState::start(spec, source, &mut eval)?,
     };
-    let result = advance(spec, &mut state, source, &eval, until, Some(checkpoints), progress);
+    let result = advance(spec, &mut state, source, &mut eval, until, Some(checkpoints), progress);
     if !matches!(result, Err(Error::Interrupted)) {
         save(&checkpoints.dir, spec, &state, source)?;
     }
