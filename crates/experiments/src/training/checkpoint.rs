@@ -32,8 +32,9 @@ struct SavedState {
     step: usize,
     loss_sum: f64,
     loss_count: usize,
-    /// The weights file, beside `state.json`.
-    weights: String,
+    /// The weights file, beside `state.json`; `None` once the run was
+    /// [retired](retire): its result stays, its weights are gone.
+    weights: Option<String>,
     source: SourceState,
     result: RunResult,
     /// The kernel plan the run was computed with up to this checkpoint
@@ -87,7 +88,7 @@ pub(super) fn save(
         step: state.step,
         loss_sum: state.loss_sum,
         loss_count: state.loss_count,
-        weights: weights.clone(),
+        weights: Some(weights.clone()),
         source: source.state(),
         result: state.result.clone(),
         kernels: Some(crate::runner::KernelRecord::current()),
@@ -102,12 +103,8 @@ pub(super) fn save(
     Ok(())
 }
 
-/// The run saved in `dir`, if any, with `source` moved to where it was.
-pub(super) fn load(
-    dir: &Path,
-    spec: &TrainSpec<'_>,
-    source: &mut dyn BatchSource,
-) -> Result<Option<RunState>> {
+/// The state saved in `dir`, if any, after checking it was made with `spec`'s settings.
+fn read_matching(dir: &Path, spec: &TrainSpec<'_>) -> Result<Option<SavedState>> {
     let path = dir.join("state.json");
     if !path.exists() {
         return Ok(None);
@@ -122,12 +119,63 @@ pub(super) fn load(
             expected
         )));
     }
+    Ok(Some(saved))
+}
+
+/// The result of the run saved in `dir` when it has already trained to
+/// `until` (or to its end, or diverged), and whether it is finished: asking
+/// for it again needs no weights, so a search replaying its rungs after a
+/// resume reads it from `state.json`.
+pub(super) fn result_reached(
+    dir: &Path,
+    spec: &TrainSpec<'_>,
+    until: usize,
+) -> Result<Option<(RunResult, bool)>> {
+    let Some(saved) = read_matching(dir, spec)? else { return Ok(None) };
+    let finished = saved.step >= spec.updates || saved.result.diverged_at.is_some();
+    Ok((finished || saved.step >= until).then_some((saved.result, finished)))
+}
+
+/// Drops the weights of the run saved in `dir` and keeps its result: for a run
+/// that will not train again, such as a learning rate a search has stopped
+/// (at the paper's width a weights file is 20 MB, one per rate tried).
+pub fn retire(dir: &Path) -> Result<()> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(());
+    }
+    let mut saved: SavedState = crate::job::read_json(&path)?;
+    let Some(weights) = saved.weights.take() else { return Ok(()) };
+    crate::job::write_json(&path, &saved)?;
+    fs::remove_file(dir.join(&weights)).map_err(|e| Error::io(&dir.join(weights), e))
+}
+
+/// The weights file named by `saved`, or an error saying the run was retired.
+fn weights_of(dir: &Path, saved: &SavedState) -> Result<PathBuf> {
+    match &saved.weights {
+        Some(name) => Ok(dir.join(name)),
+        None => Err(Error::Checkpoint(format!(
+            "{}: this run was stopped at {} updates and its weights dropped (a search kept other rates); remove the folder to train it again",
+            dir.display(),
+            saved.step
+        ))),
+    }
+}
+
+/// The run saved in `dir`, if any, with `source` moved to where it was.
+pub(super) fn load(
+    dir: &Path,
+    spec: &TrainSpec<'_>,
+    source: &mut dyn BatchSource,
+) -> Result<Option<RunState>> {
+    let Some(saved) = read_matching(dir, spec)? else { return Ok(None) };
+    let path = dir.join("state.json");
     let mut mlp = Mlp::<f32>::builder(&saved.result.widths)
         .hidden(spec.model.activation)
         .init(spec.model.init)
         .seed(spec.seed)
         .build();
-    nn::checkpoint::load_into(&mut mlp, dir.join(&saved.weights))
+    nn::checkpoint::load_into(&mut mlp, weights_of(dir, &saved)?)
         .map_err(|e| Error::Checkpoint(e.to_string()))?;
     source.restore(&saved.source).map_err(|e| Error::Checkpoint(format!("{}: {e}", path.display())))?;
     Ok(Some(RunState {
@@ -142,7 +190,7 @@ pub(super) fn load(
 /// The weights saved in a checkpoint folder (to compare runs, or to inspect one).
 pub fn checkpoint_weights(dir: &Path) -> Result<Mlp<f32>> {
     let saved: SavedState = crate::job::read_json(&dir.join("state.json"))?;
-    nn::checkpoint::load(dir.join(&saved.weights)).map_err(|e| Error::Checkpoint(e.to_string()))
+    nn::checkpoint::load(weights_of(dir, &saved)?).map_err(|e| Error::Checkpoint(e.to_string()))
 }
 
 /// The curves and probes so far of the run checkpointed in `dir`.

@@ -17,8 +17,8 @@ use crate::progress::Progress;
 
 mod checkpoint;
 
-pub use checkpoint::{checkpoint_kernels, checkpoint_result, checkpoint_weights, Checkpoints};
-use checkpoint::{load, save};
+pub use checkpoint::{checkpoint_kernels, checkpoint_result, checkpoint_weights, retire, Checkpoints};
+use checkpoint::{load, result_reached, save};
 
 /// One point of a learning curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -430,6 +430,12 @@ pub fn train_resumable(
     checkpoints: &Checkpoints,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
+    if let Some((result, finished)) = result_reached(&checkpoints.dir, spec, until)? {
+        if finished {
+            progress.finish();
+        }
+        return Ok(result);
+    }
     let loaded = load(&checkpoints.dir, spec, source)?;
     let mut eval =
         Evaluation::new(spec, (validation, test), probe_batch, loaded.as_ref().map(|state| state.step))?;

@@ -288,12 +288,25 @@ fn search(
             latest.push((lr, result));
         }
         let keep = if r + 1 == targets.len() { 1 } else { alive.len().div_ceil(2) };
-        alive = best_rates(&validation, keep);
+        let kept = best_rates(&validation, keep);
+        for stopped in alive.iter().filter(|lr| !kept.contains(lr)) {
+            retire_run(inputs, &RunSpec { lr: *stopped, ..run.clone() })?;
+        }
+        alive = kept;
         rungs.push(Rung { updates: target, validation, kept: alive.clone() });
     }
     let runs =
         rates.iter().filter_map(|lr| latest.iter().find(|(l, _)| l == lr).map(|(_, r)| r.clone())).collect();
     Ok(SearchResult { rungs, runs, kept: alive[0] })
+}
+
+/// Drops the weights of a run the search stopped (its result stays in its
+/// checkpoint): only the rates still going on need theirs.
+fn retire_run(inputs: &Inputs, run: &RunSpec<'_>) -> Result<()> {
+    match inputs.checkpoints_of(&run.key()) {
+        Some(checkpoints) => crate::training::retire(&checkpoints.dir),
+        None => Ok(()),
+    }
 }
 
 /// A network trained from several seeds (part `<data>-<model>-w<width>-seeds<s1>_<s2>…`):
