@@ -8,11 +8,12 @@
 //! cargo run --release -p experiments -- merge runs/shard* --out runs/full
 //! ```
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
-use experiments::progress::{Monitor, Progress};
+use experiments::progress::{LogLines, Monitor, Progress};
 use experiments::report::Report;
 use experiments::runner::{merge, run, Options};
 use experiments::setting::Setting;
@@ -237,10 +238,20 @@ fn main() -> ExitCode {
         command => {
             let study = StudyId::from_command(command).expect("subcommands come from StudyId::ALL");
             let options = options(study, parse(sub));
-            let monitor = Bars::new(options.quiet);
+            let monitor = monitor(options.quiet);
             stop_on_signals();
-            finish(run(study, &options, &monitor), &options.out)
+            finish(run(study, &options, monitor.as_ref()), &options.out)
         }
+    }
+}
+
+/// Bars on a terminal; on a log file or a batch system's output, a line per
+/// job every minute (bars would not draw there); nothing with `--quiet`.
+fn monitor(quiet: bool) -> Box<dyn Monitor> {
+    if !quiet && !std::io::stderr().is_terminal() {
+        Box::new(LogLines::new(std::time::Duration::from_secs(60)))
+    } else {
+        Box::new(Bars::new(quiet))
     }
 }
 

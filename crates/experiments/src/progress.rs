@@ -46,3 +46,81 @@ impl Monitor for Quiet {
         eprintln!("warning: {text}");
     }
 }
+
+/// Progress as plain lines on standard error, for a log file or a batch
+/// system's output (where bars would not draw): each job says where it is at
+/// most once per `every`, and when it is done.
+#[derive(Debug)]
+pub struct LogLines {
+    every: std::time::Duration,
+}
+
+impl LogLines {
+    /// A line per job at most once per `every`.
+    pub fn new(every: std::time::Duration) -> Self {
+        LogLines { every }
+    }
+}
+
+impl Monitor for LogLines {
+    fn job(&self, key: &str) -> Box<dyn Progress + '_> {
+        Box::new(LogLine {
+            key: key.to_string(),
+            every: self.every,
+            state: std::sync::Mutex::new(LineState::default()),
+        })
+    }
+
+    fn warn(&self, text: &str) {
+        eprintln!("warning: {text}");
+    }
+}
+
+/// One job's [`LogLines`] progress.
+struct LogLine {
+    key: String,
+    every: std::time::Duration,
+    state: std::sync::Mutex<LineState>,
+}
+
+#[derive(Default)]
+struct LineState {
+    total: u64,
+    done: u64,
+    message: String,
+    last_line: Option<std::time::Instant>,
+}
+
+impl LogLine {
+    /// Prints the job's line when `force`, or when `every` has passed since the last.
+    fn report(&self, state: &mut LineState, force: bool) {
+        let due = state.last_line.is_none_or(|t| t.elapsed() >= self.every);
+        if !(force || due) {
+            return;
+        }
+        state.last_line = Some(std::time::Instant::now());
+        let share = if state.total > 0 { 100.0 * state.done as f64 / state.total as f64 } else { 0.0 };
+        eprintln!("{}: {}/{} ({share:.1}%) {}", self.key, state.done, state.total, state.message);
+    }
+}
+
+impl Progress for LogLine {
+    fn start(&self, total: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.total = total;
+    }
+    fn set_position(&self, done: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.done = done;
+        self.report(&mut state, false);
+    }
+    fn message(&self, text: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.message = text.to_string();
+    }
+    fn finish(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.done = state.done.max(state.total);
+        self.report(&mut state, true);
+    }
+}

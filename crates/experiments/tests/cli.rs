@@ -307,3 +307,19 @@ fn tensorboard_writes_a_folder_of_events_per_training_run() {
     let config = fs::read_to_string(dir.join("config.json")).unwrap();
     assert!(config.contains(&format!("\"tensorboard\":\"{b}\"")), "{config}");
 }
+
+#[test]
+fn progress_goes_to_a_log_as_lines() {
+    // Standard error is a pipe here, as in a log file or a batch job's output:
+    // bars would not draw, so each job writes lines, the last at 100 %.
+    let dir = scratch("log-lines");
+    let out = experiments(&["fig3", "--tiny", "--out", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let done = stderr.lines().filter(|l| l.contains("(100.0%)")).count();
+    assert!(done >= 1, "each job ends with a line at 100 %: {stderr}");
+    assert!(stderr.lines().any(|l| l.starts_with("shapeset-") && l.contains("/600 ")), "{stderr}");
+    let quiet = experiments(&["fig3", "--tiny", "--quiet", "--out", dir.join("q").to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("(100.0%)"), "--quiet prints no progress");
+    let _ = fs::remove_dir_all(&dir);
+}

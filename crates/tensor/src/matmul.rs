@@ -218,7 +218,7 @@ impl<E: Element> Product<E> {
         let b = unsafe { self.b.at(ib as isize) };
         // Units pay where A is packed once for all of a thread's units: in the
         // packed GEMM with A packed whole.
-        let path = choose((self.m, self.k, self.n), (self.alpha, self.beta), b);
+        let path = choose((self.m, self.k, self.n), (self.alpha, self.beta), self.a, b);
         let shares = if path == Path::PackedGemm
             && crate::kernels::packed_gemm::packs_a_whole::<E>((self.m, self.k))
         {
@@ -255,7 +255,7 @@ impl<E: Element> Product<E> {
         let (m, k, n, alpha, beta) = (self.m, self.k, self.n, self.alpha, self.beta);
         // SAFETY: the offsets are inside A's and B's storage.
         let (a, b) = unsafe { (self.a.at(ia as isize), self.b.at(ib as isize)) };
-        let path = choose((m, k, n), (alpha, beta), b);
+        let path = choose((m, k, n), (alpha, beta), a, b);
         record(path);
         while let Some(this_claim) = claim() {
             let columns = this_claim.columns.clone();

@@ -145,6 +145,15 @@ fn few_rows_reach_the_small_row_kernels() {
 }
 
 #[test]
+fn narrow_products_of_many_rows_reach_the_avx2_strip_kernel() {
+    // A C at most 128 columns wide: on AVX2 the strip kernel takes any number
+    // of rows, on B as it lies (row-major) or copied row-major (a `.t()`);
+    // widths 1–128 end strips of every shape (masked 1–7, 8, masked 9–15, 16).
+    let shapes = product_shapes(13usize..=120, 1usize..100, 1usize..=128, any::<bool>());
+    reach("narrow products", shapes, 32, Path::SmallRows, &[Isa::Avx2]);
+}
+
+#[test]
 fn short_inner_dimensions_reach_the_rank_update() {
     let shapes = product_shapes(17usize..60, 1usize..=16, 1usize..70, any::<bool>());
     reach("rank update", shapes, 32, Path::RankUpdate, &[Isa::Avx512]);
@@ -158,7 +167,8 @@ fn larger_products_reach_the_packed_gemm_on_avx512() {
 
 #[test]
 fn every_set_falls_back_to_matrixmultiply() {
-    let shapes = product_shapes(17usize..60, 17usize..100, 1usize..70, any::<bool>());
+    // Wider than AVX2's strip kernel takes with many rows.
+    let shapes = product_shapes(17usize..60, 17usize..100, 129usize..200, any::<bool>());
     reach("matrixmultiply", shapes, 12, Path::Matrixmultiply, &[Isa::Portable, Isa::Avx2]);
 }
 

@@ -171,13 +171,13 @@ pub enum Path {
     Matrixmultiply,
 }
 
-/// The path of a product C ← α·A·B + β·C with A m×k, B k×n laid out as `b`
-/// (strides), for the element type and the instruction set in force. In order:
+/// The path of a product C ← α·A·B + β·C with A m×k and B k×n laid out as
+/// `a` and `b` (strides), for the element type and the instruction set in force. In order:
 ///
-/// 1. α = 1, β = 0 and few rows of A with B of unit stride along one axis:
-///    [`Path::SmallRows`] — on AVX-512 up to 16 rows (in f32 as
-///    `small_matmul::avx512_takes` measured), on AVX2 in f32 where
-///    `small_matmul::avx2_takes` measured it faster than matrixmultiply;
+/// 1. α = 1, β = 0, B of unit stride along one axis, and few rows of A (or,
+///    in f32 on AVX2, a narrow C): [`Path::SmallRows`] — on AVX-512 up to 16
+///    rows (in f32 as `small_matmul::avx512_takes` measured), on AVX2 in f32
+///    where `small_matmul::avx2_takes` measured it faster than matrixmultiply;
 /// 2. on AVX-512, an inner dimension of 1 to 16 with a row-major B:
 ///    [`Path::RankUpdate`];
 /// 3. f32 on AVX-512: [`Path::PackedGemm`];
@@ -187,17 +187,18 @@ pub enum Path {
 /// matmul_plan` under each `GRADLAB_ISA`): a hand kernel takes only the
 /// shapes where it was not slower.
 ///
-/// The choice does not depend on n (but for an empty product), so a product
-/// split over threads by columns goes to one path whole.
+/// The choice is made for the whole product: a product split over threads
+/// by columns goes to one path whole, each share by the same kernel.
 pub(crate) fn choose<E: Element>(
     (m, k, n): (usize, usize, usize),
     (alpha, beta): (E, E),
+    a: Operand<E>,
     b: Operand<E>,
 ) -> Path {
     if m == 0 || k == 0 || n == 0 {
         return Path::Matrixmultiply;
     }
-    if alpha == E::ONE && beta == E::ZERO && super::small_matmul::takes_product((m, k), b) {
+    if alpha == E::ONE && beta == E::ZERO && super::small_matmul::takes_product((m, k, n), a, b) {
         Path::SmallRows
     } else if super::rank_update::takes_product(k, b) {
         Path::RankUpdate

@@ -35,6 +35,14 @@ pub(crate) const MAX_ROWS: usize = 16;
 /// The most rows of A the f32 AVX2 kernel takes with a row-major B: two
 /// register blocks of 6 ([`avx2_takes`]).
 const AVX2_MAX_ROWS: usize = 12;
+
+/// The most elements of a column-major B that the f32 AVX2 path copies
+/// row-major for the strip kernel ([`avx2_takes`]).
+const AVX2_COPIED_B: usize = 4096;
+
+/// The widest C (in columns) for which the f32 AVX2 strip kernel takes any
+/// number of rows ([`avx2_takes`]).
+const AVX2_NARROW: usize = 128;
 /// Rows of a row-major B per pass down a strip of columns. A strip reads one
 /// or two cache lines per row of B, each row on another 4 KB page of a
 /// 1000-wide weight, and the L2 streamer does not prefetch across pages; in
@@ -91,7 +99,10 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     ldc: usize,
 ) -> bool {
     let Some(layout) = layout_of(b) else { return false };
-    if n == 0 || !takes::<E>((m, k), layout) {
+    // The plan decides on the whole product's width, which is C's row stride
+    // (C is row-major); `n` is this call's share of the columns. So every
+    // share of a product split by columns runs the same kernel.
+    if n == 0 || !takes::<E>((m, k, ldc), a, layout) {
         return false;
     }
     #[cfg(target_arch = "x86_64")]
@@ -104,16 +115,15 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return true;
     }
     #[cfg(target_arch = "x86_64")]
-    if let (Isa::Avx2, true, BLayout::RowMajor { row_stride }) = (isa(), super::plan::is_f32::<E>(), layout) {
-        let (b, c) = ((b.ptr as *const f32, row_stride), (c as *mut f32, ldc));
+    if let (Isa::Avx2, true, Some(strips)) =
+        (isa(), super::plan::is_f32::<E>(), avx2_takes((m, k, ldc), a.cs == 1, layout))
+    {
+        let (a, b, c) = (a.into_f32(), b.into_f32(), c as *mut f32);
         // SAFETY: E is f32 (checked) and the plan runs AVX2 only where the CPU
         // has AVX2 and FMA; the operands are this call's, valid by its contract.
-        unsafe {
-            rows_of_a((m, k), a.into_f32(), |rows| {
-                super::small_matmul_avx2::matmul_f32((m, k, n), rows, b, c)
-            })
-        };
-        return true;
+        if unsafe { run_strips((m, k, n), a, b, (c, ldc), strips) } {
+            return true;
+        }
     }
     // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
@@ -152,15 +162,18 @@ fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
     }
 }
 
-/// Whether [`try_small_matmul`] takes a product of an A of m rows and inner
-/// dimension k with a B laid out as `b` is — whatever the columns, so a
-/// product split by columns goes to one path whole.
-pub(crate) fn takes_product<E: Element>((m, k): (usize, usize), b: Operand<E>) -> bool {
-    layout_of(b).is_some_and(|layout| takes::<E>((m, k), layout))
+/// Whether [`try_small_matmul`] takes a product of an A of m rows, inner
+/// dimension k and n columns with A and B laid out as `a` and `b` are.
+pub(crate) fn takes_product<E: Element>(
+    (m, k, n): (usize, usize, usize),
+    a: Operand<E>,
+    b: Operand<E>,
+) -> bool {
+    layout_of(b).is_some_and(|layout| takes::<E>((m, k, n), a, layout))
 }
 
 /// [`takes_product`], once B's layout is known.
-fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
+fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BLayout) -> bool {
     if m == 0 || k == 0 {
         return false;
     }
@@ -169,28 +182,104 @@ fn takes<E: Element>((m, k): (usize, usize), layout: BLayout) -> bool {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if f32 => avx512_takes(m, k, layout),
         Isa::Avx512 => m <= MAX_ROWS,
-        Isa::Avx2 => f32 && avx2_takes(m, k, layout),
+        Isa::Avx2 => f32 && avx2_takes((m, k, n), a.cs == 1, layout).is_some(),
         Isa::Portable => false,
     }
 }
 
 /// The f32 AVX2 plan, from `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan`
-/// on an AMD EPYC (family 25 model 17, an AVX-512 CPU held to AVX2 that way;
-/// a CPU without AVX-512 is yet to be measured):
+/// on an AMD EPYC (family 25 model 17, an AVX-512 CPU held to AVX2 that way,
+/// against a matrixmultiply that still runs its AVX-512 kernel there; a CPU
+/// without AVX-512 is yet to be measured):
 ///
-/// * a row-major B (x·W), up to [`AVX2_MAX_ROWS`] rows: the AVX2 kernel
-///   ([`small_matmul_avx2`](crate::kernels::small_matmul_avx2)), 1.0–6×
-///   sgemm at 2–10 rows (10×1000·1000×1000: 2.0×), 0.91–1.3× at 16 rows,
-///   which therefore go to sgemm;
-/// * a column-major B (a transposed weight): the generic kernels, which
-///   spill AVX2's 16 registers from two rows on, only for up to 6 rows with
-///   an inner dimension of 100 or more (1.1–2.9× there, 0.3–0.9× elsewhere,
-///   one row with k ≤ 17 included);
+/// * a row-major B (x·W) and up to [`AVX2_MAX_ROWS`] rows: the AVX2 strip
+///   kernel ([`small_matmul_avx2`](crate::kernels::small_matmul_avx2)), 1.0–6×
+///   sgemm (10×1000·1000×1000: 1.7×);
+/// * a narrow product — C at most [`AVX2_NARROW`] columns — of any number of
+///   rows of a row-major A: the strip kernel too (1.0–2.7× at 16–1000 rows:
+///   sgemm's packing costs more than such products), but not with an inner
+///   dimension as short as a rank update's (k ≤ 16) and more than 64 rows
+///   and 16 columns, where sgemm ran as fast; wider products of many rows
+///   go to sgemm, which packs B once where the strip kernel reads it again
+///   for every six rows (0.8–0.9× at 64×256·256×1000);
+/// * a column-major B (a transposed weight), up to 6 rows with an inner
+///   dimension of 100 or more: the generic kernels (1.1–2.9×; they spill
+///   AVX2's 16 registers from two rows on);
+/// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
+///   kernel would take a row-major one: B copied row-major, then the strip
+///   kernel (a larger B costs more to copy, element by element, than sgemm's
+///   packing: 0.74× at 16×1000·1000×100);
 /// * elsewhere sgemm, and always in f64 (not measured).
-fn avx2_takes(m: usize, k: usize, layout: BLayout) -> bool {
+#[cfg(target_arch = "x86_64")]
+fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayout) -> Option<Strips> {
+    // Narrow products of many rows, where sgemm's packing costs more than
+    // the products — unless A must be gathered row by row first (a weight
+    // gradient xᵀ·g), or k is as short as a rank update's and C not tiny.
+    let narrow = n <= AVX2_NARROW && a_row_major && (k > 16 || n <= 16 || m <= 64);
     match layout {
-        BLayout::RowMajor { .. } => m <= AVX2_MAX_ROWS,
-        BLayout::ColumnMajor { .. } => m <= 6 && k >= 100,
+        BLayout::RowMajor { row_stride } if m <= AVX2_MAX_ROWS || narrow => {
+            Some(Strips::AsStored { row_stride })
+        }
+        BLayout::ColumnMajor { .. } if m <= 6 && k >= 100 => Some(Strips::Generic),
+        // Copying B costs a strided write per element: only for a B that fits in L1.
+        BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
+            Some(Strips::Copied)
+        }
+        _ => None,
+    }
+}
+
+/// On other targets there is no AVX2 plan.
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_takes(_shape: (usize, usize, usize), _a_row_major: bool, _layout: BLayout) -> Option<Strips> {
+    None
+}
+
+/// How the f32 AVX2 strip kernel reads B, as [`avx2_takes`] chose.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[derive(Clone, Copy)]
+enum Strips {
+    /// B as it lies (row-major, rows `row_stride` apart).
+    AsStored { row_stride: usize },
+    /// B copied row-major first.
+    Copied,
+    /// Not a strip kernel: the generic kernels compiled for AVX2.
+    Generic,
+}
+
+/// Runs the f32 AVX2 strip kernel as `strips` says, on A's rows (see
+/// [`rows_of_a`]) and on B as it lies or copied row-major; returns false for
+/// [`Strips::Generic`], which the caller runs.
+///
+/// # Safety
+/// As for [`try_small_matmul`]; the CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+unsafe fn run_strips(
+    (m, k, n): (usize, usize, usize),
+    a: Operand<f32>,
+    b: Operand<f32>,
+    c: (*mut f32, usize),
+    strips: Strips,
+) -> bool {
+    use super::small_matmul_avx2::matmul_f32 as kernel;
+    match strips {
+        Strips::AsStored { row_stride } => {
+            // SAFETY: forwarded; B is row-major with rows `row_stride` apart.
+            unsafe { rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (b.ptr, row_stride), c)) };
+            true
+        }
+        Strips::Copied => {
+            crate::storage::with_scratch(k * n, |dense: &mut Vec<f32>| {
+                dense.resize(k * n, 0.0);
+                // SAFETY: B is k×n; `dense` holds k rows of n. Then as above.
+                unsafe {
+                    simd::gather(dense, n, (k, n), b, 1.0);
+                    rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (dense.as_ptr(), n), c));
+                }
+            });
+            true
+        }
+        Strips::Generic => false,
     }
 }
 
