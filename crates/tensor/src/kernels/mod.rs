@@ -7,7 +7,8 @@
 //!   (small rows, rank update, packed GEMM or matrixmultiply); the override
 //!   `GRADLAB_ISA` / [`plan::set_isa`] and [`plan::last_path`] for tests.
 //! * `small_matmul` — few rows of A times a weight: B streamed once
-//!   (`small_matmul_avx2`: its f32 kernel for AVX2).
+//!   (`small_matmul_avx2`: its f32 kernel for AVX2, which also takes narrow
+//!   products of any number of rows).
 //! * `rank_update` — a short inner dimension (a weight gradient): C touched once.
 //! * `packed_gemm` — f32 on AVX-512: packed operands and a 12×32 register block.
 //! * `simd` — the generic kernels compiled per instruction set, and the

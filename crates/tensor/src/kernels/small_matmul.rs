@@ -1,5 +1,5 @@
 //! A matrix product for few rows: C = A·B with A of at most 16 rows (in f32 on
-//! AVX-512, up to 50).
+//! AVX-512, up to 50; in f32 on AVX2, any number of rows when C is narrow).
 //!
 //! A minibatch of 10 times a 1000×1000 weight matrix is the paper's whole
 //! workload. A general GEMM (matrixmultiply) first packs B into panels — for
