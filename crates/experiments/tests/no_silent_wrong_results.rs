@@ -220,7 +220,7 @@ fn training_studies_never_pass_on_nan_or_infinite_measurements() {
             fig10::fig10(&poisoned, &dir),
             fig11::fig11(&poisoned, &dir),
             fig12::fig12(&images, &dir),
-            table1::table1(&poisoned, &images),
+            table1::table1(&poisoned, &images, FINISHED),
         ] {
             assert_no_pass(&section, bad);
         }
@@ -307,12 +307,21 @@ fn a_network_at_chance_level_is_labelled_beside_the_orderings() {
         checks.iter().find(|c| c.criterion.contains("sigmoid network has the highest error")).unwrap();
     assert_eq!(worst.passed, Some(true), "the ordering still holds");
     assert!(worst.note.contains("Sigmoid depth 5") && worst.note.contains("did not train"), "{}", worst.note);
-    let table1 = table1::table1(&runs, &[]);
+    let table1 = table1::table1(&runs, &[], FINISHED);
     assert!(
         table1.tables[0].rows[0][2].contains('†')
             && table1.text.iter().any(|t| t.contains("† did not train"))
     );
+    // In a partial report the same runs, short of their updates, are marked
+    // as still training and decide no ordering.
+    let far = table1::Budgets { shapeset: usize::MAX, images: usize::MAX };
+    let running = table1::table1(&runs, &[], far);
+    assert!(running.tables[0].rows.iter().all(|row| row[2].contains("running")), "{:?}", running.tables[0]);
+    assert!(running.checks.is_empty(), "an ordering from runs still training: {:?}", running.checks);
 }
+
+/// Budgets every run here has reached: the runs count as finished.
+const FINISHED: table1::Budgets = table1::Budgets { shapeset: 0, images: 0 };
 
 // ---- resuming over an unreadable part ----
 

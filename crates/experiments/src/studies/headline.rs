@@ -119,7 +119,7 @@ impl Width {
     /// [`pairs`](Width::pairs) whose two runs both finished: trained all
     /// `updates` (or stopped by divergence). A partial report compares only these.
     fn finished_pairs(&self, updates: usize) -> Vec<(u64, &RunResult, &RunResult)> {
-        self.pairs().into_iter().filter(|(_, t, n)| finished(t, updates) && finished(n, updates)).collect()
+        self.pairs().into_iter().filter(|(_, t, n)| t.finished(updates) && n.finished(updates)).collect()
     }
 
     /// The gap Tanh − Tanh N in test error (points) at each update both runs of every seed measured.
@@ -144,10 +144,6 @@ impl Width {
     }
 }
 
-/// Whether `run` has trained all `updates`, or diverged before.
-fn finished(run: &RunResult, updates: usize) -> bool {
-    run.diverged_at.is_some() || run.last().updates >= updates
-}
 
 /// The test error of `run` at exactly update `updates`, if it measured one there.
 fn point(run: &RunResult, updates: usize) -> Option<f64> {
@@ -236,7 +232,7 @@ fn final_table(widths: &[Width], grid: &[f64], updates: usize) -> Table {
             let runs = result.runs();
             let errors: Vec<f64> = runs
                 .iter()
-                .filter(|(_, r)| finished(r, updates))
+                .filter(|(_, r)| r.finished(updates))
                 .map(|(_, r)| 100.0 * r.last().test_error)
                 .collect();
             let per_seed: Vec<String> = runs
@@ -244,7 +240,7 @@ fn final_table(widths: &[Width], grid: &[f64], updates: usize) -> Table {
                 .map(|(seed, r)| {
                     let untrained = if r.did_not_train() { " †" } else { "" };
                     let running =
-                        if finished(r, updates) { String::new() } else { format!(" (at {}, running)", r.last().updates) };
+                        if r.finished(updates) { String::new() } else { format!(" (at {}, running)", r.last().updates) };
                     format!("{seed}: {:.2}{untrained}{running}", 100.0 * r.last().test_error)
                 })
                 .collect();

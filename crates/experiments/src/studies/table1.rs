@@ -31,10 +31,13 @@ impl Study for Table1 {
         jobs
     }
     fn sections(&self, ctx: &Context<'_>) -> Vec<Section> {
-        let mut section = table1(&best_shapeset_runs(ctx, &SHAPESET_MODELS), &best_image_runs(ctx));
+        let scale = &ctx.plan.scale;
+        let budgets = Budgets { shapeset: scale.updates, images: scale.image_updates };
+        let mut section =
+            table1(&best_shapeset_runs(ctx, &SHAPESET_MODELS), &best_image_runs(ctx), budgets);
         let seeded = seeded_shapeset_runs(ctx, &SHAPESET_MODELS);
         if !seeded.is_empty() {
-            seeds_table(&mut section, &seeded);
+            seeds_table(&mut section, &seeded, budgets.shapeset);
         }
         let searches = searches(ctx);
         if !searches.is_empty() {
@@ -71,10 +74,22 @@ fn search_table(searches: &[(String, ModelId, std::sync::Arc<SearchResult>)]) ->
     table
 }
 
+/// The updates a run of each kind trains when it finishes (a partial report
+/// marks the runs short of them and leaves them out of the orderings).
+#[derive(Debug, Clone, Copy)]
+pub struct Budgets {
+    /// Updates per Shapeset run.
+    pub shapeset: usize,
+    /// Updates per image-data run.
+    pub images: usize,
+}
+
 /// The Shapeset errors over seeds: a table of each seed's error, their mean
 /// and spread beside the first seed's interval, and the paper's orderings
 /// decided over seeds (the first seed's search chose the rate every seed uses).
-fn seeds_table(section: &mut Section, seeded: &[(ModelId, std::sync::Arc<SeededResult>)]) {
+/// Runs still training are shown as such and left out of the mean and the
+/// orderings.
+fn seeds_table(section: &mut Section, seeded: &[(ModelId, std::sync::Arc<SeededResult>)], updates: usize) {
     let mut table = Table::new(&[
         "model",
         "Shapeset (paper)",
@@ -84,25 +99,33 @@ fn seeds_table(section: &mut Section, seeded: &[(ModelId, std::sync::Arc<SeededR
     ]);
     for (model, result) in seeded {
         let runs = result.runs();
-        let errors: Vec<f64> = runs.iter().map(|(_, r)| 100.0 * r.last().test_error).collect();
+        let errors: Vec<f64> =
+            runs.iter().filter(|(_, r)| r.finished(updates)).map(|(_, r)| 100.0 * r.last().test_error).collect();
         let (mean, sd) = crate::stats::mean_and_sd(&errors);
-        let per_seed: Vec<String> =
-            runs.iter().map(|(seed, r)| format!("{seed}: {:.2}", 100.0 * r.last().test_error)).collect();
+        let per_seed: Vec<String> = runs
+            .iter()
+            .map(|(seed, r)| format!("{seed}: {:.2}{}", 100.0 * r.last().test_error, running(r, updates)))
+            .collect();
+        let spread = match errors.len() {
+            0 => "none finished yet".to_string(),
+            n => format!("{mean:.2} ± {sd:.2} ({n} seeds)"),
+        };
         table.row(vec![
             model.name(false).into(),
             paper_row(*model).map_or("—".into(), |p| format!("{:.2}", p[0])),
-            cell(runs.first().map(|(_, r)| *r)),
+            cell(runs.first().map(|(_, r)| *r), updates),
             per_seed.join(", "),
-            format!("{mean:.2} ± {sd:.2} ({} seeds)", errors.len()),
+            spread,
         ]);
     }
     section.text.push("Over seeds: each network trained again from each later seed at the learning rate the first seed's search kept (initial weights and training stream change with the seed; validation and test sets do not). The spread over seeds is the variation between training runs that a single run's interval over test examples does not include.".into());
     section.tables.push(table);
+    // Each network's runs seed by seed, up to the first still training.
     let of = |model: ModelId| -> Option<Vec<&RunResult>> {
         seeded
             .iter()
             .find(|(m, _)| *m == model)
-            .map(|(_, r)| r.runs().into_iter().map(|(_, run)| run).collect())
+            .map(|(_, r)| r.runs().into_iter().map(|(_, run)| run).take_while(|run| run.finished(updates)).collect())
     };
     let pairs = [
         (ModelId::TanhN, "normalized init helps tanh"),
@@ -167,20 +190,31 @@ pub fn search_notes(
 }
 
 /// A table cell: the error in %, ± the larger side of its 95% interval when the
-/// test-set size is recorded, marked † when the network did not train.
-fn cell(run: Option<&RunResult>) -> String {
+/// test-set size is recorded, marked † when the network did not train, and
+/// with how far it got when it is still training towards `updates`.
+fn cell(run: Option<&RunResult>, updates: usize) -> String {
     run.map_or("—".to_string(), |r| {
         let error = r.last().test_error;
         let spread = r.test_examples.map_or(String::new(), |n| {
             let (lo, hi) = crate::stats::wilson_interval(error, n);
             format!(" ±{:.2}", 100.0 * (hi - error).max(error - lo))
         });
-        format!("{:.2}{spread}{}", 100.0 * error, if r.did_not_train() { " †" } else { "" })
+        let mark = if r.did_not_train() { " †" } else { "" };
+        format!("{:.2}{spread}{mark}{}", 100.0 * error, running(r, updates))
     })
 }
 
+/// " (at N of M updates, running)" for a run short of its `updates`, else "".
+fn running(run: &RunResult, updates: usize) -> String {
+    if run.finished(updates) {
+        String::new()
+    } else {
+        format!(" (at {} of {updates} updates, running)", run.last().updates)
+    }
+}
+
 /// The section, from the selected Shapeset runs and those of each image data set.
-pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> Section {
+pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)], budgets: Budgets) -> Section {
     let mut s = section(&Table1);
     let mut header = vec!["model".to_string(), "Shapeset (paper)".into(), "Shapeset (here)".into()];
     for (data, _) in by_data {
@@ -199,14 +233,14 @@ pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> S
         let mut row = vec![
             model.name(false).to_string(),
             paper.map_or("—".into(), |p| format!("{:.2}", p[0])),
-            cell(run_of(shapeset, model)),
+            cell(run_of(shapeset, model), budgets.shapeset),
         ];
         for (data, runs) in by_data {
             let column = if data.contains("cifar") { 2 } else { 1 };
             // The image-data networks are all depth 5: Sigmoid depth 4 has no image column.
             let on_images = model != ModelId::SigmoidDepth4;
             row.push(paper.filter(|_| on_images).map_or("—".into(), |p| format!("{:.2}", p[column])));
-            row.push(if on_images { cell(run_of(runs, model)) } else { "—".into() });
+            row.push(if on_images { cell(run_of(runs, model), budgets.images) } else { "—".into() });
         }
         table.row(row);
     }
@@ -223,6 +257,10 @@ pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)]) -> S
                 .into(),
         );
     }
-    s.checks = ordering_checks(shapeset, "Shapeset (Table 1)");
+    let finished: Vec<RunResult> = shapeset.iter().filter(|r| r.finished(budgets.shapeset)).cloned().collect();
+    if finished.len() < shapeset.len() {
+        s.text.push("A run marked running is still training: its error is where it stands, and the orderings leave it out until it finishes.".into());
+    }
+    s.checks = ordering_checks(&finished, "Shapeset (Table 1)");
     s
 }

@@ -63,6 +63,12 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Whether the run trained all of its `updates`, or diverged before: a run
+    /// still in progress (in a partial report) is not a result yet.
+    pub fn finished(&self, updates: usize) -> bool {
+        self.diverged_at.is_some() || self.last().updates >= updates
+    }
+
     /// The last curve point.
     pub fn last(&self) -> &CurvePoint {
         self.curve.last().expect("a run records at least its initial point")
