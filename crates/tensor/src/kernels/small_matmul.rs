@@ -40,6 +40,9 @@ const AVX2_MAX_ROWS: usize = 12;
 /// row-major for the strip kernel ([`avx2_takes`]).
 const AVX2_COPIED_B: usize = 4096;
 
+/// The most rows the generic kernels take at once on AVX2 (they spill past).
+const AVX2_GENERIC_ROWS: usize = 6;
+
 /// The widest C (in columns) for which the f32 AVX2 strip kernel takes any
 /// number of rows ([`avx2_takes`]).
 const AVX2_NARROW: usize = 128;
@@ -132,7 +135,16 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         dense.resize(m * k_padded, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
         unsafe { simd::gather(dense, k_padded, (m, k), a, E::ONE) };
-        simd::dispatch(Job { m, k, k_padded, n, a: dense, b: b.ptr, layout, c, ldc });
+        // On AVX2 the generic kernels spill past 6 rows: more rows go through
+        // them 6 at a time, each block reading B again.
+        let block = if isa() == Isa::Avx2 { AVX2_GENERIC_ROWS } else { m };
+        for i0 in (0..m).step_by(block) {
+            let rows = (m - i0).min(block);
+            let a = &dense[i0 * k_padded..(i0 + rows) * k_padded];
+            // SAFETY: rows i0..i0+rows of C are inside it.
+            let c = unsafe { c.add(i0 * ldc) };
+            simd::dispatch(Job { m: rows, k, k_padded, n, a, b: b.ptr, layout, c, ldc });
+        }
     });
     true
 }
@@ -204,7 +216,10 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   for every six rows (0.8–0.9× at 64×256·256×1000);
 /// * a column-major B (a transposed weight), up to 6 rows with an inner
 ///   dimension of 100 or more: the generic kernels (1.1–2.9×; they spill
-///   AVX2's 16 registers from two rows on);
+///   AVX2's 16 registers past 6 rows); 7 to 12 rows with an inner dimension
+///   of 256 or more: the same, 6 rows at a time, each block reading B again
+///   (10×1000·1000×1000: 1.16×; 0.60× at k = 100, 0.75× at 16 rows in three
+///   blocks, which go to sgemm);
 /// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
 ///   kernel would take a row-major one: B copied row-major, then the strip
 ///   kernel (a larger B costs more to copy, element by element, than sgemm's
@@ -220,7 +235,11 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
         BLayout::RowMajor { row_stride } if m <= AVX2_MAX_ROWS || narrow => {
             Some(Strips::AsStored { row_stride })
         }
-        BLayout::ColumnMajor { .. } if m <= 6 && k >= 100 => Some(Strips::Generic),
+        BLayout::ColumnMajor { .. }
+            if (m <= AVX2_GENERIC_ROWS && k >= 100) || (m <= AVX2_MAX_ROWS && k >= 256) =>
+        {
+            Some(Strips::Generic)
+        }
         // Copying B costs a strided write per element: only for a B that fits in L1.
         BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
             Some(Strips::Copied)
