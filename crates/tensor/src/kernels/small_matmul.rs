@@ -109,6 +109,14 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
+    if super::plan::f32_on_avx512::<E>() && avx512_copies_b((m, k, ldc), layout) {
+        let (a, b, c) = (a.into_f32(), b.into_f32(), c as *mut f32);
+        // SAFETY: E is f32 and the CPU has AVX-512, hence AVX2 and FMA; the
+        // operands are this call's, valid by its contract.
+        unsafe { run_strips((m, k, n), a, b, (c, ldc), Strips::Copied) };
+        return true;
+    }
+    #[cfg(target_arch = "x86_64")]
     if super::plan::f32_on_avx512::<E>() {
         // SAFETY: E is f32 (checked) and the CPU has AVX-512; the operands are
         // this call's, valid by its contract.
@@ -164,6 +172,23 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 ///   1.4–4× faster than this kernel on them and, drawing its buffers from
 ///   the pool, keeps training allocation-free (tests/allocation_free.rs);
 /// * anything else: not taken, and the caller uses the GEMM.
+/// Whether f32 on AVX-512 runs a product with the AVX2 strip kernel on B
+/// copied row-major: a transposed B with a short inner dimension (at most
+/// [`AVX512_COPIED_INNER`]) and a C of one strip (at most 16 columns). The
+/// packed GEMM, whose register block is 12×32, ran these sub-microsecond
+/// products at 0.71–0.94× a bare sgemm (k = 10 and 17; at k = 30 it was level;
+/// `cargo bench --bench matmul_plan`, family 25 model 17). No product of the
+/// paper's networks has this shape (their transposed weights are at least 30
+/// columns wide), so training runs keep their kernels.
+#[cfg(target_arch = "x86_64")]
+fn avx512_copies_b((m, k, n): (usize, usize, usize), layout: BLayout) -> bool {
+    matches!(layout, BLayout::ColumnMajor { .. }) && m <= MAX_ROWS && k <= AVX512_COPIED_INNER && n <= 16
+}
+
+/// The longest inner dimension for [`avx512_copies_b`].
+#[cfg(target_arch = "x86_64")]
+const AVX512_COPIED_INNER: usize = 20;
+
 #[cfg(target_arch = "x86_64")]
 fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
     match layout {
@@ -192,7 +217,7 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
     let f32 = super::plan::is_f32::<E>();
     match isa() {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 if f32 => avx512_takes(m, k, layout),
+        Isa::Avx512 if f32 => avx512_takes(m, k, layout) || avx512_copies_b((m, k, n), layout),
         Isa::Avx512 => m <= MAX_ROWS,
         Isa::Avx2 => f32 && avx2_takes((m, k, n), a.cs == 1, layout).is_some(),
         Isa::Portable => false,
