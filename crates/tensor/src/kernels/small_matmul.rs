@@ -157,21 +157,6 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     true
 }
 
-/// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
-/// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
-/// layouts, gradlab's `matmul` against a bare sgemm call, `cargo bench --bench matmul_plan`):
-///
-/// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
-///   dimension is too long for [`rank_update`](crate::kernels::rank_update), which is
-///   written for that shape): the strip kernel;
-/// * column-major B, at most 16 rows (two passes over B past 12) and an inner
-///   dimension of at least [`avx512::DOT_MIN_INNER`]: the dot kernel. It ran
-///   at 1.0–4× matrixmultiply at k ≥ 256 (the transposed weights of W1 have
-///   k = 1000) but 0.23–0.7× at k = 17–30, where its horizontal sums outweigh
-///   the products; those shorter products go to the packed GEMM, which ran
-///   1.4–4× faster than this kernel on them and, drawing its buffers from
-///   the pool, keeps training allocation-free (tests/allocation_free.rs);
-/// * anything else: not taken, and the caller uses the GEMM.
 /// Whether f32 on AVX-512 runs a product with the AVX2 strip kernel on B
 /// copied row-major: a transposed B with a short inner dimension (at most
 /// [`AVX512_COPIED_INNER`]) and a C of one strip (at most 16 columns). The
@@ -189,6 +174,23 @@ fn avx512_copies_b((m, k, n): (usize, usize, usize), layout: BLayout) -> bool {
 #[cfg(target_arch = "x86_64")]
 const AVX512_COPIED_INNER: usize = 20;
 
+/// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
+/// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
+/// layouts, gradlab's `matmul` against a bare sgemm call, `cargo bench --bench matmul_plan`):
+///
+/// * row-major B, up to [`avx512::MAX_ROWS`] rows (past 16 only when the inner
+///   dimension is too long for [`rank_update`](crate::kernels::rank_update), which is
+///   written for that shape): the strip kernel;
+/// * column-major B, at most 16 rows (two passes over B past 12) and an inner
+///   dimension of at least [`avx512::DOT_MIN_INNER`]: the dot kernel. It ran
+///   at 1.0–4× matrixmultiply at k ≥ 256 (the transposed weights of W1 have
+///   k = 1000) but 0.23–0.7× at k = 17–30, where its horizontal sums outweigh
+///   the products; those shorter products go to the packed GEMM, which ran
+///   1.4–4× faster than this kernel on them and, drawing its buffers from
+///   the pool, keeps training allocation-free (tests/allocation_free.rs);
+/// * a transposed B with a short inner dimension and a C of one strip: the
+///   AVX2 strip kernel on B copied ([`avx512_copies_b`]);
+/// * anything else: not taken, and the caller uses the GEMM.
 #[cfg(target_arch = "x86_64")]
 fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
     match layout {
