@@ -239,9 +239,7 @@ fn final_table(widths: &[Width], grid: &[f64], updates: usize) -> Table {
                 .iter()
                 .map(|(seed, r)| {
                     let untrained = if r.did_not_train() { " †" } else { "" };
-                    let running =
-                        if r.finished(updates) { String::new() } else { format!(" (at {}, running)", r.last().updates) };
-                    format!("{seed}: {:.2}{untrained}{running}", 100.0 * r.last().test_error)
+                    format!("{seed}: {:.2}{untrained}{}", 100.0 * r.last().test_error, r.running_note(updates))
                 })
                 .collect();
             let (mean, sd) = stats::mean_and_sd(&errors);

@@ -104,7 +104,7 @@ fn seeds_table(section: &mut Section, seeded: &[(ModelId, std::sync::Arc<SeededR
         let (mean, sd) = crate::stats::mean_and_sd(&errors);
         let per_seed: Vec<String> = runs
             .iter()
-            .map(|(seed, r)| format!("{seed}: {:.2}{}", 100.0 * r.last().test_error, running(r, updates)))
+            .map(|(seed, r)| format!("{seed}: {:.2}{}", 100.0 * r.last().test_error, r.running_note(updates)))
             .collect();
         let spread = match errors.len() {
             0 => "none finished yet".to_string(),
@@ -200,18 +200,10 @@ fn cell(run: Option<&RunResult>, updates: usize) -> String {
             format!(" ±{:.2}", 100.0 * (hi - error).max(error - lo))
         });
         let mark = if r.did_not_train() { " †" } else { "" };
-        format!("{:.2}{spread}{mark}{}", 100.0 * error, running(r, updates))
+        format!("{:.2}{spread}{mark}{}", 100.0 * error, r.running_note(updates))
     })
 }
 
-/// " (at N of M updates, running)" for a run short of its `updates`, else "".
-fn running(run: &RunResult, updates: usize) -> String {
-    if run.finished(updates) {
-        String::new()
-    } else {
-        format!(" (at {} of {updates} updates, running)", run.last().updates)
-    }
-}
 
 /// The section, from the selected Shapeset runs and those of each image data set.
 pub fn table1(shapeset: &[RunResult], by_data: &[(String, Vec<RunResult>)], budgets: Budgets) -> Section {

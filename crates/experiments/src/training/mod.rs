@@ -69,6 +69,16 @@ impl RunResult {
         self.diverged_at.is_some() || self.last().updates >= updates
     }
 
+    /// " (at N of M updates, running)" for a run short of its `updates`, else
+    /// "": how a partial report marks a run still training.
+    pub fn running_note(&self, updates: usize) -> String {
+        if self.finished(updates) {
+            String::new()
+        } else {
+            format!(" (at {} of {updates} updates, running)", self.last().updates)
+        }
+    }
+
     /// The last curve point.
     pub fn last(&self) -> &CurvePoint {
         self.curve.last().expect("a run records at least its initial point")
