@@ -22,6 +22,52 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Progress calls as text, in order.
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<String>>);
+
+impl experiments::progress::Progress for Recorded {
+    fn start(&self, total: u64) {
+        self.0.lock().unwrap().push(format!("start {total}"));
+    }
+    fn set_position(&self, done: u64) {
+        self.0.lock().unwrap().push(format!("at {done}"));
+    }
+    fn message(&self, text: &str) {
+        self.0.lock().unwrap().push(format!("message {text}"));
+    }
+    fn finish(&self) {
+        self.0.lock().unwrap().push("finish".to_string());
+    }
+}
+
+#[test]
+fn a_run_trained_earlier_reports_its_own_length_and_result() {
+    // A search replaying its rungs asks again for runs that are done; their
+    // progress must read as that run (120 of 120, its test error), not as an
+    // empty job ("0/0" in a log).
+    let model = ModelId::Tanh.model(false);
+    let spec = spec(&model, StepKind::Plain);
+    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
+    let dir = scratch("trained-earlier");
+    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
+    let mut source = Shapeset::new(9, streams::TRAIN);
+    let first =
+        train_resumable(&spec, &mut source, &test, &test, &test.head(5), usize::MAX, &checkpoints, &Silent)
+            .unwrap();
+    let recorded = Recorded::default();
+    let again =
+        train_resumable(&spec, &mut source, &test, &test, &test.head(5), usize::MAX, &checkpoints, &recorded)
+            .unwrap();
+    assert_eq!(timeless(again), timeless(first.clone()));
+    let calls = recorded.0.into_inner().unwrap();
+    let error = format!("{:.1}%", 100.0 * first.last().test_error);
+    assert_eq!(calls.first().map(String::as_str), Some("start 120"), "{calls:?}");
+    assert!(calls.iter().any(|c| c.contains("trained earlier") && c.contains(&error)), "{calls:?}");
+    assert_eq!(calls.last().map(String::as_str), Some("finish"), "{calls:?}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
 fn spec(model: &experiments::models::Model, step: StepKind) -> TrainSpec<'_> {
     TrainSpec {
         model,

@@ -448,6 +448,15 @@ pub fn train_resumable(
 ) -> Result<RunResult> {
     if let Some((result, finished)) = result_reached(&checkpoints.dir, spec, until)? {
         if finished {
+            // Say which run this was and where it ended, so a log shows a run
+            // trained earlier as such rather than as an empty job.
+            progress.start(spec.updates as u64);
+            progress.message(&format!(
+                "{} lr {} — trained earlier, test error {:.1}%",
+                spec.model.name,
+                spec.lr,
+                100.0 * result.last().test_error
+            ));
             progress.finish();
         }
         return Ok(result);
