@@ -40,8 +40,9 @@ const AVX2_MAX_ROWS: usize = 12;
 /// row-major for the strip kernel ([`avx2_takes`]).
 const AVX2_COPIED_B: usize = 4096;
 
-/// The most rows the generic kernels take at once on AVX2 (they spill past).
-const AVX2_GENERIC_ROWS: usize = 6;
+/// The most rows of A the f32 AVX2 dot kernel takes (a column-major B):
+/// [`avx2_takes`].
+const AVX2_DOT_ROWS: usize = 24;
 
 /// The widest C (in columns) for which the f32 AVX2 strip kernel takes any
 /// number of rows ([`avx2_takes`]).
@@ -59,7 +60,7 @@ const AVX2_NARROW: usize = 128;
 /// AMD EPYC (Zen 5) the pass ran at 6 GB/s. So the AVX-512 kernel also
 /// prefetches, row by row as it goes, the same strip of the next pass, about
 /// 3 µs before it is needed (10×1000×1000 from memory: 600 → 136 µs).
-const K_BLOCK: usize = 32;
+pub(super) const K_BLOCK: usize = 32;
 
 /// The shape of B in memory that this path can stream.
 #[derive(Clone, Copy)]
@@ -143,16 +144,7 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         dense.resize(m * k_padded, E::ZERO);
         // SAFETY: A is m×k by the caller's contract; `dense` holds m rows of k_padded.
         unsafe { simd::gather(dense, k_padded, (m, k), a, E::ONE) };
-        // On AVX2 the generic kernels spill past 6 rows: more rows go through
-        // them 6 at a time, each block reading B again.
-        let block = if isa() == Isa::Avx2 { AVX2_GENERIC_ROWS } else { m };
-        for i0 in (0..m).step_by(block) {
-            let rows = (m - i0).min(block);
-            let a = &dense[i0 * k_padded..(i0 + rows) * k_padded];
-            // SAFETY: rows i0..i0+rows of C are inside it.
-            let c = unsafe { c.add(i0 * ldc) };
-            simd::dispatch(Job { m: rows, k, k_padded, n, a, b: b.ptr, layout, c, ldc });
-        }
+        simd::dispatch(Job { m, k, k_padded, n, a: &dense[..], b: b.ptr, layout, c, ldc });
     });
     true
 }
@@ -241,12 +233,12 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   and 16 columns, where sgemm ran as fast; wider products of many rows
 ///   go to sgemm, which packs B once where the strip kernel reads it again
 ///   for every six rows (0.8–0.9× at 64×256·256×1000);
-/// * a column-major B (a transposed weight), up to 6 rows with an inner
-///   dimension of 100 or more: the generic kernels (1.1–2.9×; they spill
-///   AVX2's 16 registers past 6 rows); 7 to 12 rows with an inner dimension
-///   of 256 or more: the same, 6 rows at a time, each block reading B again
-///   (10×1000·1000×1000: 1.16×; 0.60× at k = 100, 0.75× at 16 rows in three
-///   blocks, which go to sgemm);
+/// * a column-major B (a transposed weight, g·Wᵀ), up to [`AVX2_DOT_ROWS`]
+///   rows with an inner dimension of 100 or more (30 up to 6 rows): the
+///   AVX2 dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
+///   the generic kernels it replaced, spilling AVX2's 16 registers, ran
+///   1.25 ms against its 0.25); at k = 10–17 and at 50–64 rows with k = 100
+///   it fell to 0.25–0.85×, and those go on;
 /// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
 ///   kernel would take a row-major one: B copied row-major, then the strip
 ///   kernel (a larger B costs more to copy, element by element, than sgemm's
@@ -262,17 +254,22 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
         BLayout::RowMajor { row_stride } if m <= AVX2_MAX_ROWS || narrow => {
             Some(Strips::AsStored { row_stride })
         }
-        BLayout::ColumnMajor { .. }
-            if (m <= AVX2_GENERIC_ROWS && k >= 100) || (m <= AVX2_MAX_ROWS && k >= 256) =>
-        {
-            Some(Strips::Generic)
-        }
+        BLayout::ColumnMajor { col_stride } if dots_pay((m, k)) => Some(Strips::Dots { col_stride }),
         // Copying B costs a strided write per element: only for a B that fits in L1.
         BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
             Some(Strips::Copied)
         }
         _ => None,
     }
+}
+
+/// Whether the AVX2 dot kernel beat sgemm on a transposed B with A m×k: an
+/// inner dimension long enough that its horizontal sums do not outweigh the
+/// products, the longer the more rows (each row block reads B's pair of
+/// columns from L1 again, and A's rows from L2 for every pair).
+#[cfg(target_arch = "x86_64")]
+fn dots_pay((m, k): (usize, usize)) -> bool {
+    (m <= AVX2_DOT_ROWS && k >= 100) || (m <= 6 && k >= 30)
 }
 
 /// On other targets there is no AVX2 plan.
@@ -289,8 +286,8 @@ enum Strips {
     AsStored { row_stride: usize },
     /// B copied row-major first.
     Copied,
-    /// Not a strip kernel: the generic kernels compiled for AVX2.
-    Generic,
+    /// B column-major as it lies (columns `col_stride` apart): the dot kernel.
+    Dots { col_stride: usize },
 }
 
 /// Runs the f32 AVX2 strip kernel as `strips` says, on A's rows (see
@@ -325,7 +322,15 @@ unsafe fn run_strips(
             });
             true
         }
-        Strips::Generic => false,
+        Strips::Dots { col_stride } => {
+            // SAFETY: forwarded; B's columns are contiguous, `col_stride` apart.
+            unsafe {
+                rows_of_a((m, k), a, |rows| {
+                    super::small_matmul_avx2::dot_f32((m, k, n), rows, (b.ptr, col_stride), c)
+                })
+            };
+            true
+        }
     }
 }
 
