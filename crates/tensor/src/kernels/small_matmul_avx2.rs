@@ -24,6 +24,10 @@ use super::small_matmul::K_BLOCK;
 /// Rows of A in one register block.
 pub(crate) const BLOCK_ROWS: usize = 6;
 
+/// The fewest elements of a row-major B for which the strip kernel goes by
+/// passes (256 KB, a quarter of a Zen 4 core's L2): [`matmul_f32`].
+const PASSES_FROM: usize = 1 << 16;
+
 /// C = A·B for A m×k (rows `lda` apart, unit stride along them), B k×n
 /// row-major (rows `ldb` apart, unit stride), C m×n (rows `ldc` apart;
 /// written, not read).
@@ -49,11 +53,12 @@ pub(crate) unsafe fn matmul_f32(
     // Row blocks of nearly equal size: 10 rows are two blocks of 5.
     let blocks = m.div_ceil(BLOCK_ROWS);
     let rows = |r: usize| (r * m / blocks, (r + 1) * m / blocks);
-    // Passes pay for a minibatch times a weight. A narrow product of many
-    // rows has a small B, which stays in cache, and a large A: one pass reads
-    // each of A's rows straight through (in passes, 128 to 1000 rows ran at
-    // 0.84–0.95× sgemm).
-    let pass = if blocks <= 2 { K_BLOCK } else { k };
+    // Passes pay for a minibatch times a weight too large to stay in L2
+    // between uses. A smaller B stays in cache (W3's 784×30 layer ran at
+    // 0.94× in passes), and a narrow product of many rows has a large A,
+    // which one pass reads straight through, row by row (in passes, 128 to
+    // 1000 rows ran at 0.84–0.95× sgemm).
+    let pass = if blocks <= 2 && k * n >= PASSES_FROM { K_BLOCK } else { k };
     for p0 in (0..k).step_by(pass) {
         let p1 = (p0 + pass).min(k);
         for (block, (i0, i1)) in (0..blocks).map(rows).enumerate() {
