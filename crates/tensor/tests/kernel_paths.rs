@@ -154,6 +154,16 @@ fn narrow_products_of_many_rows_reach_the_avx2_strip_kernel() {
 }
 
 #[test]
+fn large_weights_go_through_the_strip_kernels_in_passes() {
+    // A few rows times a row-major B of 64k elements or more: the AVX2 strip
+    // kernel reads C back at each pass of 32 rows of B and prefetches the
+    // next (as the AVX-512 one does at any size); k not a multiple of 32
+    // ends in a short pass.
+    let shapes = product_shapes(1usize..=12, 256usize..300, 256usize..300, Just(false));
+    reach("passes", shapes, 8, Path::SmallRows, &[Isa::Avx2, Isa::Avx512]);
+}
+
+#[test]
 fn transposed_weights_reach_the_dot_and_tile_kernels() {
     // g·Wᵀ: a few rows times a column-major B with a long inner dimension —
     // the AVX2 dot kernel (up to 24 rows), AVX-512's dot and tile kernels (up
