@@ -7,8 +7,9 @@
 //!   (small rows, rank update, packed GEMM or matrixmultiply); the override
 //!   `GRADLAB_ISA` / [`plan::set_isa`] and [`plan::last_path`] for tests.
 //! * `small_matmul` — few rows of A times a weight: B streamed once
-//!   (`small_matmul_avx2`: its f32 kernel for AVX2, which also takes narrow
-//!   products of any number of rows).
+//!   (`small_matmul_avx2`: its f32 kernels for AVX2 — strips for a row-major
+//!   B, which also take narrow products of any number of rows, and dot
+//!   products for a transposed weight).
 //! * `rank_update` — a short inner dimension (a weight gradient): C touched once.
 //! * `packed_gemm` — f32 on AVX-512: packed operands and a 12×32 register block.
 //! * `simd` — the generic kernels compiled per instruction set, and the
