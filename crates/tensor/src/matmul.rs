@@ -268,25 +268,25 @@ impl<E: Element> Product<E> {
                     Path::SmallRows => try_small_matmul(shape, a, b_part, c_part, n),
                     Path::RankUpdate => try_rank_update(shape, alpha, a, b_part, beta, c_part, n),
                     Path::PackedGemm => {
-                        let taken = try_packed_gemm_claiming(
-                            (m, k, n),
-                            (alpha, a, b, beta),
-                            (c, n),
-                            this_claim,
-                            claim,
-                        );
-                        debug_assert!(taken, "the packed GEMM takes what the plan gives it");
-                        return;
+                        if try_packed_gemm_claiming((m, k, n), (alpha, a, b, beta), (c, n), this_claim, claim)
+                        {
+                            return;
+                        }
+                        false
                     }
-                    Path::Matrixmultiply => {
-                        let (bs, cs) = (b_part.ptr, c_part);
-                        E::gemm(
-                            m, k, shape.2, alpha, a.ptr, a.rs, a.cs, bs, b.rs, b.cs, beta, cs, n as isize, 1,
-                        );
-                        true
-                    }
+                    Path::Matrixmultiply => false,
                 };
-                debug_assert!(taken, "{path:?} takes what the plan gives it");
+                if !taken {
+                    // matrixmultiply: the plan's choice, or the path every
+                    // instruction set has when a kernel declined what the plan
+                    // gave it — which happens only when another thread forced
+                    // another set (`set_isa`) between the plan and the kernel.
+                    if path != Path::Matrixmultiply {
+                        record(Path::Matrixmultiply);
+                    }
+                    let (bs, cs) = (b_part.ptr, c_part);
+                    E::gemm(m, k, shape.2, alpha, a.ptr, a.rs, a.cs, bs, b.rs, b.cs, beta, cs, n as isize, 1);
+                }
             }
         }
     }
