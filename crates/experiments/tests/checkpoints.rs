@@ -22,6 +22,31 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+#[test]
+fn retiring_a_run_whose_weights_are_gone_keeps_its_result() {
+    // A search's committed checkpoints may leave out the weights of a rate the
+    // next rung is sure to stop; retiring it then must still work.
+    let model = ModelId::Tanh.model(false);
+    let spec = spec(&model, StepKind::Plain);
+    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
+    let dir = scratch("retire-without-weights");
+    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
+    let mut source = Shapeset::new(9, streams::TRAIN);
+    let run =
+        train_resumable(&spec, &mut source, &test, &test, &test.head(5), 80, &checkpoints, &Silent).unwrap();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "safetensors") {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    experiments::training::retire(&dir).unwrap();
+    let state = fs::read_to_string(dir.join("state.json")).unwrap();
+    assert!(state.contains("\"weights\":null"), "{state}");
+    assert_eq!(timeless(experiments::training::checkpoint_result(&dir).unwrap()), timeless(run));
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// Progress calls as text, in order.
 #[derive(Default)]
 struct Recorded(std::sync::Mutex<Vec<String>>);

@@ -147,7 +147,12 @@ pub fn retire(dir: &Path) -> Result<()> {
     let mut saved: SavedState = crate::job::read_json(&path)?;
     let Some(weights) = saved.weights.take() else { return Ok(()) };
     crate::job::write_json(&path, &saved)?;
-    fs::remove_file(dir.join(&weights)).map_err(|e| Error::io(&dir.join(weights), e))
+    // Weights already gone (a copy of the folder that left them out, as a
+    // search's committed checkpoints may) are what retiring asks for.
+    match fs::remove_file(dir.join(&weights)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&dir.join(weights), e)),
+        _ => Ok(()),
+    }
 }
 
 /// The weights file named by `saved`, or an error saying the run was retired.
