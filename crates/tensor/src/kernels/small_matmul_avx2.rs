@@ -28,6 +28,28 @@ pub(crate) const BLOCK_ROWS: usize = 6;
 /// passes (256 KB, a quarter of a Zen 4 core's L2): [`matmul_f32`].
 const PASSES_FROM: usize = 1 << 16;
 
+/// A's m rows in register blocks of nearly equal size, at most
+/// [`BLOCK_ROWS`] each (10 rows are two blocks of 5): (first row, end).
+fn row_blocks(m: usize) -> impl Iterator<Item = (usize, usize)> {
+    let blocks = m.div_ceil(BLOCK_ROWS);
+    (0..blocks).map(move |r| (r * m / blocks, (r + 1) * m / blocks))
+}
+
+/// Calls `$block.run::<R>()` with the const R equal to `$rows` (1 to 6).
+macro_rules! with_rows {
+    ($rows:expr, $block:ident) => {
+        match $rows {
+            1 => $block.run::<1>(),
+            2 => $block.run::<2>(),
+            3 => $block.run::<3>(),
+            4 => $block.run::<4>(),
+            5 => $block.run::<5>(),
+            6 => $block.run::<6>(),
+            rows => unreachable!("a register block has 1 to {BLOCK_ROWS} rows, not {rows}"),
+        }
+    };
+}
+
 /// C = A·B for A m×k (rows `lda` apart, unit stride along them), B k×n
 /// row-major (rows `ldb` apart, unit stride), C m×n (rows `ldc` apart;
 /// written, not read).
@@ -50,18 +72,15 @@ pub(crate) unsafe fn matmul_f32(
     (b, ldb): (*const f32, usize),
     (c, ldc): (*mut f32, usize),
 ) {
-    // Row blocks of nearly equal size: 10 rows are two blocks of 5.
-    let blocks = m.div_ceil(BLOCK_ROWS);
-    let rows = |r: usize| (r * m / blocks, (r + 1) * m / blocks);
     // Passes pay for a minibatch times a weight too large to stay in L2
     // between uses. A smaller B stays in cache (W3's 784×30 layer ran at
     // 0.94× in passes), and a narrow product of many rows has a large A,
     // which one pass reads straight through, row by row (in passes, 128 to
     // 1000 rows ran at 0.84–0.95× sgemm).
-    let pass = if blocks <= 2 && k * n >= PASSES_FROM { K_BLOCK } else { k };
+    let pass = if m <= 2 * BLOCK_ROWS && k * n >= PASSES_FROM { K_BLOCK } else { k };
     for p0 in (0..k).step_by(pass) {
         let p1 = (p0 + pass).min(k);
-        for (block, (i0, i1)) in (0..blocks).map(rows).enumerate() {
+        for (block, (i0, i1)) in row_blocks(m).enumerate() {
             for j0 in (0..n).step_by(16) {
                 let strip = Strip {
                     a: a.wrapping_add(i0 * lda),
@@ -77,17 +96,7 @@ pub(crate) unsafe fn matmul_f32(
                 // SAFETY: rows i0..i1 of A and C, rows p0..p1 + ahead of B and
                 // columns j0..j0+width of B and C are inside them (the
                 // contract above); the CPU has AVX2 and FMA.
-                unsafe {
-                    match i1 - i0 {
-                        1 => strip.run::<1>(),
-                        2 => strip.run::<2>(),
-                        3 => strip.run::<3>(),
-                        4 => strip.run::<4>(),
-                        5 => strip.run::<5>(),
-                        6 => strip.run::<6>(),
-                        rows => unreachable!("a register block has 1 to {BLOCK_ROWS} rows, not {rows}"),
-                    }
-                }
+                unsafe { with_rows!(i1 - i0, strip) }
             }
         }
     }
@@ -262,8 +271,6 @@ pub(crate) unsafe fn dot_f32(
     (b, ldb): (*const f32, usize),
     (c, ldc): (*mut f32, usize),
 ) {
-    let blocks = m.div_ceil(BLOCK_ROWS);
-    let rows = |r: usize| (r * m / blocks, (r + 1) * m / blocks);
     for j0 in (0..n).step_by(2) {
         let width = (n - j0).min(2);
         // A last, single column is read twice (its second sums are not stored).
@@ -273,7 +280,7 @@ pub(crate) unsafe fn dot_f32(
         } else {
             w
         };
-        for (block, (i0, i1)) in (0..blocks).map(rows).enumerate() {
+        for (block, (i0, i1)) in row_blocks(m).enumerate() {
             let dots = Dots {
                 a: a.wrapping_add(i0 * lda),
                 lda,
@@ -286,17 +293,7 @@ pub(crate) unsafe fn dot_f32(
             };
             // SAFETY: rows i0..i1 of A and C, columns j0..j0+width of B and C
             // are inside them (the contract above); the CPU has AVX2 and FMA.
-            unsafe {
-                match i1 - i0 {
-                    1 => dots.run::<1>(),
-                    2 => dots.run::<2>(),
-                    3 => dots.run::<3>(),
-                    4 => dots.run::<4>(),
-                    5 => dots.run::<5>(),
-                    6 => dots.run::<6>(),
-                    rows => unreachable!("a register block has 1 to {BLOCK_ROWS} rows, not {rows}"),
-                }
-            }
+            unsafe { with_rows!(i1 - i0, dots) }
         }
     }
 }
