@@ -6,7 +6,11 @@
 //!
 //! Run: `cargo bench --bench matmul_plan` (about four minutes; `-- 10 100`
 //! for the rows m = 10 and 100 only), and under each instruction set the CPU
-//! has with `GRADLAB_ISA=avx2` or `GRADLAB_ISA=portable` in front. Each figure
+//! has with `GRADLAB_ISA=avx2` or `GRADLAB_ISA=portable` in front. On an
+//! AVX-512 CPU, `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan
+//! --no-default-features` holds matrixmultiply to its AVX2 kernels too (it
+//! picks AVX-512 at run time otherwise), as on a CPU without AVX-512: the
+//! header's kernel plan says which it ran. Each figure
 //! is the best of three rounds that alternate the two sides, so a slower
 //! neighbour on a shared machine costs both alike. Each row names the path
 //! the plan chose (`tensor::kernels::plan`).

@@ -24,12 +24,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GRADLAB = ROOT / "target" / "release" / "experiments"
+# The avx2 class's build: matrixmultiply without its AVX-512 kernels (run.sh builds it).
+GRADLAB_AVX2_CLASS = ROOT / "target" / "avx2-class" / "release" / "experiments"
 THREAD_VARIABLES = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"]
 # Set on some machines for old OpenBLAS builds; they slow a current numpy (see README).
 OPENBLAS_OVERRIDES = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
 
 # --isa: the instruction-set class every framework is held to, so a class can
 # be compared like with like on a CPU that has more (AVX2 on an AVX-512 CPU).
+# In the avx2 class gradlab also runs a build whose matrixmultiply lacks its
+# AVX-512 kernels (GRADLAB_AVX2_CLASS), which it would otherwise pick at run time.
 ISA_ENVIRONMENTS = {
     "native": {},
     "avx2": {
@@ -124,12 +128,17 @@ def main():
         help="hold every framework to an instruction-set class (avx2: gradlab's AVX2 plan, OpenBLAS's Haswell kernel, MKL and ATen at AVX2)",
     )
     args = parser.parse_args()
-    global ISA
+    global ISA, GRADLAB
     ISA = args.isa
+    if ISA == "avx2":
+        GRADLAB = GRADLAB_AVX2_CLASS
     threads = [int(t) for t in args.threads.split(",")]
     workloads = args.workloads.split(",")
     if not GRADLAB.exists():
-        sys.exit(f"{GRADLAB} is missing: cargo build --release -p experiments")
+        build = "cargo build --release -p experiments"
+        if ISA == "avx2":
+            build += " --no-default-features --features cli --target-dir target/avx2-class"
+        sys.exit(f"{GRADLAB} is missing: {build}")
 
     rates = {}
     for round_ in range(args.rounds):
@@ -148,6 +157,8 @@ def main():
     print("CPUs: " + "; ".join(f"{t} thread(s) on {sorted(c) if c else 'any'}" for t, c in pinned.items()))
     forced = ", ".join(f"{k}={v}" for k, v in ISA_ENVIRONMENTS[ISA].items()) or "none: each framework's own choice"
     print(f"instruction-set class: {ISA} ({forced})")
+    print(f"gradlab and matrixmultiply: {GRADLAB.relative_to(ROOT)}", end="")
+    print(" (matrixmultiply without its AVX-512 kernels)" if ISA == "avx2" else "")
     print(f"command: python benches/peers/compare.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"median over {args.rounds} interleaved rounds of each run's median rate (steps/s; products/s for MM);")
     print("per round: the lowest and highest of the rounds' own gradlab ÷ best peer")

@@ -15,4 +15,10 @@ fi
 "$venv/bin/pip" install --quiet --requirement "$here/requirements.txt"
 
 (cd "$root" && cargo build --release -p experiments)
+# The avx2 class also holds matrixmultiply (gradlab's fallback, and the raw
+# GEMM in the table) to its AVX2 kernels: a build without its AVX-512 ones.
+if [[ " $* " == *" --isa avx2 "* || " $* " == *" --isa=avx2 "* ]]; then
+  (cd "$root" && cargo build --release -p experiments --no-default-features --features cli \
+    --target-dir target/avx2-class)
+fi
 "$venv/bin/python" "$here/compare.py" "$@"

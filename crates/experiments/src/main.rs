@@ -355,13 +355,14 @@ fn bench(args: &BenchArgs) -> ExitCode {
     let variant = if args.fused { " (fused)" } else { "" };
     let allocations = t.allocations_per_step.map(|a| format!(" allocs/step={a:.0}")).unwrap_or_default();
     println!(
-        "gradlab/{} {} {:.1} min={:.1} max={:.1}{allocations}{variant} isa={}",
+        "gradlab/{} {} {:.1} min={:.1} max={:.1}{allocations}{variant} isa={} matrixmultiply={}",
         workload.name,
         args.matmul_threads,
         t.median,
         t.min,
         t.max,
-        tensor::kernels::plan::isa()
+        tensor::kernels::plan::isa(),
+        tensor::kernels::plan::matrixmultiply_isa()
     );
     ExitCode::SUCCESS
 }

@@ -181,19 +181,28 @@ pub struct KernelRecord {
     pub isa: String,
     /// The CPU's model name.
     pub cpu: String,
+    /// The instruction set matrixmultiply was held to, when below the CPU's
+    /// best (a build without the feature `matrixmultiply-avx512`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrixmultiply_held_to: Option<String>,
 }
 
 impl KernelRecord {
     /// The plan in force in this process.
     pub fn current() -> Self {
         let plan = tensor::kernels::plan::KernelPlan::current();
-        KernelRecord { isa: plan.isa.name().into(), cpu: plan.cpu }
+        let held = plan.matrixmultiply_held().then(|| plan.matrixmultiply.name().to_string());
+        KernelRecord { isa: plan.isa.name().into(), cpu: plan.cpu, matrixmultiply_held_to: held }
     }
 }
 
 impl std::fmt::Display for KernelRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} kernels on \"{}\"", self.isa, self.cpu)
+        write!(f, "{} kernels on \"{}\"", self.isa, self.cpu)?;
+        if let Some(held) = &self.matrixmultiply_held_to {
+            write!(f, ", matrixmultiply held to {held}")?;
+        }
+        Ok(())
     }
 }
 

@@ -225,13 +225,30 @@ pub(crate) fn record(path: Path) {
     LAST_PATH.with(|last| last.set(Some(path)));
 }
 
-/// What a run's numbers were computed with: the instruction set in force and
-/// the CPU. f32 training is reproducible from a seed with one plan; with
-/// another the last bits differ and the runs drift apart.
+/// The instruction set matrixmultiply's kernels run with. It picks its own at
+/// run time, whatever [`isa`] says: the CPU's best, except that its AVX-512
+/// kernels exist only in a build with gradlab's default feature
+/// `matrixmultiply-avx512`; without it an AVX-512 CPU runs its AVX2 + FMA
+/// kernels (how the AVX2 class is measured like with like on such a CPU).
+pub fn matrixmultiply_isa() -> Isa {
+    let detected = Isa::detected();
+    if detected == Isa::Avx512 && !cfg!(feature = "matrixmultiply-avx512") {
+        Isa::Avx2
+    } else {
+        detected
+    }
+}
+
+/// What a run's numbers were computed with: the instruction set in force,
+/// the one matrixmultiply runs and the CPU. f32 training is reproducible
+/// from a seed with one plan; with another the last bits differ and the runs
+/// drift apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KernelPlan {
     /// The instruction set in force.
     pub isa: Isa,
+    /// The instruction set of matrixmultiply's kernels ([`matrixmultiply_isa`]).
+    pub matrixmultiply: Isa,
     /// The CPU's model name (`/proc/cpuinfo`'s "model name"; "unknown" elsewhere).
     pub cpu: String,
 }
@@ -239,13 +256,23 @@ pub struct KernelPlan {
 impl KernelPlan {
     /// The plan in force now.
     pub fn current() -> KernelPlan {
-        KernelPlan { isa: isa(), cpu: cpu_model() }
+        KernelPlan { isa: isa(), matrixmultiply: matrixmultiply_isa(), cpu: cpu_model() }
+    }
+
+    /// Whether matrixmultiply runs below the CPU's best instruction set (a
+    /// build without `matrixmultiply-avx512` on an AVX-512 CPU).
+    pub fn matrixmultiply_held(&self) -> bool {
+        self.matrixmultiply < Isa::detected()
     }
 }
 
 impl fmt::Display for KernelPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} on {}", self.isa, self.cpu)
+        write!(f, "{} on {}", self.isa, self.cpu)?;
+        if self.matrixmultiply_held() {
+            write!(f, " (matrixmultiply held to {})", self.matrixmultiply)?;
+        }
+        Ok(())
     }
 }
 
