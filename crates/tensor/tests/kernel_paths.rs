@@ -161,6 +161,22 @@ fn large_weights_go_through_the_strip_kernels_in_passes() {
     // ends in a short pass.
     let shapes = product_shapes(1usize..=12, 256usize..300, 256usize..300, Just(false));
     reach("passes", shapes, 8, Path::SmallRows, &[Isa::Avx2, Isa::Avx512]);
+    // On AVX2, a minibatch of any size times such a weight (C wider than 128
+    // columns): every row block sweeps each pass.
+    let shapes = product_shapes(13usize..=120, 256usize..300, 129usize..300, Just(false));
+    reach("many rows in passes", shapes, 8, Path::SmallRows, &[Isa::Avx2]);
+    // With an inner dimension of at most 128 an A of any layout (xᵀ in a
+    // weight gradient) is gathered row-major first.
+    let shapes = product_shapes(13usize..=60, 100usize..=128, 660usize..700, Just(false));
+    reach("gathered rows in passes", shapes, 8, Path::SmallRows, &[Isa::Avx2]);
+}
+
+#[test]
+fn weight_gradients_at_minibatch_ten_reach_the_avx2_strip_kernel() {
+    // A rank update (k ≤ 16) with C at least 100 columns wide: on AVX2 the
+    // strip kernel, an A of any layout (xᵀ) gathered row-major first.
+    let shapes = product_shapes(13usize..=200, 1usize..=16, 100usize..200, Just(false));
+    reach("rank updates", shapes, 16, Path::SmallRows, &[Isa::Avx2]);
 }
 
 #[test]

@@ -44,6 +44,16 @@ const AVX2_COPIED_B: usize = 4096;
 /// [`avx2_takes`].
 const AVX2_DOT_ROWS: usize = 24;
 
+/// The longest inner dimension of a column-major A that the f32 AVX2 path
+/// gathers row-major for the strip kernel in passes ([`avx2_takes`]).
+const AVX2_GATHERED_INNER: usize = 128;
+
+/// The longest inner dimension of a product that the f32 AVX2 strip kernel
+/// takes as a rank update ([`avx2_takes`]).
+const AVX2_RANK_INNER: usize = 16;
+/// The fewest columns of C of such a rank update.
+const AVX2_RANK_COLUMNS: usize = 100;
+
 /// The widest C (in columns) for which the f32 AVX2 strip kernel takes any
 /// number of rows ([`avx2_takes`]).
 const AVX2_NARROW: usize = 128;
@@ -220,19 +230,36 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 
 /// The f32 AVX2 plan, from `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan`
 /// on an AMD EPYC (family 25 model 17, an AVX-512 CPU held to AVX2 that way,
-/// against a matrixmultiply that still runs its AVX-512 kernel there; a CPU
-/// without AVX-512 is yet to be measured):
+/// against a matrixmultiply that still ran its AVX-512 kernel there), and
+/// the rows of 13 or more again on an AMD EPYC Zen 5 (family 26 model 2)
+/// with `--no-default-features`, matrixmultiply held to its AVX2 kernels
+/// too (a CPU without AVX-512 is yet to be measured):
 ///
 /// * a row-major B (x·W) and up to [`AVX2_MAX_ROWS`] rows: the AVX2 strip
 ///   kernel ([`small_matmul_avx2`](crate::kernels::small_matmul_avx2)), 1.0–6×
 ///   sgemm (10×1000·1000×1000: 1.7×);
+/// * a row-major B too large to stay in L2 between uses (see
+///   `small_matmul_avx2::in_passes`) and C wider than 128 columns, any number
+///   of rows: the strip kernel in passes of [`K_BLOCK`] rows of B, each read
+///   from memory once and used by every block of six rows from L2 — 1.13–1.42×
+///   the AVX2 sgemm at 16–1000 rows, k = 100–1000, n = 1000 (100×1000·1000×1000,
+///   W2's forward: 1.24×); it serves as the AVX2 plan's GEMM for a row-major
+///   B. A column-major A (xᵀ in a weight gradient xᵀ·g) is gathered row-major
+///   first while k ≤ [`AVX2_GATHERED_INNER`]: 1.08–1.19× at k = 100 (W2's
+///   1000×100·100×1000), 0.96–1.06× at k = 256, which stays on sgemm;
+/// * a rank update — k ≤ [`AVX2_RANK_INNER`], C at least
+///   [`AVX2_RANK_COLUMNS`] wide, A gathered if column-major: the strip kernel,
+///   1.07–1.43× the AVX2 sgemm at 100–256 rows, k = 10 (W1's weight gradient
+///   1000×10·10×1000 with A transposed: see BENCHMARKS.md); with C 10 columns
+///   wide and A gathered it fell to 0.56–0.62×;
 /// * a narrow product — C at most [`AVX2_NARROW`] columns — of any number of
 ///   rows of a row-major A: the strip kernel too (1.0–2.7× at 16–1000 rows:
 ///   sgemm's packing costs more than such products), but not with an inner
 ///   dimension as short as a rank update's (k ≤ 16) and more than 64 rows
 ///   and 16 columns, where sgemm ran as fast; wider products of many rows
-///   go to sgemm, which packs B once where the strip kernel reads it again
-///   for every six rows (0.8–0.9× at 64×256·256×1000);
+///   with a B that stays in cache go to sgemm (read in one pass, such a B
+///   is read again for every six rows: 0.8–0.9× at 64×256·256×1000 before
+///   the passes took that shape);
 /// * a column-major B (a transposed weight, g·Wᵀ), up to [`AVX2_DOT_ROWS`]
 ///   rows with an inner dimension of 100 or more (30 up to 6 rows): the
 ///   AVX2 dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
@@ -250,8 +277,18 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
     // the products — unless A must be gathered row by row first (a weight
     // gradient xᵀ·g), or k is as short as a rank update's and C not tiny.
     let narrow = n <= AVX2_NARROW && a_row_major && (k > 16 || n <= 16 || m <= 64);
+    // A minibatch of many rows times a large weight: the strip kernel goes
+    // through B in passes, each read once and used by every row block from
+    // L2; a column-major A (xᵀ in a weight gradient xᵀ·g) is gathered
+    // row-major first, which pays while it is short.
+    let many_rows_in_passes =
+        (a_row_major || k <= AVX2_GATHERED_INNER) && super::small_matmul_avx2::in_passes((m, k, n));
+    // A rank update (a weight gradient at minibatch 10), A gathered if need be.
+    let rank_update = k <= AVX2_RANK_INNER && n >= AVX2_RANK_COLUMNS;
     match layout {
-        BLayout::RowMajor { row_stride } if m <= AVX2_MAX_ROWS || narrow => {
+        BLayout::RowMajor { row_stride }
+            if m <= AVX2_MAX_ROWS || narrow || many_rows_in_passes || rank_update =>
+        {
             Some(Strips::AsStored { row_stride })
         }
         BLayout::ColumnMajor { col_stride } if dots_pay((m, k)) => Some(Strips::Dots { col_stride }),

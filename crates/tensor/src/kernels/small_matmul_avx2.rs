@@ -28,6 +28,20 @@ pub(crate) const BLOCK_ROWS: usize = 6;
 /// passes (256 KB, a quarter of a Zen 4 core's L2): [`matmul_f32`].
 const PASSES_FROM: usize = 1 << 16;
 
+/// Whether [`matmul_f32`] goes through B in passes of [`K_BLOCK`] rows. Passes
+/// pay for a B too large to stay in L2 between uses (k·n ≥ [`PASSES_FROM`]):
+/// a minibatch times a weight, where each pass is read from memory once
+/// however many rows A has. A smaller B stays in cache (W3's 784×30 layer
+/// ran at 0.94× in passes). A narrow product (C at most [`NARROW`] columns)
+/// of many rows has a large A, which one pass reads straight through, row
+/// by row (in passes, 128 to 1000 rows ran at 0.84–0.95× sgemm).
+pub(crate) fn in_passes((m, k, n): (usize, usize, usize)) -> bool {
+    k * n >= PASSES_FROM && (m <= 2 * BLOCK_ROWS || n > NARROW)
+}
+
+/// The widest C (in columns) that [`in_passes`] counts as narrow.
+const NARROW: usize = 128;
+
 /// A's m rows in register blocks of nearly equal size, at most
 /// [`BLOCK_ROWS`] each (10 rows are two blocks of 5): (first row, end).
 fn row_blocks(m: usize) -> impl Iterator<Item = (usize, usize)> {
@@ -72,12 +86,7 @@ pub(crate) unsafe fn matmul_f32(
     (b, ldb): (*const f32, usize),
     (c, ldc): (*mut f32, usize),
 ) {
-    // Passes pay for a minibatch times a weight too large to stay in L2
-    // between uses. A smaller B stays in cache (W3's 784×30 layer ran at
-    // 0.94× in passes), and a narrow product of many rows has a large A,
-    // which one pass reads straight through, row by row (in passes, 128 to
-    // 1000 rows ran at 0.84–0.95× sgemm).
-    let pass = if m <= 2 * BLOCK_ROWS && k * n >= PASSES_FROM { K_BLOCK } else { k };
+    let pass = if in_passes((m, k, n)) { K_BLOCK } else { k };
     for p0 in (0..k).step_by(pass) {
         let p1 = (p0 + pass).min(k);
         for (block, (i0, i1)) in row_blocks(m).enumerate() {
