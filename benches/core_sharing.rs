@@ -14,7 +14,8 @@
 //!
 //! Run: `taskset -c 0,1 cargo bench --bench core_sharing` (about ten seconds;
 //! `taskset` names the two CPUs to test, the scheduler then puts one busy
-//! thread on each). `ROUNDS` (10) sets how many alone/together alternations.
+//! thread on each). `ROUNDS` (10) sets how many alone/together alternations;
+//! `GRADLAB_ISA=avx2` runs the 8-lane loop on an AVX-512 CPU.
 
 use std::hint::black_box;
 use std::thread;
@@ -98,12 +99,15 @@ struct Fma {
     run: unsafe fn() -> f32,
 }
 
-/// The loop on the widest FMA the CPU has, or None without FMA. (The two
-/// loops differ only in their register type: intrinsics name it.)
+/// The loop on the widest FMA the CPU has, or None without FMA; with
+/// `GRADLAB_ISA=avx2` the AVX2 loop (one core's FMA rate for the AVX2 class
+/// of BENCHMARKS.md). (The two loops differ only in their register type:
+/// intrinsics name it.)
 fn widest_fma() -> Option<Fma> {
     #[cfg(target_arch = "x86_64")]
     {
-        if is_x86_feature_detected!("avx512f") {
+        let avx512 = gradlab::tensor::kernels::plan::isa() == gradlab::tensor::kernels::plan::Isa::Avx512;
+        if avx512 && is_x86_feature_detected!("avx512f") {
             return Some(Fma { lanes: 16, run: fma::loop_avx512 });
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
