@@ -22,18 +22,45 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A small Shapeset run checkpointed in a scratch folder of its own (a
+/// checkpoint an hour: in these tests, only when a run stops), validated
+/// and tested on one 50-image test set.
+struct SmallRun {
+    test: Dataset,
+    checkpoints: Checkpoints,
+    source: Shapeset,
+}
+
+impl SmallRun {
+    fn new(name: &str) -> Self {
+        SmallRun {
+            test: Shapeset::dataset(50, 9, streams::TEST, "test"),
+            checkpoints: Checkpoints { dir: scratch(name), every: Duration::from_secs(3600) },
+            source: Shapeset::new(9, streams::TRAIN),
+        }
+    }
+
+    /// `train_resumable` of `spec` in this folder, until `until` updates.
+    fn train(
+        &mut self,
+        spec: &TrainSpec<'_>,
+        until: usize,
+        progress: &dyn experiments::progress::Progress,
+    ) -> experiments::Result<RunResult> {
+        let test = &self.test;
+        train_resumable(spec, &mut self.source, test, test, &test.head(5), until, &self.checkpoints, progress)
+    }
+}
+
 #[test]
 fn retiring_a_run_whose_weights_are_gone_keeps_its_result() {
     // A search's committed checkpoints may leave out the weights of a rate the
     // next rung is sure to stop; retiring it then must still work.
     let model = ModelId::Tanh.model(false);
     let spec = spec(&model, StepKind::Plain);
-    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
-    let dir = scratch("retire-without-weights");
-    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
-    let mut source = Shapeset::new(9, streams::TRAIN);
-    let run =
-        train_resumable(&spec, &mut source, &test, &test, &test.head(5), 80, &checkpoints, &Silent).unwrap();
+    let mut small = SmallRun::new("retire-without-weights");
+    let dir = small.checkpoints.dir.clone();
+    let run = small.train(&spec, 80, &Silent).unwrap();
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "safetensors") {
@@ -73,17 +100,11 @@ fn a_run_trained_earlier_reports_its_own_length_and_result() {
     // empty job ("0/0" in a log).
     let model = ModelId::Tanh.model(false);
     let spec = spec(&model, StepKind::Plain);
-    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
-    let dir = scratch("trained-earlier");
-    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
-    let mut source = Shapeset::new(9, streams::TRAIN);
-    let first =
-        train_resumable(&spec, &mut source, &test, &test, &test.head(5), usize::MAX, &checkpoints, &Silent)
-            .unwrap();
+    let mut small = SmallRun::new("trained-earlier");
+    let dir = small.checkpoints.dir.clone();
+    let first = small.train(&spec, usize::MAX, &Silent).unwrap();
     let recorded = Recorded::default();
-    let again =
-        train_resumable(&spec, &mut source, &test, &test, &test.head(5), usize::MAX, &checkpoints, &recorded)
-            .unwrap();
+    let again = small.train(&spec, usize::MAX, &recorded).unwrap();
     assert_eq!(timeless(again), timeless(first.clone()));
     let calls = recorded.0.into_inner().unwrap();
     let error = format!("{:.1}%", 100.0 * first.last().test_error);
@@ -180,13 +201,10 @@ fn fused_steps_resume_bit_for_bit_too() {
 fn a_checkpoint_of_other_settings_is_refused() {
     let model = ModelId::Tanh.model(false);
     let spec = spec(&model, StepKind::Plain);
-    let test = Shapeset::dataset(50, 9, streams::TEST, "test");
-    let dir = scratch("other-settings");
-    let checkpoints = Checkpoints { dir: dir.clone(), every: Duration::from_secs(3600) };
-    let mut source = Shapeset::new(9, streams::TRAIN);
-    train_resumable(&spec, &mut source, &test, &test, &test.head(5), 30, &checkpoints, &Silent).unwrap();
+    let mut small = SmallRun::new("other-settings");
+    small.train(&spec, 30, &Silent).unwrap();
     let other = TrainSpec { lr: 0.1, ..spec };
-    let result = train_resumable(&other, &mut source, &test, &test, &test.head(5), 60, &checkpoints, &Silent);
+    let result = small.train(&other, 60, &Silent);
     let message = result.unwrap_err().to_string();
     assert!(message.contains("other settings") && message.contains("state.json"), "{message}");
 }
