@@ -185,12 +185,14 @@ fn weight_gradients_at_minibatch_ten_reach_the_avx2_strip_kernel() {
 #[test]
 fn transposed_weights_reach_the_dot_and_tile_kernels() {
     // g·Wᵀ: a few rows times a column-major B with a long inner dimension —
-    // the AVX2 dot kernel (up to 24 rows), AVX-512's dot and tile kernels (up
-    // to 16). Inner lengths not a multiple of 8 or 16 end in a masked chunk;
-    // odd widths end in a single column.
+    // the AVX2 dot kernel (up to 24 rows: past 12 with k ≥ 256, or with a B
+    // that fits in L1), AVX-512's dot and tile kernels (up to 16). Inner
+    // lengths not a multiple of 8 or 16 end in a masked chunk; odd widths end
+    // in a single column.
     let shapes = prop_oneof![
         product_shapes(1usize..=16, 256usize..300, 1usize..40, Just(true)),
-        product_shapes(17usize..=24, 100usize..140, 1usize..40, Just(true)),
+        product_shapes(17usize..=24, 256usize..300, 1usize..40, Just(true)),
+        product_shapes(13usize..=24, 100usize..140, 1usize..=29, Just(true)),
     ];
     reach("transposed weights", shapes, 32, Path::SmallRows, &[Isa::Avx2, Isa::Avx512]);
 }

@@ -260,9 +260,9 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   with a B that stays in cache go to sgemm (read in one pass, such a B
 ///   is read again for every six rows: 0.8–0.9× at 64×256·256×1000 before
 ///   the passes took that shape);
-/// * a column-major B (a transposed weight, g·Wᵀ), up to [`AVX2_DOT_ROWS`]
-///   rows with an inner dimension of 100 or more (30 up to 6 rows): the
-///   AVX2 dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
+/// * a column-major B (a transposed weight, g·Wᵀ), up to 12 rows with an
+///   inner dimension of 100 or more (30 up to 6 rows; 256 up to
+///   [`AVX2_DOT_ROWS`] rows, unless B fits in L1: `dots_pay`): the AVX2 dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
 ///   the generic kernels it replaced, spilling AVX2's 16 registers, ran
 ///   1.25 ms against its 0.25); at k = 10–17 and at 50–64 rows with k = 100
 ///   it fell to 0.25–0.85×, and those go on;
@@ -291,7 +291,7 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
         {
             Some(Strips::AsStored { row_stride })
         }
-        BLayout::ColumnMajor { col_stride } if dots_pay((m, k)) => Some(Strips::Dots { col_stride }),
+        BLayout::ColumnMajor { col_stride } if dots_pay((m, k, n)) => Some(Strips::Dots { col_stride }),
         // Copying B costs a strided write per element: only for a B that fits in L1.
         BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
             Some(Strips::Copied)
@@ -300,13 +300,20 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
     }
 }
 
-/// Whether the AVX2 dot kernel beat sgemm on a transposed B with A m×k: an
-/// inner dimension long enough that its horizontal sums do not outweigh the
-/// products, the longer the more rows (each row block reads B's pair of
-/// columns from L1 again, and A's rows from L2 for every pair).
+/// Whether the AVX2 dot kernel beat sgemm on a transposed B with A m×k and C
+/// n columns wide: an inner dimension long enough that its horizontal sums
+/// do not outweigh the products, the longer the more rows. Each block of six
+/// rows reads all of B again (each pair of its columns from L1, A's rows from
+/// L2): past two blocks that pays with k of 256 or more, or with a B small
+/// enough to stay in L1. At 16–24 rows with k = 100 and C 100–1000 columns
+/// wide the kernel ran 0.79–0.87× sgemm on the Intel Xeon (family 6 model
+/// 207, matrixmultiply held to AVX2), 1.5× with C 10 wide.
 #[cfg(target_arch = "x86_64")]
-fn dots_pay((m, k): (usize, usize)) -> bool {
-    (m <= AVX2_DOT_ROWS && k >= 100) || (m <= 6 && k >= 30)
+fn dots_pay((m, k, n): (usize, usize, usize)) -> bool {
+    let b_in_l1 = k * n <= AVX2_COPIED_B;
+    (m <= 6 && k >= 30)
+        || (m <= AVX2_MAX_ROWS && k >= 100)
+        || (m <= AVX2_DOT_ROWS && (k >= 256 || (k >= 100 && b_in_l1)))
 }
 
 /// On other targets there is no AVX2 plan.
