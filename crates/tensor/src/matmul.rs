@@ -216,12 +216,18 @@ impl<E: Element> Product<E> {
         }
         // SAFETY: the offsets are inside A's and B's storage.
         let b = unsafe { self.b.at(ib as isize) };
-        // Units pay where A is packed once for all of a thread's units: in the
-        // packed GEMM with A packed whole.
+        // Units pay where A is not packed again for each unit: in the packed
+        // GEMM with A packed whole, and in the AVX2 strip kernel's passes over
+        // a large B for a row-major A of many rows (read where it lies).
         let path = choose((self.m, self.k, self.n), (self.alpha, self.beta), self.a, b);
-        let shares = if path == Path::PackedGemm
-            && crate::kernels::packed_gemm::packs_a_whole::<E>((self.m, self.k))
-        {
+        let in_units = match path {
+            Path::PackedGemm => crate::kernels::packed_gemm::packs_a_whole::<E>((self.m, self.k)),
+            Path::SmallRows => {
+                crate::kernels::small_matmul::passes_many_rows::<E>((self.m, self.k, self.n), self.a, b)
+            }
+            _ => false,
+        };
+        let shares = if in_units {
             ColumnShares::in_units(self.n, workers)
         } else {
             ColumnShares::in_stretches(self.n, workers)

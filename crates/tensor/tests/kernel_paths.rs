@@ -198,6 +198,31 @@ fn transposed_weights_reach_the_dot_and_tile_kernels() {
 }
 
 #[test]
+fn products_split_over_threads_equal_one_thread_bit_for_bit_under_each_set() {
+    // A minibatch of many rows times a large row-major weight: under AVX2 the
+    // strip kernel in passes, its columns shared out over threads in units
+    // (as the packed GEMM's are under AVX-512); widths that are no multiple
+    // of the 32-column units end in a masked strip. Each column of C is
+    // computed the same way whichever thread takes it.
+    under_each_isa("split over threads", |isa| {
+        for (m, k, n) in [(100, 200, 1000), (100, 300, 777), (20, 256, 300)] {
+            let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
+            let b = Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2);
+            let one = a.matmul(&b);
+            let path = last_path().expect("a product records its path");
+            if isa == Isa::Avx2 {
+                assert_eq!(path, Path::SmallRows, "{m}×{k}·{k}×{n} under avx2");
+            }
+            let split = {
+                let _two = tensor::set_threads(2);
+                a.matmul(&b)
+            };
+            assert_eq!(one.to_vec(), split.to_vec(), "{m}×{k}·{k}×{n} under {isa} ({path:?}), 2 threads");
+        }
+    });
+}
+
+#[test]
 fn short_inner_dimensions_reach_the_rank_update() {
     let shapes = product_shapes(17usize..60, 1usize..=16, 1usize..70, any::<bool>());
     reach("rank update", shapes, 32, Path::RankUpdate, &[Isa::Avx512]);

@@ -1,7 +1,8 @@
 //! How the columns of a product split over threads are shared out.
 //!
-//! For the packed GEMM with A packed whole ([`ColumnShares::in_units`]),
-//! each thread starts on its own stretch of columns and takes units from its
+//! For the packed GEMM with A packed whole, and for the AVX2 strip kernel
+//! going through a large B in passes for many rows of a row-major A
+//! ([`ColumnShares::in_units`]), each thread starts on its own stretch of columns and takes units from its
 //! front, large ones first and smaller ones as the stretch runs down; a
 //! thread whose stretch is done takes units from the back of the stretch
 //! with the most left. Why not a fixed share each: on a shared machine one
@@ -9,7 +10,11 @@
 //! With the columns of a 100×1000×1000 product cut in two fixed halves, one
 //! of two threads idled for 14–22 % of the product on average; taking units
 //! (a quarter of what was left, then: see [`unit_width`] for today's), for
-//! 3 % (an Intel Xeon, family 6 model 207, 400 products in a row).
+//! 3 % (an Intel Xeon, family 6 model 207, 400 products in a row). The AVX2
+//! strip kernel's passes, in fixed halves, ran MM100 held to AVX2 at two
+//! threads at 1.5× its one-thread rate on that Xeon; in units, 5–54 % faster
+//! than in halves in each of four alternating rounds of `GRADLAB_ISA=avx2
+//! experiments bench MM100 --matmul-threads 2` (W2: −3 to +16 %).
 //!
 //! A thread knows the unit it will most likely take next (the next one of its
 //! stretch), so the kernels bring its first block of B into cache while they
@@ -20,9 +25,10 @@
 //!
 //! Everywhere else ([`ColumnShares::in_stretches`]) each thread takes its own
 //! stretch whole (equal widths; those kernels compute a column the same
-//! wherever it starts): the streaming kernels read long runs of each row of
-//! B, which units would cut short, and the other GEMMs (matrixmultiply's,
-//! the packed one with an A too large to keep packed) would pack A again for
+//! wherever it starts): the streaming kernels for few rows read long runs of
+//! each row of B, which units would cut short, and the other GEMMs
+//! (matrixmultiply's, the packed one with an A too large to keep packed, the
+//! strip kernel on an A it gathers row-major first) would pack A again for
 //! every unit.
 
 use std::ops::Range;

@@ -159,6 +159,25 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
     true
 }
 
+/// Whether the f32 AVX2 strip kernel takes this product in passes over a
+/// row-major B for more rows than one register pass holds (a minibatch of
+/// 100 times a weight): a GEMM in all but name, whose columns split over
+/// threads are best taken in units, as the packed GEMM's are
+/// ([`ColumnShares::in_units`](crate::kernels::column_shares::ColumnShares::in_units)).
+pub(crate) fn passes_many_rows<E: Element>(
+    (m, k, n): (usize, usize, usize),
+    a: Operand<E>,
+    b: Operand<E>,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if isa() == Isa::Avx2 && super::plan::is_f32::<E>() && m > AVX2_MAX_ROWS && a.cs == 1 {
+        return matches!(layout_of(b), Some(BLayout::RowMajor { .. }))
+            && super::small_matmul_avx2::in_passes((m, k, n));
+    }
+    let _ = ((m, k, n), a, b);
+    false
+}
+
 /// Whether f32 on AVX-512 runs a product with the AVX2 strip kernel on B
 /// copied row-major: a transposed B with a short inner dimension (at most
 /// [`AVX512_COPIED_INNER`]) and a C of one strip (at most 16 columns). The
