@@ -2,8 +2,9 @@
 //!
 //! For the packed GEMM with A packed whole, and for the AVX2 strip kernel
 //! going through a large B in passes for many rows of a row-major A
-//! ([`ColumnShares::in_units`]), each thread starts on its own stretch of columns and takes units from its
-//! front, large ones first and smaller ones as the stretch runs down; a
+//! ([`ColumnShares::in_units`]), each thread starts on its own stretch of
+//! columns and takes units from its front, large ones first and smaller ones
+//! as the stretch runs down; a
 //! thread whose stretch is done takes units from the back of the stretch
 //! with the most left. Why not a fixed share each: on a shared machine one
 //! core is often slower than the other for a while (another tenant on it).

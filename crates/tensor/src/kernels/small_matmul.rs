@@ -160,9 +160,10 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 }
 
 /// Whether the f32 AVX2 strip kernel takes this product in passes over a
-/// row-major B for more rows than one register pass holds (a minibatch of
-/// 100 times a weight): a GEMM in all but name, whose columns split over
-/// threads are best taken in units, as the packed GEMM's are
+/// row-major B for more rows of a row-major A than the few-row case
+/// ([`AVX2_MAX_ROWS`]; a minibatch of 100 times a weight): a GEMM in all
+/// but name, whose columns split over threads are best taken in units, as
+/// the packed GEMM's are
 /// ([`ColumnShares::in_units`](crate::kernels::column_shares::ColumnShares::in_units)).
 pub(crate) fn passes_many_rows<E: Element>(
     (m, k, n): (usize, usize, usize),
@@ -281,7 +282,8 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   the passes took that shape);
 /// * a column-major B (a transposed weight, g·Wᵀ), up to 12 rows with an
 ///   inner dimension of 100 or more (30 up to 6 rows; 256 up to
-///   [`AVX2_DOT_ROWS`] rows, unless B fits in L1: `dots_pay`): the AVX2 dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
+///   [`AVX2_DOT_ROWS`] rows, unless B fits in L1: `dots_pay`): the AVX2
+///   dot kernel, 1.2–12× sgemm (10×1000·1000×1000: 2.8×, where
 ///   the generic kernels it replaced, spilling AVX2's 16 registers, ran
 ///   1.25 ms against its 0.25); at k = 10–17 and at 50–64 rows with k = 100
 ///   it fell to 0.25–0.85×, and those go on;
