@@ -106,8 +106,9 @@ struct Fma {
 fn widest_fma() -> Option<Fma> {
     #[cfg(target_arch = "x86_64")]
     {
-        let avx512 = gradlab::tensor::kernels::plan::isa() == gradlab::tensor::kernels::plan::Isa::Avx512;
-        if avx512 && is_x86_feature_detected!("avx512f") {
+        use gradlab::tensor::kernels::plan::{isa, Isa};
+        // The plan is at AVX-512 only on a CPU with AVX-512F and FMA.
+        if isa() == Isa::Avx512 {
             return Some(Fma { lanes: 16, run: fma::loop_avx512 });
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
