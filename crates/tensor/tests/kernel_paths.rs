@@ -198,16 +198,40 @@ fn transposed_weights_reach_the_dot_and_tile_kernels() {
 }
 
 #[test]
+fn transposed_weights_of_many_rows_reach_the_avx2_strip_kernel_on_packed_passes() {
+    // g·Wᵀ at a minibatch past the dot kernel's rows (25 or more) with W too
+    // large to stay in L2 (k·n ≥ 64k): on AVX2 the strip kernel on B
+    // transposed 128 inner indices at a time — several passes with k = 200–300
+    // (the last one short, k not a multiple of 8 ending in a masked chunk of
+    // the transposes), and widths that are no multiple of 8 or 16 ending in
+    // a partial group of columns and a masked strip. Under AVX2 no other
+    // kernel of the small-row path takes these shapes.
+    let shapes = prop_oneof![
+        product_shapes(25usize..=120, 200usize..=300, 330usize..=400, Just(true)),
+        // k ≤ 128: one pass; an A of any layout is gathered row-major.
+        product_shapes(25usize..=60, 100usize..=128, 660usize..=700, Just(true)),
+    ];
+    reach("transposed weights in packed passes", shapes, 8, Path::SmallRows, &[Isa::Avx2]);
+}
+
+#[test]
 fn products_split_over_threads_equal_one_thread_bit_for_bit_under_each_set() {
     // A minibatch of many rows times a large row-major weight: under AVX2 the
     // strip kernel in passes, its columns shared out over threads in units
     // (as the packed GEMM's are under AVX-512); widths that are no multiple
     // of the 32-column units end in a masked strip. Each column of C is
-    // computed the same way whichever thread takes it.
+    // computed the same way whichever thread takes it. The same with a
+    // transposed weight (g·Wᵀ), which AVX2 packs a pass at a time per unit.
     under_each_isa("split over threads", |isa| {
-        for (m, k, n) in [(100, 200, 1000), (100, 300, 777), (20, 256, 300)] {
+        let shapes =
+            [(100, 200, 1000, false), (100, 300, 777, false), (20, 256, 300, false), (100, 300, 777, true)];
+        for (m, k, n, transposed) in shapes {
             let a = Tensor::<f32>::rand_uniform(&[m, k], -1.0, 1.0, 1);
-            let b = Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2);
+            let b = if transposed {
+                Tensor::<f32>::rand_uniform(&[n, k], -1.0, 1.0, 2).t()
+            } else {
+                Tensor::<f32>::rand_uniform(&[k, n], -1.0, 1.0, 2)
+            };
             let one = a.matmul(&b);
             let path = last_path().expect("a product records its path");
             if isa == Isa::Avx2 {
@@ -217,7 +241,11 @@ fn products_split_over_threads_equal_one_thread_bit_for_bit_under_each_set() {
                 let _two = tensor::set_threads(2);
                 a.matmul(&b)
             };
-            assert_eq!(one.to_vec(), split.to_vec(), "{m}×{k}·{k}×{n} under {isa} ({path:?}), 2 threads");
+            assert_eq!(
+                one.to_vec(),
+                split.to_vec(),
+                "{m}×{k}·{k}×{n} (B transposed: {transposed}) under {isa} ({path:?}), 2 threads"
+            );
         }
     });
 }

@@ -159,8 +159,8 @@ pub(crate) fn is_f32<E: 'static>() -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Path {
     /// Few rows of A (a minibatch times a weight): B streamed once
-    /// (`kernels::small_matmul`); on AVX2 also many rows, in passes over B,
-    /// and rank updates.
+    /// (`kernels::small_matmul`); on AVX2 also many rows, in passes over B
+    /// (a column-major B transposed a pass at a time), and rank updates.
     SmallRows,
     /// A short inner dimension (a weight gradient zᵀ·∂C/∂s): C touched once
     /// (`kernels::rank_update`).

@@ -20,7 +20,11 @@
 //! written with intrinsics (`avx512`), 32 columns wide, plus a third for a
 //! column-major B with 8–12 rows (`tile_pass`: 16×16 tiles of B transposed in
 //! registers, then the strip kernel's broadcast-and-add), with a plan of which
-//! shapes they take measured against matrixmultiply ([`avx512_takes`]). Any
+//! shapes they take measured against matrixmultiply ([`avx512_takes`]). In
+//! f32 on AVX2 ([`small_matmul_avx2`](crate::kernels::small_matmul_avx2)) the
+//! strip kernel also takes the plan's products of many rows ([`avx2_takes`]):
+//! a large row-major B in passes, a large column-major one transposed a pass
+//! at a time. Any
 //! other layout (negative or zero strides in B, more rows) goes to the general
 //! GEMM (in f32 on AVX-512 [`packed_gemm`](crate::kernels::packed_gemm), else matrixmultiply).
 
@@ -172,8 +176,13 @@ pub(crate) fn passes_many_rows<E: Element>(
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     if isa() == Isa::Avx2 && super::plan::is_f32::<E>() && m > AVX2_MAX_ROWS && a.cs == 1 {
-        return matches!(layout_of(b), Some(BLayout::RowMajor { .. }))
-            && super::small_matmul_avx2::in_passes((m, k, n));
+        return match layout_of(b) {
+            Some(BLayout::RowMajor { .. }) => super::small_matmul_avx2::in_passes((m, k, n)),
+            Some(layout) => {
+                matches!(avx2_takes((m, k, n), true, layout), Some(Strips::PackedPasses { .. }))
+            }
+            None => false,
+        };
     }
     let _ = ((m, k, n), a, b);
     false
@@ -287,6 +296,13 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   the generic kernels it replaced, spilling AVX2's 16 registers, ran
 ///   1.25 ms against its 0.25); at k = 10–17 and at 50–64 rows with k = 100
 ///   it fell to 0.25–0.85×, and those go on;
+/// * a column-major B past [`AVX2_MAX_ROWS`] rows where the dot kernel does
+///   not pay and B is too large to stay in L2 (`small_matmul_avx2::in_passes`;
+///   g·Wᵀ at minibatch 100): the strip kernel on B transposed a pass at a
+///   time (`small_matmul_avx2::matmul_packing_b_f32`), a column-major A
+///   gathered as above — 1.13–1.28× the AVX2 sgemm at 24–256 rows, k =
+///   100–1000, n = 1000 on the Intel Xeon (family 6 model 207; 100×1000 times
+///   a transposed 1000×1000: 1.14×), where this product went to sgemm before;
 /// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
 ///   kernel would take a row-major one: B copied row-major, then the strip
 ///   kernel (a larger B costs more to copy, element by element, than sgemm's
@@ -313,6 +329,9 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
             Some(Strips::AsStored { row_stride })
         }
         BLayout::ColumnMajor { col_stride } if dots_pay((m, k, n)) => Some(Strips::Dots { col_stride }),
+        BLayout::ColumnMajor { col_stride } if m > AVX2_MAX_ROWS && many_rows_in_passes => {
+            Some(Strips::PackedPasses { col_stride })
+        }
         // Copying B costs a strided write per element: only for a B that fits in L1.
         BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
             Some(Strips::Copied)
@@ -353,6 +372,9 @@ enum Strips {
     Copied,
     /// B column-major as it lies (columns `col_stride` apart): the dot kernel.
     Dots { col_stride: usize },
+    /// B column-major (columns `col_stride` apart), transposed a pass at a
+    /// time: the strip kernel in passes.
+    PackedPasses { col_stride: usize },
 }
 
 /// Runs the f32 AVX2 strip kernel as `strips` says, on A's rows (see
@@ -394,6 +416,26 @@ unsafe fn run_strips(
                     super::small_matmul_avx2::dot_f32((m, k, n), rows, (b.ptr, col_stride), c)
                 })
             };
+            true
+        }
+        Strips::PackedPasses { col_stride } => {
+            use super::small_matmul_avx2::{matmul_packing_b_f32, packed_pass_len};
+            // 32-byte aligned room for a packed pass, from the pool (training
+            // does not allocate once warm); the packing writes every value
+            // the kernel reads, so it is not initialized.
+            let len = packed_pass_len(k, n) + 8;
+            crate::storage::with_scratch(len, |buffer: &mut Vec<f32>| {
+                buffer.reserve(len);
+                let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
+                let packed = spare.wrapping_add(spare.align_offset(32).min(8));
+                // SAFETY: forwarded; B's columns are contiguous, `col_stride`
+                // apart; `packed` has room for a pass.
+                unsafe {
+                    rows_of_a((m, k), a, |rows| {
+                        matmul_packing_b_f32((m, k, n), rows, (b.ptr, col_stride), c, packed)
+                    })
+                };
+            });
             true
         }
     }

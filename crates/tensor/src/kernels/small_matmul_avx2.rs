@@ -6,7 +6,9 @@
 //!   network), strips of 16 columns of C; with B in passes (see [`in_passes`])
 //!   it is also the AVX2 plan's product for many rows and its rank update.
 //! * [`dot_f32`]: a column-major B (the backward product g·Wᵀ, W's rows
-//!   contiguous), each element of C a dot product.
+//!   contiguous) and a few rows, each element of C a dot product.
+//! * [`matmul_packing_b_f32`]: a column-major B and many rows (g·Wᵀ at
+//!   minibatch 100): the strip kernel on B transposed a pass at a time.
 //!
 //! AVX2 has 16 vector registers of 8 lanes. A register block is up to
 //! [`BLOCK_ROWS`] rows of A by 16 columns of C: 12 accumulators, two vectors
@@ -115,6 +117,169 @@ pub(crate) unsafe fn matmul_f32(
             }
         }
     }
+}
+
+/// Inner indices per pass of [`matmul_packing_b_f32`]: a packed pass of a
+/// 1000-wide B is 512 KB, in L2 while every block of six rows reads it. On
+/// the Intel Xeon (family 6 model 207, 2 MB L2 per core; `GRADLAB_ISA=avx2
+/// cargo bench --bench matmul_plan --no-default-features -- 50 100 256`),
+/// against the AVX2 sgemm at 50–256 rows, k = 100–1000, n = 1000: passes of
+/// 32 ran 1.02–1.18×, 64 1.08–1.27×, 128 1.13–1.28×, 256 1.11–1.28× (longer
+/// passes read C back less often; k ≤ 128 is one pass). A CPU with a smaller
+/// L2 (512 KB on a Zen 3) is not measured with it.
+const PACKED_PASS: usize = 128;
+
+/// The floats [`matmul_packing_b_f32`] packs one pass of B into, for C
+/// `n` columns wide and an inner dimension k: [`PACKED_PASS`] steps (fewer if k is
+/// shorter) of every strip of 16 columns.
+pub(crate) fn packed_pass_len(k: usize, n: usize) -> usize {
+    PACKED_PASS.min(k) * n.next_multiple_of(16)
+}
+
+/// C = A·B for A m×k (rows `lda` apart, unit stride along them) and a
+/// column-major B: column j of B is k contiguous elements at `b + j·ldb` (a
+/// row of W, in g·Wᵀ). C m×n (rows `ldc` apart; written, not read).
+///
+/// The strip kernel of [`matmul_f32`], pass by pass of [`PACKED_PASS`] inner
+/// indices, on B transposed a pass at a time into `packed`: each strip of 16
+/// columns as its pass's steps of 16 values, one after another (2 KB a
+/// strip, 128 KB a pass of a 1000-wide B, read from L2 by every block of six
+/// rows). The dot kernel ([`dot_f32`]) reads such a B where it lies, but past
+/// two dozen rows its horizontal sums and its reads of A cost more than
+/// matrixmultiply's packing; here B is packed once per pass whatever the
+/// number of rows. Packing a pass reads 128 bytes from each of B's columns,
+/// a page apart in a 1000×1000 weight, where the hardware prefetcher does not
+/// follow: it also brings the next pass's lines of the same columns into L2.
+///
+/// Each element of C is a sum over p in order, one FMA per term, as in
+/// [`matmul_f32`]: the result does not depend on how the columns are split
+/// over threads.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; m, k, n ≥ 1; A, B and C hold those elements;
+/// `packed` has room for [`packed_pass_len`]`(k, n)` floats.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn matmul_packing_b_f32(
+    (m, k, n): (usize, usize, usize),
+    (a, lda): (*const f32, usize),
+    (b, ldb): (*const f32, usize),
+    (c, ldc): (*mut f32, usize),
+    packed: *mut f32,
+) {
+    for p0 in (0..k).step_by(PACKED_PASS) {
+        let p1 = (p0 + PACKED_PASS).min(k);
+        let next = (p1, (p1 + PACKED_PASS).min(k));
+        // SAFETY: inner indices p0..p1 of B's n columns are inside it; the
+        // pass packs into packed_pass_len(k, n) floats.
+        unsafe { pack_pass((b, ldb), (p0, p1), n, packed, next) };
+        for (i0, i1) in row_blocks(m) {
+            for j0 in (0..n).step_by(16) {
+                let strip = Strip {
+                    a: a.wrapping_add(i0 * lda),
+                    lda,
+                    // The strip's step p is at `b + p·16`: its packed steps
+                    // start at p0.
+                    b: packed.wrapping_add(j0 * PACKED_PASS).wrapping_sub(p0 * 16),
+                    ldb: 16,
+                    c: c.wrapping_add(i0 * ldc + j0),
+                    ldc,
+                    passes: (p0, p1),
+                    ahead: 0,
+                    width: (n - j0).min(16),
+                };
+                // SAFETY: rows i0..i1 of A and C and columns j0..j0+width of
+                // C are inside them; the strip's packed steps p0..p1 hold its
+                // `width` columns; the CPU has AVX2 and FMA.
+                unsafe { with_rows!(i1 - i0, strip) }
+            }
+        }
+    }
+}
+
+/// Transposes inner indices p0..p1 (at most [`PACKED_PASS`]) of a column-major
+/// B's n columns into strips of 16 columns, step after step (the strip of
+/// columns j0.. at `packed + j0·PACKED_PASS`, step p0 + s at `+ 16·s`), eight
+/// columns by eight steps at a time, and prefetches inner indices `next` of
+/// the same columns into L2. Lanes past the n-th column of the last strip
+/// are left as they were (the kernel's masked loads do not read them).
+///
+/// # Safety
+/// The CPU has AVX2; those elements are inside B (and `next` inside or
+/// empty); `packed` has room for [`packed_pass_len`]`(p1 − p0, n)` floats.
+#[target_feature(enable = "avx2")]
+unsafe fn pack_pass(
+    (b, ldb): (*const f32, usize),
+    (p0, p1): (usize, usize),
+    n: usize,
+    packed: *mut f32,
+    next: (usize, usize),
+) {
+    let steps = p1 - p0;
+    for j in (0..n).step_by(8) {
+        let columns = (n - j).min(8);
+        let out = packed.wrapping_add((j / 16) * 16 * PACKED_PASS + j % 16);
+        for q in (0..steps).step_by(8) {
+            let count = (steps - q).min(8);
+            let mask = lane_mask(count);
+            let tile: [__m256; 8] = std::array::from_fn(|i| {
+                if i >= columns {
+                    return _mm256_setzero_ps();
+                }
+                let at = b.wrapping_add((j + i) * ldb + p0 + q);
+                // SAFETY: column j + i holds inner indices p0 + q .. p0 + q + count.
+                unsafe {
+                    if count == 8 {
+                        _mm256_loadu_ps(at)
+                    } else {
+                        _mm256_maskload_ps(at, mask)
+                    }
+                }
+            });
+            for (s, row) in transpose_8x8(tile).into_iter().enumerate().take(count) {
+                // SAFETY: step q + s of this strip is inside the packed pass.
+                unsafe { _mm256_storeu_ps(out.add((q + s) * 16), row) };
+            }
+        }
+        if next.0 < next.1 {
+            for i in 0..columns {
+                let column = b.wrapping_add((j + i) * ldb);
+                // Every line of the next pass's elements (prefetches never fault).
+                for p in (next.0..next.1).step_by(16).chain([next.1 - 1]) {
+                    _mm_prefetch::<_MM_HINT_T1>(column.wrapping_add(p) as *const i8);
+                }
+            }
+        }
+    }
+}
+
+/// The transpose of eight 8-lane rows: lane i of result j is lane j of row i.
+#[target_feature(enable = "avx2")]
+fn transpose_8x8(r: [__m256; 8]) -> [__m256; 8] {
+    // Pairs of rows interleaved, then pairs of pairs: each 128-bit half holds
+    // four rows' values of one column (columns j and j + 4 in the two halves).
+    let pairs = |x, y| (_mm256_unpacklo_ps(x, y), _mm256_unpackhi_ps(x, y));
+    let (t0, t1) = pairs(r[0], r[1]);
+    let (t2, t3) = pairs(r[2], r[3]);
+    let (t4, t5) = pairs(r[4], r[5]);
+    let (t6, t7) = pairs(r[6], r[7]);
+    let quads = |x, y| (_mm256_shuffle_ps::<0x44>(x, y), _mm256_shuffle_ps::<0xEE>(x, y));
+    let (s0, s1) = quads(t0, t2);
+    let (s2, s3) = quads(t1, t3);
+    let (s4, s5) = quads(t4, t6);
+    let (s6, s7) = quads(t5, t7);
+    // Rows 0–3 of a column from the first set, rows 4–7 from the second.
+    let low = |x, y| _mm256_permute2f128_ps::<0x20>(x, y);
+    let high = |x, y| _mm256_permute2f128_ps::<0x31>(x, y);
+    [
+        low(s0, s4),
+        low(s1, s5),
+        low(s2, s6),
+        low(s3, s7),
+        high(s0, s4),
+        high(s1, s5),
+        high(s2, s6),
+        high(s3, s7),
+    ]
 }
 
 /// One register block of one pass: R rows of A by up to 16 columns of B and C.
@@ -392,4 +557,29 @@ fn horizontal_sum(v: __m256) -> f32 {
     let halves = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
     let pairs = _mm_add_ps(halves, _mm_movehl_ps(halves, halves));
     _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps::<1>(pairs, pairs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_8x8_equals_the_scalar_transpose() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let values: Vec<f32> = (0..64).map(|v| v as f32).collect();
+        // SAFETY: the CPU has AVX2 (checked); each row reads 8 of the 64 values.
+        let columns = unsafe {
+            let rows: [__m256; 8] = std::array::from_fn(|i| _mm256_loadu_ps(values.as_ptr().add(8 * i)));
+            transpose_8x8(rows)
+        };
+        for (j, column) in columns.iter().enumerate() {
+            let mut lanes = [0.0f32; 8];
+            // SAFETY: `lanes` holds 8 floats.
+            unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *column) };
+            let expected: Vec<f32> = (0..8).map(|i| values[8 * i + j]).collect();
+            assert_eq!(lanes.to_vec(), expected, "column {j}");
+        }
+    }
 }
