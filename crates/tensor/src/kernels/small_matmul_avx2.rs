@@ -23,7 +23,10 @@
 //! Both compile to 256-bit vector code: in a release build, `objdump -d` of
 //! `matmul_f32` and `dot_f32` shows their multiply-adds as `vfmadd…ps` on
 //! `ymm` registers only (306 and 130 of them, every monomorphized block
-//! inlined; none on `zmm`, none scalar).
+//! inlined; none on `zmm`, none scalar). [`matmul_packing_b_f32`] runs the
+//! strip kernel's register blocks (`Strip::run`), and its transposes compile
+//! to `vunpck…`, `vperm2f128` and `vmovups`/`vmaskmovps` on `ymm` registers
+//! (none on `zmm`).
 
 use std::arch::x86_64::*;
 
@@ -142,12 +145,12 @@ pub(crate) fn packed_pass_len(k: usize, n: usize) -> usize {
 ///
 /// The strip kernel of [`matmul_f32`], pass by pass of [`PACKED_PASS`] inner
 /// indices, on B transposed a pass at a time into `packed`: each strip of 16
-/// columns as its pass's steps of 16 values, one after another (2 KB a
-/// strip, 128 KB a pass of a 1000-wide B, read from L2 by every block of six
+/// columns as its pass's steps of 16 values, one after another (8 KB a
+/// strip, 512 KB a pass of a 1000-wide B, read from L2 by every block of six
 /// rows). The dot kernel ([`dot_f32`]) reads such a B where it lies, but past
 /// two dozen rows its horizontal sums and its reads of A cost more than
 /// matrixmultiply's packing; here B is packed once per pass whatever the
-/// number of rows. Packing a pass reads 128 bytes from each of B's columns,
+/// number of rows. Packing a pass reads 512 bytes from each of B's columns,
 /// a page apart in a 1000×1000 weight, where the hardware prefetcher does not
 /// follow: it also brings the next pass's lines of the same columns into L2.
 ///
