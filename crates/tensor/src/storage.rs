@@ -124,6 +124,19 @@ pub(crate) fn with_scratch<E: Element, R>(len: usize, f: impl FnOnce(&mut Vec<E>
     result
 }
 
+/// Runs `f` with room for `len` f32 values from the pool, 64-byte aligned and
+/// uninitialized (the caller writes every value it reads) — for a kernel's
+/// packed operands, whose aligned vector loads then stay within cache lines.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn with_aligned_scratch<R>(len: usize, f: impl FnOnce(*mut f32) -> R) -> R {
+    let room = len + 16;
+    with_scratch(room, |buffer: &mut Vec<f32>| {
+        buffer.reserve(room);
+        let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
+        f(spare.wrapping_add(spare.align_offset(64).min(16)))
+    })
+}
+
 /// Bytes of idle buffers this thread's pool holds (both element types).
 /// Buffers still used by a tensor are not counted.
 pub fn pooled_bytes() -> usize {

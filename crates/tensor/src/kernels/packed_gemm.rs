@@ -473,13 +473,7 @@ mod avx512 {
     /// visit to the pool a product: for a tiny one, each visit counts).
     fn with_packing_buffers(a_len: usize, b_len: usize, f: impl FnOnce(*mut f32, *mut f32)) {
         let a_room = a_len.next_multiple_of(16);
-        let len = a_room + b_len + 16;
-        crate::storage::with_scratch(len, |buffer: &mut Vec<f32>| {
-            buffer.reserve(len);
-            let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
-            let a = spare.wrapping_add(spare.align_offset(64).min(16));
-            f(a, a.wrapping_add(a_room))
-        })
+        crate::storage::with_aligned_scratch(a_room + b_len, |a| f(a, a.wrapping_add(a_room)))
     }
 
     /// All rows of A against one packed block of B (kc inner indices ×

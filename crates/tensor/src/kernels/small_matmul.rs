@@ -164,7 +164,8 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
 }
 
 /// Whether the f32 AVX2 strip kernel takes this product in passes over a
-/// row-major B for more rows of a row-major A than the few-row case
+/// row-major B, or a column-major one packed a pass at a time, for more rows
+/// of a row-major A than the few-row case
 /// ([`AVX2_MAX_ROWS`]; a minibatch of 100 times a weight): a GEMM in all
 /// but name, whose columns split over threads are best taken in units, as
 /// the packed GEMM's are
@@ -302,7 +303,7 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   time (`small_matmul_avx2::matmul_packing_b_f32`), a column-major A
 ///   gathered as above — 1.13–1.28× the AVX2 sgemm at 24–256 rows, k =
 ///   100–1000, n = 1000 on the Intel Xeon (family 6 model 207; 100×1000 times
-///   a transposed 1000×1000: 1.14×), where this product went to sgemm before;
+///   a transposed 1000×1000: 1.14×);
 /// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
 ///   kernel would take a row-major one: B copied row-major, then the strip
 ///   kernel (a larger B costs more to copy, element by element, than sgemm's
@@ -420,14 +421,9 @@ unsafe fn run_strips(
         }
         Strips::PackedPasses { col_stride } => {
             use super::small_matmul_avx2::{matmul_packing_b_f32, packed_pass_len};
-            // 32-byte aligned room for a packed pass, from the pool (training
-            // does not allocate once warm); the packing writes every value
-            // the kernel reads, so it is not initialized.
-            let len = packed_pass_len(k, n) + 8;
-            crate::storage::with_scratch(len, |buffer: &mut Vec<f32>| {
-                buffer.reserve(len);
-                let spare = buffer.spare_capacity_mut().as_mut_ptr() as *mut f32;
-                let packed = spare.wrapping_add(spare.align_offset(32).min(8));
+            // Room for a packed pass from the pool: training does not
+            // allocate once warm.
+            crate::storage::with_aligned_scratch(packed_pass_len(k, n), |packed| {
                 // SAFETY: forwarded; B's columns are contiguous, `col_stride`
                 // apart; `packed` has room for a pass.
                 unsafe {
