@@ -147,9 +147,8 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         let (a, b, c) = (a.into_f32(), b.into_f32(), c as *mut f32);
         // SAFETY: E is f32 (checked) and the plan runs AVX2 only where the CPU
         // has AVX2 and FMA; the operands are this call's, valid by its contract.
-        if unsafe { run_strips((m, k, n), a, b, (c, ldc), strips) } {
-            return true;
-        }
+        unsafe { run_strips((m, k, n), a, b, (c, ldc), strips) };
+        return true;
     }
     // A is small (≤ 16 rows): copy it densely, rows zero-padded to whole 16-lane
     // chunks, so the kernels read it with unit stride and no scalar tail.
@@ -378,9 +377,9 @@ enum Strips {
     PackedPasses { col_stride: usize },
 }
 
-/// Runs the f32 AVX2 strip kernel as `strips` says, on A's rows (see
-/// [`rows_of_a`]) and on B as it lies or copied row-major; returns false for
-/// [`Strips::Generic`], which the caller runs.
+/// Runs the f32 AVX2 strip (or dot) kernel as `strips` says, on A's rows
+/// (see [`rows_of_a`]) and on B as it lies, copied row-major or packed a
+/// pass at a time.
 ///
 /// # Safety
 /// As for [`try_small_matmul`]; the CPU has AVX2 and FMA.
@@ -391,13 +390,12 @@ unsafe fn run_strips(
     b: Operand<f32>,
     c: (*mut f32, usize),
     strips: Strips,
-) -> bool {
+) {
     use super::small_matmul_avx2::matmul_f32 as kernel;
     match strips {
         Strips::AsStored { row_stride } => {
             // SAFETY: forwarded; B is row-major with rows `row_stride` apart.
             unsafe { rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (b.ptr, row_stride), c)) };
-            true
         }
         Strips::Copied => {
             crate::storage::with_scratch(k * n, |dense: &mut Vec<f32>| {
@@ -408,7 +406,6 @@ unsafe fn run_strips(
                     rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (dense.as_ptr(), n), c));
                 }
             });
-            true
         }
         Strips::Dots { col_stride } => {
             // SAFETY: forwarded; B's columns are contiguous, `col_stride` apart.
@@ -417,7 +414,6 @@ unsafe fn run_strips(
                     super::small_matmul_avx2::dot_f32((m, k, n), rows, (b.ptr, col_stride), c)
                 })
             };
-            true
         }
         Strips::PackedPasses { col_stride } => {
             use super::small_matmul_avx2::{matmul_packing_b_f32, packed_pass_len};
@@ -432,7 +428,6 @@ unsafe fn run_strips(
                     })
                 };
             });
-            true
         }
     }
 }

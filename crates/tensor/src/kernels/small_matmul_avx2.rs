@@ -1,6 +1,6 @@
 //! The small-row products for f32 on AVX2 + FMA, written with intrinsics: a
-//! minibatch of a few rows times a weight, B streamed once per block of rows,
-//! never packed.
+//! minibatch of a few rows times a weight, B streamed once per block of rows
+//! where it lies (a transposed B of many rows is packed a pass at a time).
 //!
 //! * [`matmul_f32`]: a row-major B (the forward product x·W of the paper's
 //!   network), strips of 16 columns of C; with B in passes (see [`in_passes`])
