@@ -213,6 +213,9 @@ fn transposed_weights_of_many_rows_reach_the_avx2_strip_kernel_on_packed_passes(
         product_shapes(25usize..=120, 200usize..=300, 330usize..=400, Just(true)),
         // k ≤ 128: one pass; an A of any layout is gathered row-major.
         product_shapes(25usize..=60, 100usize..=128, 660usize..=700, Just(true)),
+        // k shorter than a pass and B wide (k·n ≥ 64k still): each packed
+        // strip holds k steps, and the buffer is only as long as that.
+        product_shapes(25usize..=40, 40usize..=99, 1700usize..=2100, Just(true)),
     ];
     reach("transposed weights in packed passes", shapes, 8, Path::SmallRows, &[Isa::Avx2]);
 }

@@ -169,12 +169,15 @@ pub(crate) unsafe fn matmul_packing_b_f32(
     (c, ldc): (*mut f32, usize),
     packed: *mut f32,
 ) {
+    // Steps per strip in the packed buffer: as many as the longest pass.
+    let steps = PACKED_PASS.min(k);
     for p0 in (0..k).step_by(PACKED_PASS) {
         let p1 = (p0 + PACKED_PASS).min(k);
         let next = (p1, (p1 + PACKED_PASS).min(k));
         // SAFETY: inner indices p0..p1 of B's n columns are inside it; the
-        // pass packs into packed_pass_len(k, n) floats.
-        unsafe { pack_pass((b, ldb), (p0, p1), n, packed, next) };
+        // pass packs into packed_pass_len(k, n) = steps · (n rounded up to
+        // 16) floats.
+        unsafe { pack_pass((b, ldb), (p0, p1), n, (packed, steps), next) };
         for (i0, i1) in row_blocks(m) {
             for j0 in (0..n).step_by(16) {
                 let strip = Strip {
@@ -182,7 +185,7 @@ pub(crate) unsafe fn matmul_packing_b_f32(
                     lda,
                     // The strip's step p is at `b + p·16`: its packed steps
                     // start at p0.
-                    b: packed.wrapping_add(j0 * PACKED_PASS).wrapping_sub(p0 * 16),
+                    b: packed.wrapping_add(j0 * steps).wrapping_sub(p0 * 16),
                     ldb: 16,
                     c: c.wrapping_add(i0 * ldc + j0),
                     ldc,
@@ -199,30 +202,31 @@ pub(crate) unsafe fn matmul_packing_b_f32(
     }
 }
 
-/// Transposes inner indices p0..p1 (at most [`PACKED_PASS`]) of a column-major
-/// B's n columns into strips of 16 columns, step after step (the strip of
-/// columns j0.. at `packed + j0·PACKED_PASS`, step p0 + s at `+ 16·s`), eight
+/// Transposes inner indices p0..p1 (at most `steps`) of a column-major B's n
+/// columns into strips of 16 columns, step after step (the strip of columns
+/// j0.. at `packed + j0·steps`, step p0 + s at `+ 16·s`), eight
 /// columns by eight steps at a time, and prefetches inner indices `next` of
 /// the same columns into L2. Lanes past the n-th column of the last strip
 /// are left as they were (the kernel's masked loads do not read them).
 ///
 /// # Safety
 /// The CPU has AVX2; those elements are inside B (and `next` inside or
-/// empty); `packed` has room for [`packed_pass_len`]`(p1 − p0, n)` floats.
+/// empty); p1 − p0 ≤ `steps`; `packed` has room for `steps` times n rounded
+/// up to 16 floats.
 #[target_feature(enable = "avx2")]
 unsafe fn pack_pass(
     (b, ldb): (*const f32, usize),
     (p0, p1): (usize, usize),
     n: usize,
-    packed: *mut f32,
+    (packed, steps): (*mut f32, usize),
     next: (usize, usize),
 ) {
-    let steps = p1 - p0;
+    let pass = p1 - p0;
     for j in (0..n).step_by(8) {
         let columns = (n - j).min(8);
-        let out = packed.wrapping_add((j / 16) * 16 * PACKED_PASS + j % 16);
-        for q in (0..steps).step_by(8) {
-            let count = (steps - q).min(8);
+        let out = packed.wrapping_add((j / 16) * 16 * steps + j % 16);
+        for q in (0..pass).step_by(8) {
+            let count = (pass - q).min(8);
             let mask = lane_mask(count);
             let tile: [__m256; 8] = std::array::from_fn(|i| {
                 if i >= columns {
@@ -583,6 +587,46 @@ mod tests {
             unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *column) };
             let expected: Vec<f32> = (0..8).map(|i| values[8 * i + j]).collect();
             assert_eq!(lanes.to_vec(), expected, "column {j}");
+        }
+    }
+
+    /// The packing kernel writes only inside the [`packed_pass_len`] floats it
+    /// is given, also when k is shorter than a pass and B is wide (each strip
+    /// then holds k steps, not [`PACKED_PASS`]), and gets the product right.
+    #[test]
+    fn packing_b_stays_inside_its_buffer_and_multiplies() {
+        if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
+            return;
+        }
+        const GUARD: f32 = -7.25;
+        for (m, k, n) in [(13, 40, 2000), (24, 64, 2000), (7, 3, 37), (13, 200, 300)] {
+            let a: Vec<f32> = (0..m * k).map(|v| (v % 13) as f32 - 6.0).collect();
+            // Column j of B at j·k: B[p][j] = b[j·k + p].
+            let b: Vec<f32> = (0..k * n).map(|v| (v % 7) as f32 - 3.0).collect();
+            let mut c = vec![0.0f32; m * n];
+            let len = packed_pass_len(k, n);
+            let mut packed = vec![GUARD; len + 4096];
+            // SAFETY: the CPU has AVX2 and FMA (checked); A, B and C hold
+            // m×k, k×n and m×n floats; `packed` has room for packed_pass_len.
+            unsafe {
+                matmul_packing_b_f32(
+                    (m, k, n),
+                    (a.as_ptr(), k),
+                    (b.as_ptr(), k),
+                    (c.as_mut_ptr(), n),
+                    packed.as_mut_ptr(),
+                )
+            };
+            assert!(
+                packed[len..].iter().all(|&v| v == GUARD),
+                "{m}×{k}·{k}×{n}: packed past its {len} floats"
+            );
+            for i in 0..m {
+                for j in 0..n {
+                    let expected: f32 = (0..k).map(|p| a[i * k + p] * b[j * k + p]).sum();
+                    assert_eq!(c[i * n + j], expected, "{m}×{k}·{k}×{n}: C[{i}][{j}]");
+                }
+            }
         }
     }
 }
