@@ -147,7 +147,7 @@ fn few_rows_reach_the_small_row_kernels() {
 #[test]
 fn narrow_products_of_many_rows_reach_the_avx2_strip_kernel() {
     // A C at most 128 columns wide: on AVX2 the strip kernel takes any number
-    // of rows, on B as it lies (row-major) or copied row-major (a `.t()`);
+    // of rows, on B as it lies (row-major) or packed in strips (a `.t()`);
     // widths 1–128 end strips of every shape (masked 1–7, 8, masked 9–15, 16).
     let shapes = product_shapes(13usize..=120, 1usize..100, 1usize..=128, any::<bool>());
     reach("narrow products", shapes, 32, Path::SmallRows, &[Isa::Avx2]);

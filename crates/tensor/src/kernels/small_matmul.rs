@@ -40,9 +40,10 @@ pub(crate) const MAX_ROWS: usize = 16;
 /// register blocks of 6 ([`avx2_takes`]).
 const AVX2_MAX_ROWS: usize = 12;
 
-/// The most elements of a column-major B that the f32 AVX2 path copies
-/// row-major for the strip kernel ([`avx2_takes`]).
-const AVX2_COPIED_B: usize = 4096;
+/// The most elements of a column-major B that the f32 AVX2 path transposes
+/// for the strip kernel whatever the rows: a B that stays in L1
+/// ([`avx2_takes`]).
+const AVX2_SMALL_B: usize = 4096;
 
 /// The most rows of A the f32 AVX2 dot kernel takes (a column-major B):
 /// [`avx2_takes`].
@@ -124,11 +125,12 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if super::plan::f32_on_avx512::<E>() && avx512_copies_b((m, k, ldc), layout) {
+    if let (true, Some(col_stride)) = (super::plan::f32_on_avx512::<E>(), avx512_packs_b((m, k, ldc), layout))
+    {
         let (a, b, c) = (a.into_f32(), b.into_f32(), c as *mut f32);
         // SAFETY: E is f32 and the CPU has AVX-512, hence AVX2 and FMA; the
         // operands are this call's, valid by its contract.
-        unsafe { run_strips((m, k, n), a, b, (c, ldc), Strips::Copied) };
+        unsafe { run_strips((m, k, n), a, b, (c, ldc), Strips::PackedPasses { col_stride }) };
         return true;
     }
     #[cfg(target_arch = "x86_64")]
@@ -188,22 +190,30 @@ pub(crate) fn passes_many_rows<E: Element>(
     false
 }
 
-/// Whether f32 on AVX-512 runs a product with the AVX2 strip kernel on B
-/// copied row-major: a transposed B with a short inner dimension (at most
-/// [`AVX512_COPIED_INNER`]) and a C of one strip (at most 16 columns). The
-/// packed GEMM, whose register block is 12×32, ran these sub-microsecond
-/// products at 0.71–0.94× a bare sgemm (k = 10 and 17; at k = 30 it was level;
-/// `cargo bench --bench matmul_plan`, family 25 model 17). No product of the
-/// paper's networks has this shape (their transposed weights are at least 30
-/// columns wide), so training runs keep their kernels.
+/// B's column stride when f32 on AVX-512 runs a product with the AVX2 strip
+/// kernel on B transposed into packed strips: a transposed B with a short
+/// inner dimension (at most [`AVX512_PACKED_INNER`]) and a C of one strip
+/// (at most 16 columns). The packed GEMM, whose register block is 12×32, ran
+/// these sub-microsecond products at 0.71–0.94× a bare sgemm (k = 10 and 17;
+/// at k = 30 it was level; `cargo bench --bench matmul_plan`, family 25
+/// model 17); on B packed by 8×8 transposes they ran 1.05–1.75× (B copied
+/// element by element instead: 0.85–1.39×, the two alternated twice on that
+/// CPU, `-- 1 2 4 6 8 10 16`). No product of the paper's networks has this
+/// shape (their transposed weights are at least 30 columns wide), so
+/// training runs keep their kernels.
 #[cfg(target_arch = "x86_64")]
-fn avx512_copies_b((m, k, n): (usize, usize, usize), layout: BLayout) -> bool {
-    matches!(layout, BLayout::ColumnMajor { .. }) && m <= MAX_ROWS && k <= AVX512_COPIED_INNER && n <= 16
+fn avx512_packs_b((m, k, n): (usize, usize, usize), layout: BLayout) -> Option<usize> {
+    match layout {
+        BLayout::ColumnMajor { col_stride } if m <= MAX_ROWS && k <= AVX512_PACKED_INNER && n <= 16 => {
+            Some(col_stride)
+        }
+        _ => None,
+    }
 }
 
-/// The longest inner dimension for [`avx512_copies_b`].
+/// The longest inner dimension for [`avx512_packs_b`].
 #[cfg(target_arch = "x86_64")]
-const AVX512_COPIED_INNER: usize = 20;
+const AVX512_PACKED_INNER: usize = 20;
 
 /// The f32 AVX-512 plan (`avx512`), from a sweep against matrixmultiply's
 /// sgemm on the Intel Xeon (m = 1–128, k = 20–1000, n = 10–1000, both
@@ -220,7 +230,7 @@ const AVX512_COPIED_INNER: usize = 20;
 ///   1.4–4× faster than this kernel on them and, drawing its buffers from
 ///   the pool, keeps training allocation-free (tests/allocation_free.rs);
 /// * a transposed B with a short inner dimension and a C of one strip: the
-///   AVX2 strip kernel on B copied ([`avx512_copies_b`]);
+///   AVX2 strip kernel on B packed ([`avx512_packs_b`]);
 /// * anything else: not taken, and the caller uses the GEMM.
 #[cfg(target_arch = "x86_64")]
 fn avx512_takes(m: usize, k: usize, layout: BLayout) -> bool {
@@ -250,7 +260,7 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
     let f32 = super::plan::is_f32::<E>();
     match isa() {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 if f32 => avx512_takes(m, k, layout) || avx512_copies_b((m, k, n), layout),
+        Isa::Avx512 if f32 => avx512_takes(m, k, layout) || avx512_packs_b((m, k, n), layout).is_some(),
         Isa::Avx512 => m <= MAX_ROWS,
         Isa::Avx2 => f32 && avx2_takes((m, k, n), a.cs == 1, layout).is_some(),
         Isa::Portable => false,
@@ -303,10 +313,14 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   gathered as above — 1.13–1.28× the AVX2 sgemm at 24–256 rows, k =
 ///   100–1000, n = 1000 on the Intel Xeon (family 6 model 207; 100×1000 times
 ///   a transposed 1000×1000: 1.14×);
-/// * a column-major B of at most [`AVX2_COPIED_B`] elements where the strip
-///   kernel would take a row-major one: B copied row-major, then the strip
-///   kernel (a larger B costs more to copy, element by element, than sgemm's
-///   packing: 0.74× at 16×1000·1000×100);
+/// * a column-major B of at most [`AVX2_SMALL_B`] elements where the strip
+///   kernel would take a row-major one: B transposed into packed strips as
+///   above (in 8×8 blocks), then the strip kernel — 1.1–1.9× the AVX2 sgemm
+///   at 1–64 rows with k = 10–30 and n = 100 on the AMD EPYC Zen 4 (family
+///   25 model 17, `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan
+///   --no-default-features`), where B copied element by element had run
+///   0.73–1.14×; with C 10 columns wide, products of well under a
+///   microsecond, 0.72–1.10× either way (gradlab's per-call cost);
 /// * elsewhere sgemm, and always in f64 (not measured).
 #[cfg(target_arch = "x86_64")]
 fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayout) -> Option<Strips> {
@@ -332,9 +346,9 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
         BLayout::ColumnMajor { col_stride } if m > AVX2_MAX_ROWS && many_rows_in_passes => {
             Some(Strips::PackedPasses { col_stride })
         }
-        // Copying B costs a strided write per element: only for a B that fits in L1.
-        BLayout::ColumnMajor { .. } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_COPIED_B => {
-            Some(Strips::Copied)
+        // Packing a B that fits in L1 costs less than sgemm's packing.
+        BLayout::ColumnMajor { col_stride } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_SMALL_B => {
+            Some(Strips::PackedPasses { col_stride })
         }
         _ => None,
     }
@@ -350,7 +364,7 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
 /// 207, matrixmultiply held to AVX2), 1.5× with C 10 wide.
 #[cfg(target_arch = "x86_64")]
 fn dots_pay((m, k, n): (usize, usize, usize)) -> bool {
-    let b_in_l1 = k * n <= AVX2_COPIED_B;
+    let b_in_l1 = k * n <= AVX2_SMALL_B;
     (m <= 6 && k >= 30)
         || (m <= AVX2_MAX_ROWS && k >= 100)
         || (m <= AVX2_DOT_ROWS && (k >= 256 || (k >= 100 && b_in_l1)))
@@ -368,18 +382,15 @@ fn avx2_takes(_shape: (usize, usize, usize), _a_row_major: bool, _layout: BLayou
 enum Strips {
     /// B as it lies (row-major, rows `row_stride` apart).
     AsStored { row_stride: usize },
-    /// B copied row-major first.
-    Copied,
     /// B column-major as it lies (columns `col_stride` apart): the dot kernel.
     Dots { col_stride: usize },
     /// B column-major (columns `col_stride` apart), transposed a pass at a
-    /// time: the strip kernel in passes.
+    /// time into packed strips: the strip kernel, in passes when k is long.
     PackedPasses { col_stride: usize },
 }
 
 /// Runs the f32 AVX2 strip (or dot) kernel as `strips` says, on A's rows
-/// (see [`rows_of_a`]) and on B as it lies, copied row-major or packed a
-/// pass at a time.
+/// (see [`rows_of_a`]) and on B as it lies or packed a pass at a time.
 ///
 /// # Safety
 /// As for [`try_small_matmul`]; the CPU has AVX2 and FMA.
@@ -396,16 +407,6 @@ unsafe fn run_strips(
         Strips::AsStored { row_stride } => {
             // SAFETY: forwarded; B is row-major with rows `row_stride` apart.
             unsafe { rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (b.ptr, row_stride), c)) };
-        }
-        Strips::Copied => {
-            crate::storage::with_scratch(k * n, |dense: &mut Vec<f32>| {
-                dense.resize(k * n, 0.0);
-                // SAFETY: B is k×n; `dense` holds k rows of n. Then as above.
-                unsafe {
-                    simd::gather(dense, n, (k, n), b, 1.0);
-                    rows_of_a((m, k), a, |rows| kernel((m, k, n), rows, (dense.as_ptr(), n), c));
-                }
-            });
         }
         Strips::Dots { col_stride } => {
             // SAFETY: forwarded; B's columns are contiguous, `col_stride` apart.
