@@ -320,7 +320,7 @@ fn takes<E: Element>((m, k, n): (usize, usize, usize), a: Operand<E>, layout: BL
 ///   25 model 17, `GRADLAB_ISA=avx2 cargo bench --bench matmul_plan
 ///   --no-default-features`), where B copied element by element had run
 ///   0.73–1.14×; with C 10 columns wide, products of well under a
-///   microsecond, 0.72–1.10× either way (gradlab's per-call cost);
+///   microsecond, 0.72–1.13× (copied: 0.71–1.09×; gradlab's per-call cost);
 /// * elsewhere sgemm, and always in f64 (not measured).
 #[cfg(target_arch = "x86_64")]
 fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayout) -> Option<Strips> {
