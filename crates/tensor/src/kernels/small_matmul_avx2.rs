@@ -1,6 +1,7 @@
 //! The small-row products for f32 on AVX2 + FMA, written with intrinsics: a
 //! minibatch of a few rows times a weight, B streamed once per block of rows
-//! where it lies (a transposed B of many rows is packed a pass at a time).
+//! where it lies (a transposed B is packed, a pass at a time, unless the dot
+//! kernel takes it).
 //!
 //! * [`matmul_f32`]: a row-major B (the forward product x·W of the paper's
 //!   network), strips of 16 columns of C; with B in passes (see [`in_passes`])
@@ -8,7 +9,8 @@
 //! * [`dot_f32`]: a column-major B (the backward product g·Wᵀ, W's rows
 //!   contiguous) and a few rows, each element of C a dot product.
 //! * [`matmul_packing_b_f32`]: a column-major B and many rows (g·Wᵀ at
-//!   minibatch 100): the strip kernel on B transposed a pass at a time.
+//!   minibatch 100), or a small one (at most 4096 elements) and few rows:
+//!   the strip kernel on B transposed a pass at a time.
 //!
 //! AVX2 has 16 vector registers of 8 lanes. A register block is up to
 //! [`BLOCK_ROWS`] rows of A by 16 columns of C: 12 accumulators, two vectors
