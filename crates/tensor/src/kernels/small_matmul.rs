@@ -125,12 +125,13 @@ pub(crate) unsafe fn try_small_matmul<E: Element>(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if let (true, Some(col_stride)) = (super::plan::f32_on_avx512::<E>(), avx512_packs_b((m, k, ldc), layout))
+    if let Some(col_stride) =
+        avx512_packs_b((m, k, ldc), layout).filter(|_| super::plan::f32_on_avx512::<E>())
     {
         let (a, b, c) = (a.into_f32(), b.into_f32(), c as *mut f32);
         // SAFETY: E is f32 and the CPU has AVX-512, hence AVX2 and FMA; the
         // operands are this call's, valid by its contract.
-        unsafe { run_strips((m, k, n), a, b, (c, ldc), Strips::PackedPasses { col_stride }) };
+        unsafe { run_strips((m, k, n), a, b, (c, ldc), Strips::Packed { col_stride }) };
         return true;
     }
     #[cfg(target_arch = "x86_64")]
@@ -180,8 +181,10 @@ pub(crate) fn passes_many_rows<E: Element>(
     if isa() == Isa::Avx2 && super::plan::is_f32::<E>() && m > AVX2_MAX_ROWS && a.cs == 1 {
         return match layout_of(b) {
             Some(BLayout::RowMajor { .. }) => super::small_matmul_avx2::in_passes((m, k, n)),
+            // A small packed B (one pass, k·n ≤ AVX2_SMALL_B) is no GEMM.
             Some(layout) => {
-                matches!(avx2_takes((m, k, n), true, layout), Some(Strips::PackedPasses { .. }))
+                super::small_matmul_avx2::in_passes((m, k, n))
+                    && matches!(avx2_takes((m, k, n), true, layout), Some(Strips::Packed { .. }))
             }
             None => false,
         };
@@ -344,11 +347,11 @@ fn avx2_takes((m, k, n): (usize, usize, usize), a_row_major: bool, layout: BLayo
         }
         BLayout::ColumnMajor { col_stride } if dots_pay((m, k, n)) => Some(Strips::Dots { col_stride }),
         BLayout::ColumnMajor { col_stride } if m > AVX2_MAX_ROWS && many_rows_in_passes => {
-            Some(Strips::PackedPasses { col_stride })
+            Some(Strips::Packed { col_stride })
         }
         // Packing a B that fits in L1 costs less than sgemm's packing.
         BLayout::ColumnMajor { col_stride } if (m <= AVX2_MAX_ROWS || narrow) && k * n <= AVX2_SMALL_B => {
-            Some(Strips::PackedPasses { col_stride })
+            Some(Strips::Packed { col_stride })
         }
         _ => None,
     }
@@ -386,7 +389,7 @@ enum Strips {
     Dots { col_stride: usize },
     /// B column-major (columns `col_stride` apart), transposed a pass at a
     /// time into packed strips: the strip kernel, in passes when k is long.
-    PackedPasses { col_stride: usize },
+    Packed { col_stride: usize },
 }
 
 /// Runs the f32 AVX2 strip (or dot) kernel as `strips` says, on A's rows
@@ -416,7 +419,7 @@ unsafe fn run_strips(
                 })
             };
         }
-        Strips::PackedPasses { col_stride } => {
+        Strips::Packed { col_stride } => {
             use super::small_matmul_avx2::{matmul_packing_b_f32, packed_pass_len};
             // Room for a packed pass from the pool: training does not
             // allocate once warm.
